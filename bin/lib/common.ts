@@ -1,0 +1,52 @@
+// Shared CLI plumbing: global options, config loading, client creation and error mapping.
+import type { Command } from 'commander';
+import { type AwsClients, createAwsClients } from '../../shared/clients';
+import { type Config, configFromFile, parseConfig } from '../../shared/config';
+import { describeError, errorName, PrivateLinkEcsError } from '../../shared/errors';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface CommonOptions {
+  region?: string;
+  config?: string;
+  json?: boolean;
+}
+
+/** Adds --region and --config to a sub-command. */
+export function withCommonOptions(cmd: Command): Command {
+  return cmd
+    .option('--region <region>', 'AWS region (default: the SDK chain, e.g. AWS_REGION or the profile)')
+    .option('--config <file>', 'JSON configuration file (same schema as the CDK app); defaults apply without it');
+}
+
+export function loadConfig(opts: CommonOptions): Config {
+  return opts.config ? configFromFile(opts.config) : parseConfig({});
+}
+
+export function clientsFor(opts: CommonOptions): AwsClients {
+  return createAwsClients(opts.region ? { region: opts.region } : {});
+}
+
+const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ExpiredTokenException', 'UnrecognizedClientException']);
+
+/** One line and an exit code for any error that reaches the top of the CLI. */
+export function cliErrorMessage(err: unknown): { message: string; code: number } {
+  const name = errorName(err);
+  const text = describeError(err);
+  if (err instanceof PrivateLinkEcsError) {
+    const usage = ['InvalidInput', 'ConfigError', 'NotOptedIn', 'VpcNotFound', 'AwsSetupError'].includes(name);
+    return { message: text, code: usage ? EXIT_USAGE : EXIT_FAILED };
+  }
+  if (/region is missing/i.test(text)) {
+    return { message: 'no AWS region configured: pass --region or set AWS_REGION', code: EXIT_USAGE };
+  }
+  if (CREDENTIAL_ERRORS.has(name) || /could not load credentials/i.test(text)) {
+    return {
+      message: `no usable AWS credentials (${text}): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`,
+      code: EXIT_USAGE,
+    };
+  }
+  return { message: `${name}: ${text}`, code: EXIT_FAILED };
+}

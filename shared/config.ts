@@ -1,0 +1,166 @@
+// The one configuration schema. The CDK app validates it at synth, each Lambda at start-up and the CLI
+// when it loads --config. A wrong value produces a ConfigError that names the field and what is allowed.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/** Endpoint service short names, as in com.amazonaws.<region>.<name>. */
+const serviceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, 'must be an endpoint service short name such as "logs" or "ecr.api"');
+
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet ID such as subnet-0abc12345');
+
+const percentOrCount = z
+  .union([z.number().int().min(1), z.string().regex(/^([1-9][0-9]?|100)%$/, 'must be like "10%"')])
+  .describe('an integer of 1 or more, or a percentage such as "10%"');
+
+const budget = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^([0-9]|[1-9][0-9]|100)%$/, 'must be like "10%"'),
+]);
+
+export const DEFAULT_INTERFACE_SERVICES = ['ecr.api', 'ecr.dkr', 'ecs-agent', 'ecs-telemetry', 'ecs'] as const;
+export const SSM_SERVICES = ['ssm', 'ssmmessages', 'ec2messages'] as const;
+
+export const configSchema = z
+  .object({
+    /** Opt-in tag on the VPC (or cluster, with clusterTagOptIn). */
+    optInTag: z
+      .object({
+        key: z.string().min(1).max(128).default('privatelink-ecs'),
+        value: z.string().max(256).default('enabled'),
+      })
+      .strict()
+      .default({ key: 'privatelink-ecs', value: 'enabled' }),
+    /** Tag key we put on everything we create; its value is `privatelink-ecs`. */
+    managedTagKey: z.string().min(1).max(128).default('privatelink-ecs:managed'),
+    /** Interface endpoint services every opted-in VPC gets. */
+    interfaceServices: z.array(serviceName).min(1).default([...DEFAULT_INTERFACE_SERVICES]),
+    /** Additional interface services, e.g. logs, secretsmanager, kms. */
+    extraServices: z.array(serviceName).default([]),
+    /** Whether the S3 gateway endpoint is part of the desired set. */
+    s3Gateway: z.boolean().default(true),
+    /** ssm, ssmmessages and ec2messages: auto adds them when the selected subnets have no NAT or internet route. */
+    ssmEndpoints: z.enum(['auto', 'always', 'never']).default('auto'),
+    /** Which subnets host interface endpoints: private ones, all, or an explicit list of IDs. */
+    subnets: z.union([z.enum(['private', 'all']), z.array(subnetId).min(1)]).default('private'),
+    /** Agent restart rollout. */
+    restart: z
+      .object({
+        maxConcurrency: percentOrCount.default('10%'),
+        maxErrors: budget.default(0),
+        fallback: z.enum(['report', 'reboot']).default('report'),
+        agentUpdate: z.boolean().default(false),
+        commandTimeoutSeconds: z.number().int().min(30).max(3600).default(300),
+        reconnectTimeoutSeconds: z.number().int().min(30).max(3600).default(300),
+        /** Optional tag (key=value) an instance must carry for SendCommand to be allowed on it. */
+        instanceTag: z
+          .object({ key: z.string().min(1), value: z.string() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({
+        maxConcurrency: '10%',
+        maxErrors: 0,
+        fallback: 'report',
+        agentUpdate: false,
+        commandTimeoutSeconds: 300,
+        reconnectTimeoutSeconds: 300,
+      }),
+    /** Wait for endpoints to become available. */
+    endpointWait: z
+      .object({
+        timeoutSeconds: z.number().int().min(60).max(86_400).default(900),
+        minIntervalSeconds: z.number().int().min(1).max(600).default(15),
+        maxIntervalSeconds: z.number().int().min(1).max(3600).default(60),
+      })
+      .strict()
+      .default({ timeoutSeconds: 900, minIntervalSeconds: 15, maxIntervalSeconds: 60 }),
+    /** Periodic sweep of opted-in VPCs; schedule is an EventBridge rate() or cron() expression. */
+    sweep: z
+      .object({
+        enabled: z.boolean().default(true),
+        schedule: z
+          .string()
+          .regex(/^(rate|cron)\(.+\)$/, 'must be an EventBridge schedule such as "rate(6 hours)"')
+          .default('rate(6 hours)'),
+      })
+      .strict()
+      .default({ enabled: true, schedule: 'rate(6 hours)' }),
+    /** On opt-out, delete the endpoints and security group we created (only with no instances left). */
+    teardownOnOptOut: z.boolean().default(false),
+    /** A cluster carrying the opt-in tag opts its instances' VPCs in. */
+    clusterTagOptIn: z.boolean().default(false),
+    /** Optional email subscribed to the notification topic. */
+    notificationEmail: z.email().optional(),
+    /** CloudWatch Logs retention for every log group the stack creates. */
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => LOG_RETENTION_DAYS.includes(d), {
+        message: 'must be one of the CloudWatch Logs retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)',
+      })
+      .default(365),
+    /** Price of one interface endpoint per AZ-hour in USD, overriding the built-in region table. */
+    endpointHourlyPriceUsd: z.number().positive().optional(),
+  })
+  .strict();
+
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Validates raw configuration. Throws ConfigError naming every wrong field. */
+export function parseConfig(raw: unknown, source = 'configuration'): Config {
+  const result = configSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.length ? issue.path.join('.') : '(root)';
+    return `${field}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid ${source}: ${problems.join('; ')}`, {
+    field: result.error.issues[0]?.path.join('.'),
+  });
+}
+
+export const CONFIG_ENV_VAR = 'PRIVATELINK_ECS_CONFIG';
+
+/** Lambda start-up: the stack passes the validated config as JSON in one environment variable. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = env[CONFIG_ENV_VAR];
+  if (!raw) return parseConfig({});
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new ConfigError(`${CONFIG_ENV_VAR} is not valid JSON`, { field: CONFIG_ENV_VAR }, { cause: err });
+  }
+  return parseConfig(json, CONFIG_ENV_VAR);
+}
+
+/** CLI and CDK: read a JSON config file. */
+export function configFromFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`, {}, { cause: err });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`, {}, { cause: err });
+  }
+  return parseConfig(json, `config file ${path}`);
+}
+
+/** Every interface service the config asks for (before the ssm auto decision), de-duplicated, in order. */
+export function configuredInterfaceServices(config: Config): string[] {
+  return [...new Set([...config.interfaceServices, ...config.extraServices])];
+}

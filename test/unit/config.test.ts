@@ -1,0 +1,42 @@
+import { ConfigError } from '../../shared/errors';
+import { configFromEnv, parseConfig } from '../../shared/config';
+
+describe('configuration schema', () => {
+  it('applies the documented defaults to an empty object', () => {
+    // Act
+    const config = parseConfig({});
+
+    // Assess
+    expect(config.optInTag).toEqual({ key: 'privatelink-ecs', value: 'enabled' });
+    expect(config.interfaceServices).toEqual(['ecr.api', 'ecr.dkr', 'ecs-agent', 'ecs-telemetry', 'ecs']);
+    expect(config.ssmEndpoints).toBe('auto');
+    expect(config.subnets).toBe('private');
+    expect(config.restart.maxConcurrency).toBe('10%');
+    expect(config.sweep).toEqual({ enabled: true, schedule: 'rate(6 hours)' });
+  });
+
+  it.each([
+    [{ ssmEndpoints: 'sometimes' }, 'ssmEndpoints'],
+    [{ subnets: ['subnet-zz'] }, 'subnets.0'],
+    [{ restart: { fallback: 'explode' } }, 'restart.fallback'],
+    [{ sweep: { schedule: 'every day' } }, 'sweep.schedule'],
+    [{ logRetentionDays: 2 }, 'logRetentionDays'],
+    [{ unknownKey: true }, '(root)'],
+  ])('rejects %j with an error that names %s', (raw, field) => {
+    // Act + Assess
+    expect(() => parseConfig(raw)).toThrow(ConfigError);
+    expect(() => parseConfig(raw)).toThrow(field);
+  });
+
+  it('reads the Lambda configuration from PRIVATELINK_ECS_CONFIG and names bad JSON', () => {
+    // Prepare
+    const env = { PRIVATELINK_ECS_CONFIG: '{"teardownOnOptOut": true}' };
+
+    // Act
+    const config = configFromEnv(env);
+
+    // Assess
+    expect(config.teardownOnOptOut).toBe(true);
+    expect(() => configFromEnv({ PRIVATELINK_ECS_CONFIG: '{' })).toThrow('PRIVATELINK_ECS_CONFIG is not valid JSON');
+  });
+});

@@ -8,7 +8,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`privatelink-ecs: ${err && err.message ? err.message : String(err)}\n`);
+    process.stderr.write(`privatelink-ecs: ${err?.message ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

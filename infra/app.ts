@@ -9,10 +9,13 @@ import { PrivateLinkEcsStack } from './stack';
 const app = new App();
 try {
   const file = app.node.tryGetContext('configFile') as string | undefined;
-  const config = file ? configFromFile(file) : parseConfig(app.node.tryGetContext('privatelink-ecs'), 'cdk.json context "privatelink-ecs"');
+  const config = file
+    ? configFromFile(file)
+    : parseConfig(app.node.tryGetContext('privatelink-ecs'), 'cdk.json context "privatelink-ecs"');
   new PrivateLinkEcsStack(app, 'PrivateLinkEcs', {
     config,
-    description: 'privatelink-ecs: PrivateLink endpoints for ECS/ECR in opted-in VPCs, and ecs-agent restarts',
+    description:
+      'privatelink-ecs: PrivateLink endpoints for ECS/ECR in opted-in VPCs, and ecs-agent restarts',
   });
 } catch (err) {
   process.stderr.write(`privatelink-ecs: ${describeError(err)}\n`);

@@ -29,7 +29,8 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 function commonConfig(options: ClientOptions): { region?: string; maxAttempts: number } {
   const envAttempts = Number(process.env.AWS_MAX_ATTEMPTS);
   const maxAttempts =
-    options.maxAttempts ?? (Number.isInteger(envAttempts) && envAttempts > 0 ? envAttempts : DEFAULT_MAX_ATTEMPTS);
+    options.maxAttempts ??
+    (Number.isInteger(envAttempts) && envAttempts > 0 ? envAttempts : DEFAULT_MAX_ATTEMPTS);
   return options.region ? { region: options.region, maxAttempts } : { maxAttempts };
 }
 

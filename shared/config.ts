@@ -7,7 +7,10 @@ import { ConfigError } from './errors';
 /** Endpoint service short names, as in com.amazonaws.<region>.<name>. */
 const serviceName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, 'must be an endpoint service short name such as "logs" or "ecr.api"');
+  .regex(
+    /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
+    'must be an endpoint service short name such as "logs" or "ecr.api"',
+  );
 
 const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet ID such as subnet-0abc12345');
 
@@ -20,7 +23,13 @@ const budget = z.union([
   z.string().regex(/^([0-9]|[1-9][0-9]|100)%$/, 'must be like "10%"'),
 ]);
 
-export const DEFAULT_INTERFACE_SERVICES = ['ecr.api', 'ecr.dkr', 'ecs-agent', 'ecs-telemetry', 'ecs'] as const;
+export const DEFAULT_INTERFACE_SERVICES = [
+  'ecr.api',
+  'ecr.dkr',
+  'ecs-agent',
+  'ecs-telemetry',
+  'ecs',
+] as const;
 export const SSM_SERVICES = ['ssm', 'ssmmessages', 'ec2messages'] as const;
 
 export const configSchema = z
@@ -36,7 +45,10 @@ export const configSchema = z
     /** Tag key we put on everything we create; its value is `privatelink-ecs`. */
     managedTagKey: z.string().min(1).max(128).default('privatelink-ecs:managed'),
     /** Interface endpoint services every opted-in VPC gets. */
-    interfaceServices: z.array(serviceName).min(1).default([...DEFAULT_INTERFACE_SERVICES]),
+    interfaceServices: z
+      .array(serviceName)
+      .min(1)
+      .default([...DEFAULT_INTERFACE_SERVICES]),
     /** Additional interface services, e.g. logs, secretsmanager, kms. */
     extraServices: z.array(serviceName).default([]),
     /** Whether the S3 gateway endpoint is part of the desired set. */
@@ -100,7 +112,8 @@ export const configSchema = z
       .number()
       .int()
       .refine((d) => LOG_RETENTION_DAYS.includes(d), {
-        message: 'must be one of the CloudWatch Logs retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)',
+        message:
+          'must be one of the CloudWatch Logs retention values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)',
       })
       .default(365),
     /** Price of one interface endpoint per AZ-hour in USD, overriding the built-in region table. */
@@ -155,7 +168,11 @@ export function configFromFile(path: string): Config {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`, {}, { cause: err });
+    throw new ConfigError(
+      `config file ${path} is not valid JSON: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   }
   return parseConfig(json, `config file ${path}`);
 }

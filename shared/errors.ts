@@ -47,10 +47,11 @@ export class VpcNotFoundError extends PrivateLinkEcsError {
 /** The VPC lacks the opt-in tag and the caller did not force the run. */
 export class NotOptedInError extends PrivateLinkEcsError {
   public constructor(vpcId: string, tagKey: string, tagValue: string) {
-    super(
-      `VPC ${vpcId} is not opted in: tag it ${tagKey}=${tagValue}, or pass force to act on it anyway`,
-      { vpcId, tagKey, tagValue },
-    );
+    super(`VPC ${vpcId} is not opted in: tag it ${tagKey}=${tagValue}, or pass force to act on it anyway`, {
+      vpcId,
+      tagKey,
+      tagValue,
+    });
     this.name = 'NotOptedIn';
   }
 }

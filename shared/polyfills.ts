@@ -13,4 +13,5 @@ if (typeof PromiseCtor.withResolvers !== 'function') {
     return { promise, resolve, reject };
   };
 }
+
 export {};

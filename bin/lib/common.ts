@@ -18,7 +18,10 @@ export interface CommonOptions {
 export function withCommonOptions(cmd: Command): Command {
   return cmd
     .option('--region <region>', 'AWS region (default: the SDK chain, e.g. AWS_REGION or the profile)')
-    .option('--config <file>', 'JSON configuration file (same schema as the CDK app); defaults apply without it');
+    .option(
+      '--config <file>',
+      'JSON configuration file (same schema as the CDK app); defaults apply without it',
+    );
 }
 
 export function loadConfig(opts: CommonOptions): Config {
@@ -29,14 +32,20 @@ export function clientsFor(opts: CommonOptions): AwsClients {
   return createAwsClients(opts.region ? { region: opts.region } : {});
 }
 
-const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ExpiredTokenException', 'UnrecognizedClientException']);
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+]);
 
 /** One line and an exit code for any error that reaches the top of the CLI. */
 export function cliErrorMessage(err: unknown): { message: string; code: number } {
   const name = errorName(err);
   const text = describeError(err);
   if (err instanceof PrivateLinkEcsError) {
-    const usage = ['InvalidInput', 'ConfigError', 'NotOptedIn', 'VpcNotFound', 'AwsSetupError'].includes(name);
+    const usage = ['InvalidInput', 'ConfigError', 'NotOptedIn', 'VpcNotFound', 'AwsSetupError'].includes(
+      name,
+    );
     return { message: text, code: usage ? EXIT_USAGE : EXIT_FAILED };
   }
   if (/region is missing/i.test(text)) {

@@ -13,7 +13,9 @@ describe('moto harness', () => {
     const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
     const before = await ec2.send(new DescribeVpcsCommand({ VpcIds: [Vpc!.VpcId!] }));
     await resetMoto();
-    const after = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: ['10.0.0.0/16'] }] }));
+    const after = await ec2.send(
+      new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: ['10.0.0.0/16'] }] }),
+    );
 
     // Assess
     expect(Vpc!.VpcId).toMatch(VPC_ID_PATTERN);

@@ -1,5 +1,5 @@
-import { ConfigError } from '../../shared/errors';
 import { configFromEnv, parseConfig } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
 
 describe('configuration schema', () => {
   it('applies the documented defaults to an empty object', () => {
@@ -37,6 +37,8 @@ describe('configuration schema', () => {
 
     // Assess
     expect(config.teardownOnOptOut).toBe(true);
-    expect(() => configFromEnv({ PRIVATELINK_ECS_CONFIG: '{' })).toThrow('PRIVATELINK_ECS_CONFIG is not valid JSON');
+    expect(() => configFromEnv({ PRIVATELINK_ECS_CONFIG: '{' })).toThrow(
+      'PRIVATELINK_ECS_CONFIG is not valid JSON',
+    );
   });
 });

@@ -1,0 +1,39 @@
+// Each service module declares the IAM permissions its code needs, next to that code. The CDK stack builds
+// its policy statements from these declarations instead of a hand-kept list.
+
+/**
+ * ARN templates may use these placeholders, which the stack resolves:
+ * `{partition}`, `{region}`, `{account}`, `{managedTagKey}`, `{documentName}`, `{stateMachineArn}`,
+ * `{tableArn}`, `{eventBusArn}`.
+ * A resource of exactly "*" is allowed only for actions AWS cannot scope to a resource; `reason` says why.
+ */
+export interface PermissionDeclaration {
+  /** A short stable id, used as the statement Sid. Letters and digits only. */
+  sid: string;
+  actions: string[];
+  resources: string[];
+  /** IAM condition block, with the same placeholders allowed in keys and values. */
+  conditions?: Record<string, Record<string, string | string[] | boolean>>;
+  /** One line: why this is needed and, for "*", why it cannot be scoped. */
+  reason: string;
+}
+
+export type PlaceholderValues = Record<
+  | 'partition'
+  | 'region'
+  | 'account'
+  | 'managedTagKey'
+  | 'documentName'
+  | 'stateMachineArn'
+  | 'tableArn'
+  | 'eventBusArn',
+  string
+>;
+
+export function fillPlaceholders(template: string, values: Partial<PlaceholderValues>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
+    const value = (values as Record<string, string | undefined>)[key];
+    if (value === undefined) throw new Error(`no value for placeholder ${whole} in "${template}"`);
+    return value;
+  });
+}

@@ -88,6 +88,14 @@ export class VpcBusyError extends PrivateLinkEcsError {
   }
 }
 
+/** A plan step was not attempted because a step it depends on failed (e.g. no security group). */
+export class DependencyFailedError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}) {
+    super(message, context);
+    this.name = 'DependencyFailed';
+  }
+}
+
 /** Stable one-line rendering for CLIs and Step Functions causes. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;

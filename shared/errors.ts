@@ -96,6 +96,14 @@ export class DependencyFailedError extends PrivateLinkEcsError {
   }
 }
 
+/** A trigger could not finish the work for one or more VPCs; thrown so the platform retries the event. */
+export class TriggerFailedError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message, context, options);
+    this.name = 'TriggerFailed';
+  }
+}
+
 /** Stable one-line rendering for CLIs and Step Functions causes. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;

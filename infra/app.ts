@@ -1,22 +1,43 @@
 #!/usr/bin/env node
 // The CDK app. Configuration comes from the `privatelink-ecs` context key in cdk.json, or from a JSON
 // file named by `-c configFile=path`, and is validated against the one schema before anything is built.
-import { App } from 'aws-cdk-lib';
-import { configFromFile, parseConfig } from '../shared/config';
-import { describeError } from '../shared/errors';
+// cdk-nag's AwsSolutions and Serverless packs run as validation plugins: an unacknowledged finding fails synth.
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { type Config, configFromFile, parseConfig } from '../shared/config';
+import { ConfigError, describeError } from '../shared/errors';
 import { PrivateLinkEcsStack } from './stack';
+
+/** Context from cdk.json is an object; `-c privatelink-ecs='{...}'` on the command line arrives as a string. */
+function configFromContext(app: App): Config {
+  const file = app.node.tryGetContext('configFile') as unknown;
+  if (file !== undefined) {
+    if (typeof file !== 'string' || !file) {
+      throw new ConfigError('context configFile must be a path to a JSON file', { field: 'configFile' });
+    }
+    return configFromFile(file);
+  }
+  const source = 'context "privatelink-ecs"';
+  let raw = app.node.tryGetContext('privatelink-ecs') as unknown;
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch (err) {
+      throw new ConfigError(`${source} is not valid JSON`, { field: 'privatelink-ecs' }, { cause: err });
+    }
+  }
+  return parseConfig(raw, source);
+}
 
 const app = new App();
 try {
-  const file = app.node.tryGetContext('configFile') as string | undefined;
-  const config = file
-    ? configFromFile(file)
-    : parseConfig(app.node.tryGetContext('privatelink-ecs'), 'cdk.json context "privatelink-ecs"');
+  const config = configFromContext(app);
   new PrivateLinkEcsStack(app, 'PrivateLinkEcs', {
     config,
     description:
       'privatelink-ecs: PrivateLink endpoints for ECS/ECR in opted-in VPCs, and ecs-agent restarts',
   });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 } catch (err) {
   process.stderr.write(`privatelink-ecs: ${describeError(err)}\n`);
   process.exit(1);

@@ -1,0 +1,4 @@
+// Task state StartAgentUpdates of the remediation workflow; the logic is in shared/workflow.
+import { lambdaStep } from '../../shared/workflow/lambda';
+
+export const handler = lambdaStep('StartAgentUpdates');

@@ -1,0 +1,154 @@
+// DiscoverInstances: every ECS container instance, in any cluster, whose EC2 instance lies in the VPC, with
+// the facts the restart decision needs. Lists go to the state store in batches; the payload gets counters.
+import { type EC2Client, paginateDescribeInstances } from '@aws-sdk/client-ec2';
+import {
+  type ContainerInstance,
+  DescribeContainerInstancesCommand,
+  type ECSClient,
+  paginateListClusters,
+  paginateListContainerInstances,
+} from '@aws-sdk/client-ecs';
+import { paginateDescribeInstanceInformation, type SSMClient } from '@aws-sdk/client-ssm';
+import { describeError, errorName } from '../errors';
+import { logger } from '../observability';
+import { isTransient } from './errors';
+import { chunk, type InstanceFacts, RESTARTED_AT_ATTRIBUTE } from './plan';
+
+const DESCRIBE_CONTAINER_INSTANCES_LIMIT = 100;
+const DESCRIBE_INSTANCES_CHUNK = 100;
+const SSM_FILTER_LIMIT = 50;
+
+export interface Discovery {
+  facts: InstanceFacts[];
+  scanned: number;
+  ssmStatus: string;
+}
+
+function attribute(ci: ContainerInstance, name: string): string | undefined {
+  return ci.attributes?.find((a) => a.name === name)?.value ?? undefined;
+}
+
+function toFacts(ci: ContainerInstance, clusterArn: string): InstanceFacts | undefined {
+  if (!ci.ec2InstanceId || !ci.containerInstanceArn) return undefined;
+  const facts: InstanceFacts = {
+    instanceId: ci.ec2InstanceId,
+    containerInstanceArn: ci.containerInstanceArn,
+    clusterArn,
+    status: ci.status ?? 'UNKNOWN',
+    agentConnected: ci.agentConnected === true,
+  };
+  const version = ci.versionInfo?.agentVersion;
+  if (version) facts.agentVersion = version;
+  const os =
+    attribute(ci, 'ecs.os-family') ?? (attribute(ci, 'bottlerocket.variant') ? 'BOTTLEROCKET' : undefined);
+  if (os) facts.osFamily = os;
+  if (ci.registeredAt) facts.registeredAt = new Date(ci.registeredAt).toISOString();
+  const restartedAt = attribute(ci, RESTARTED_AT_ATTRIBUTE);
+  if (restartedAt) facts.restartedAt = restartedAt;
+  return facts;
+}
+
+async function listContainerInstances(ecs: ECSClient): Promise<InstanceFacts[]> {
+  const all: InstanceFacts[] = [];
+  for await (const clusters of paginateListClusters({ client: ecs }, {})) {
+    for (const clusterArn of clusters.clusterArns ?? []) {
+      const arns: string[] = [];
+      for await (const page of paginateListContainerInstances(
+        { client: ecs, pageSize: DESCRIBE_CONTAINER_INSTANCES_LIMIT },
+        { cluster: clusterArn },
+      )) {
+        arns.push(...(page.containerInstanceArns ?? []));
+      }
+      for (const part of chunk(arns, DESCRIBE_CONTAINER_INSTANCES_LIMIT)) {
+        const out = await ecs.send(
+          new DescribeContainerInstancesCommand({ cluster: clusterArn, containerInstances: part }),
+        );
+        for (const ci of out.containerInstances ?? []) {
+          const facts = toFacts(ci, clusterArn);
+          if (facts) all.push(facts);
+        }
+        for (const f of out.failures ?? []) {
+          logger.warn('container instance could not be described', { arn: f.arn, reason: f.reason });
+        }
+      }
+    }
+  }
+  return all;
+}
+
+async function instancesInVpc(ec2: EC2Client, vpcId: string, instanceIds: string[]): Promise<Set<string>> {
+  const inVpc = new Set<string>();
+  for (const part of chunk([...new Set(instanceIds)], DESCRIBE_INSTANCES_CHUNK)) {
+    for await (const page of paginateDescribeInstances(
+      { client: ec2 },
+      {
+        Filters: [
+          { Name: 'vpc-id', Values: [vpcId] },
+          { Name: 'instance-id', Values: part },
+        ],
+      },
+    )) {
+      for (const r of page.Reservations ?? []) {
+        for (const i of r.Instances ?? []) {
+          if (i.InstanceId && i.VpcId === vpcId) inVpc.add(i.InstanceId);
+        }
+      }
+    }
+  }
+  return inVpc;
+}
+
+/**
+ * SSM PingStatus per instance; instances SSM does not know are absent. When the API is not available at all
+ * (some emulators answer 500) the status becomes 'unknown' and the command result decides later.
+ */
+async function ssmPingStatus(
+  ssm: SSMClient,
+  instanceIds: string[],
+): Promise<{ ping: Map<string, string>; status: string }> {
+  const ping = new Map<string, string>();
+  try {
+    for (const part of chunk(instanceIds, SSM_FILTER_LIMIT)) {
+      for await (const page of paginateDescribeInstanceInformation(
+        { client: ssm },
+        { Filters: [{ Key: 'InstanceIds', Values: part }] },
+      )) {
+        for (const info of page.InstanceInformationList ?? []) {
+          if (info.InstanceId) ping.set(info.InstanceId, info.PingStatus ?? 'Unknown');
+        }
+      }
+    }
+    return { ping, status: 'ok' };
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    const status = `unavailable (${errorName(err)}: ${describeError(err)})`;
+    logger.warn('SSM DescribeInstanceInformation failed; relying on command results', {
+      error: errorName(err),
+      message: describeError(err),
+    });
+    for (const id of instanceIds) ping.set(id, 'unknown');
+    return { ping, status };
+  }
+}
+
+export async function discoverInstances(
+  clients: { ec2: EC2Client; ecs: ECSClient; ssm: SSMClient },
+  vpcId: string,
+): Promise<Discovery> {
+  const all = await listContainerInstances(clients.ecs);
+  const inVpc = await instancesInVpc(
+    clients.ec2,
+    vpcId,
+    all.map((f) => f.instanceId),
+  );
+  const facts = all.filter((f) => inVpc.has(f.instanceId));
+  const { ping, status } = await ssmPingStatus(
+    clients.ssm,
+    facts.map((f) => f.instanceId),
+  );
+  for (const f of facts) {
+    const p = ping.get(f.instanceId);
+    if (p !== undefined) f.ssmPing = p;
+  }
+  return { facts, scanned: all.length, ssmStatus: status };
+}

@@ -1,0 +1,63 @@
+// Workflow-specific members of the project's error hierarchy (shared/errors.ts). Each has a stable `name`
+// that the state machine's Retry/Catch and the summary use.
+import { type ErrorContext, PrivateLinkEcsError } from '../errors';
+
+/** The reconciler could not apply part of the endpoint plan; restarting agents now would strand them. */
+export class EndpointsNotConvergedError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}) {
+    super(message, context);
+    this.name = 'EndpointsNotConverged';
+  }
+}
+
+/** Restarts are needed but no SSM command document was configured (env RESTART_DOCUMENT_NAME). */
+export class RestartDocumentMissingError extends PrivateLinkEcsError {
+  public constructor() {
+    super('no restart command document is configured: set RESTART_DOCUMENT_NAME (the stack does this)', {
+      field: 'RESTART_DOCUMENT_NAME',
+    });
+    this.name = 'RestartDocumentMissing';
+  }
+}
+
+/** The workflow's own bookkeeping (batch records in the state table) is missing or corrupt. */
+export class WorkflowStateError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}) {
+    super(message, context);
+    this.name = 'WorkflowStateError';
+  }
+}
+
+/**
+ * Error names a Task retries with backoff and full jitter. Lambda's own transient errors plus the throttling
+ * and service-unavailable names the AWS SDK raises once its own retries are exhausted.
+ */
+export const RETRYABLE_ERROR_NAMES = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalServerError',
+  'InternalFailure',
+  'ServerException',
+  'VpcBusy',
+] as const;
+
+/** Errors that end the run before anything changed: the first state turns them into a Fail directly. */
+export const INPUT_REJECTION_ERROR_NAMES = ['InvalidInput', 'NotOptedIn', 'VpcNotFound'] as const;
+
+/** True for errors that a retry may cure (throttling, 5xx): those are rethrown, never recorded per item. */
+export function isTransient(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { name?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (typeof e.name === 'string' && (RETRYABLE_ERROR_NAMES as readonly string[]).includes(e.name))
+    return true;
+  return Boolean(e.$retryable);
+}

@@ -1,0 +1,78 @@
+// ValidateInput: the execution input is checked field by field before any AWS call that could change
+// anything. A malformed input, an unknown VPC or a VPC that is not opted in (without force) ends the run.
+import { DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { z } from 'zod';
+import type { Config } from '../config';
+import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
+import { VPC_ID_PATTERN } from '../ids';
+import type { WorkflowInput } from './types';
+
+const inputSchema = z
+  .object({
+    vpcId: z.string().regex(VPC_ID_PATTERN, 'must be a VPC ID like vpc-0123456789abcdef0'),
+    force: z.boolean().optional(),
+    dryRun: z.boolean().optional(),
+    restart: z.enum(['auto', 'all', 'none']).optional(),
+    trigger: z
+      .object({
+        eventId: z.string().min(1).max(256),
+        kind: z.string().min(1).max(128),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** Parses the execution input; throws InvalidInput naming the first wrong field. Makes no AWS call. */
+export function parseWorkflowInput(raw: unknown): WorkflowInput {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidInputError(
+      `input must be a JSON object like {"vpcId": "vpc-0123456789abcdef0"}, got ${describe(raw)}`,
+      { field: '(root)' },
+    );
+  }
+  const result = inputSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const field =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.join(', ')
+        : issue.path.length
+          ? issue.path.join('.')
+          : '(root)';
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown input field(s) ${field}: allowed are vpcId, force, dryRun, restart, trigger`
+        : `input field ${field}: ${issue.message}`;
+    throw new InvalidInputError(message, { field });
+  }
+  const { vpcId, force = false, dryRun = false, restart = 'auto', trigger } = result.data;
+  return trigger ? { vpcId, force, dryRun, restart, trigger } : { vpcId, force, dryRun, restart };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  return typeof value;
+}
+
+/** Reads the VPC's tags (DescribeVpcs) and enforces the opt-in rule. */
+export async function assertVpcEligible(ec2: EC2Client, config: Config, input: WorkflowInput): Promise<void> {
+  let tags: Record<string, string>;
+  try {
+    const out = await ec2.send(new DescribeVpcsCommand({ VpcIds: [input.vpcId] }));
+    const vpc = out.Vpcs?.[0];
+    if (!vpc) throw new VpcNotFoundError(input.vpcId);
+    tags = Object.fromEntries((vpc.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  } catch (err) {
+    if ((err as { name?: string }).name === 'InvalidVpcID.NotFound') {
+      throw new VpcNotFoundError(input.vpcId, { cause: err });
+    }
+    throw err;
+  }
+  const optedIn = tags[config.optInTag.key] === config.optInTag.value;
+  if (!optedIn && !input.force) {
+    throw new NotOptedInError(input.vpcId, config.optInTag.key, config.optInTag.value);
+  }
+}

@@ -1,0 +1,53 @@
+// Keys and shapes of the records the workflow keeps in the state store, per run.
+import type { InstanceResult } from './types';
+
+/** A container instance, compactly: EC2 instance ID, container instance ARN, cluster ARN. */
+export interface InstanceRef {
+  i: string;
+  a: string;
+  c: string;
+}
+
+export interface BatchRecord {
+  kind: 'ssm' | 'reboot';
+  refs: InstanceRef[];
+}
+
+export type ItemPhase = 'command' | 'reconnect' | 'draining' | 'rebooting' | 'updating' | 'done';
+
+export interface ItemProgress {
+  phase: ItemPhase;
+  /** Elapsed seconds (sum of scheduled waits) when the phase began. */
+  since: number;
+  outcome?: 'restarted' | 'failed';
+  reason?: string;
+}
+
+export interface ProgressRecord {
+  /** SendCommand calls made so far: command ID and its instance IDs. */
+  commands: Array<{ id: string; ids: string[] }>;
+  items: Record<string, ItemProgress>;
+}
+
+export const keys = {
+  skipped: (runId: string, n: number) => `${runId}#skipped#${n}`,
+  updates: (runId: string, n: number) => `${runId}#updates#${n}`,
+  updateProgress: (runId: string, n: number) => `${runId}#updates-progress#${n}`,
+  batch: (runId: string, k: number) => `${runId}#batch#${k}`,
+  progress: (runId: string, k: number) => `${runId}#progress#${k}`,
+};
+
+/** Turns finished progress items into results, in the batch's order. */
+export function resultsOf(
+  refs: InstanceRef[],
+  progress: ProgressRecord,
+  unfinished: string,
+): InstanceResult[] {
+  return refs.map((ref) => {
+    const item = progress.items[ref.i];
+    if (item?.outcome) {
+      return { instanceId: ref.i, outcome: item.outcome, reason: item.reason ?? '', cluster: ref.c };
+    }
+    return { instanceId: ref.i, outcome: 'failed', reason: unfinished, cluster: ref.c };
+  });
+}

@@ -1,0 +1,526 @@
+// The agent gate (UpdateContainerAgent for old agents) and the rolling restart: one batch at a time, each
+// instance followed to a terminal state and then to a reconnected agent. Per-instance progress lives in the
+// state store, so a retried Task resumes where it stopped and never sends a restart twice.
+import { type EC2Client, RebootInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  type ContainerInstance,
+  DescribeContainerInstancesCommand,
+  type ECSClient,
+  PutAttributesCommand,
+  UpdateContainerAgentCommand,
+  UpdateContainerInstancesStateCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  GetCommandInvocationCommand,
+  paginateListCommandInvocations,
+  SendCommandCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { Config } from '../config';
+import { describeError, errorName } from '../errors';
+import { logger } from '../observability';
+import { isTransient, RestartDocumentMissingError } from './errors';
+import { backoffSeconds, chunk, RESTARTED_AT_ATTRIBUTE, SEND_COMMAND_LIMIT } from './plan';
+import {
+  type BatchRecord,
+  type InstanceRef,
+  type ItemProgress,
+  keys,
+  type ProgressRecord,
+  resultsOf,
+} from './records';
+import { mustGet, type StateStore } from './store';
+import type { RolloutPhase, UpdatePhase, WorkflowState } from './types';
+
+/** Poll interval while commands, reboots and agent updates run. */
+export const ROLLOUT_POLL_MIN_SECONDS = 5;
+export const ROLLOUT_POLL_MAX_SECONDS = 30;
+/** Bound on waiting for an agent update to report UPDATED or FAILED. */
+export const AGENT_UPDATE_TIMEOUT_SECONDS = 900;
+/** Grace on top of commandTimeoutSeconds for SSM to report a terminal status. */
+const COMMAND_GRACE_SECONDS = 60;
+const PUT_ATTRIBUTES_LIMIT = 10;
+const TERMINAL_COMMAND_STATUSES = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
+
+export interface RolloutDeps {
+  clients: { ec2: EC2Client; ecs: ECSClient; ssm: SSMClient };
+  config: Config;
+  store: StateStore;
+  documentName?: string;
+  now: () => Date;
+}
+
+function failure(err: unknown): string {
+  return `${errorName(err)}: ${describeError(err)}`;
+}
+
+/** DescribeContainerInstances for refs, grouped by cluster, ≤100 per call. */
+async function describeRefs(ecs: ECSClient, refs: InstanceRef[]): Promise<Map<string, ContainerInstance>> {
+  const byCluster = new Map<string, InstanceRef[]>();
+  for (const r of refs) byCluster.set(r.c, [...(byCluster.get(r.c) ?? []), r]);
+  const out = new Map<string, ContainerInstance>();
+  for (const [cluster, list] of byCluster) {
+    for (const part of chunk(list, 100)) {
+      const res = await ecs.send(
+        new DescribeContainerInstancesCommand({ cluster, containerInstances: part.map((r) => r.a) }),
+      );
+      for (const ci of res.containerInstances ?? []) {
+        if (ci.ec2InstanceId) out.set(ci.ec2InstanceId, ci);
+      }
+    }
+  }
+  return out;
+}
+
+/** Records the restart on each container instance; a failure to record is logged, not fatal. */
+async function markRestarted(
+  deps: RolloutDeps,
+  refs: InstanceRef[],
+  progress: Record<string, ItemProgress>,
+): Promise<void> {
+  const value = deps.now().toISOString();
+  const byCluster = new Map<string, InstanceRef[]>();
+  for (const r of refs) byCluster.set(r.c, [...(byCluster.get(r.c) ?? []), r]);
+  for (const [cluster, list] of byCluster) {
+    for (const part of chunk(list, PUT_ATTRIBUTES_LIMIT)) {
+      try {
+        await deps.clients.ecs.send(
+          new PutAttributesCommand({
+            cluster,
+            attributes: part.map((r) => ({ name: RESTARTED_AT_ATTRIBUTE, value, targetId: r.a })),
+          }),
+        );
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        logger.warn('could not record the restart attribute', { cluster, error: failure(err) });
+        for (const r of part) {
+          const item = progress[r.i];
+          if (item) item.reason = `${item.reason ?? 'restarted'} (not recorded: ${failure(err)})`;
+        }
+      }
+    }
+  }
+}
+
+function rolloutOf(state: WorkflowState): RolloutPhase {
+  if (!state.rollout) throw new Error('rollout phase missing from the workflow state');
+  return state.rollout;
+}
+
+function nextRollout(r: RolloutPhase, restarted: number, failed: number): RolloutPhase {
+  const totalFailed = r.failed + failed;
+  const stopped = r.stopped || totalFailed > r.maxErrors;
+  return {
+    ...r,
+    restarted: r.restarted + restarted,
+    failed: totalFailed,
+    stopped,
+    more: !stopped && r.batchIndex < r.batchCount,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Agent gate
+
+export async function startAgentUpdates(deps: RolloutDeps, state: WorkflowState): Promise<WorkflowState> {
+  const updates = state.updates!;
+  for (let n = 0; n < updates.chunks; n++) {
+    const refs = await mustGet<InstanceRef[]>(deps.store, keys.updates(state.runId, n));
+    const progress = (await deps.store.get<ProgressRecord>(keys.updateProgress(state.runId, n))) ?? {
+      commands: [],
+      items: {},
+    };
+    for (const ref of refs) {
+      if (progress.items[ref.i]) continue; // started by an earlier attempt of this Task
+      try {
+        await deps.clients.ecs.send(
+          new UpdateContainerAgentCommand({ cluster: ref.c, containerInstance: ref.a }),
+        );
+        progress.items[ref.i] = { phase: 'updating', since: 0 };
+      } catch (err) {
+        if (errorName(err) === 'UpdateInProgressException') {
+          progress.items[ref.i] = { phase: 'updating', since: 0 };
+        } else if (isTransient(err)) {
+          await deps.store.put(keys.updateProgress(state.runId, n), progress);
+          throw err;
+        } else {
+          progress.items[ref.i] = {
+            phase: 'done',
+            since: 0,
+            outcome: 'failed',
+            reason: `agent update could not start: ${failure(err)}`,
+          };
+        }
+      }
+    }
+    await deps.store.put(keys.updateProgress(state.runId, n), progress);
+  }
+  return {
+    ...state,
+    updates: {
+      ...updates,
+      attempts: 0,
+      elapsedSeconds: 0,
+      waitSeconds: ROLLOUT_POLL_MIN_SECONDS,
+      done: false,
+    },
+  };
+}
+
+export async function checkAgentUpdates(deps: RolloutDeps, state: WorkflowState): Promise<WorkflowState> {
+  const updates = state.updates!;
+  let pending = 0;
+  let restarted = 0;
+  let failed = 0;
+  const timedOut = updates.elapsedSeconds >= AGENT_UPDATE_TIMEOUT_SECONDS;
+  for (let n = 0; n < updates.chunks; n++) {
+    const refs = await mustGet<InstanceRef[]>(deps.store, keys.updates(state.runId, n));
+    const progress = await mustGet<ProgressRecord>(deps.store, keys.updateProgress(state.runId, n));
+    const open = refs.filter((r) => progress.items[r.i]?.phase === 'updating');
+    const seen = open.length ? await describeRefs(deps.clients.ecs, open) : new Map();
+    const updated: InstanceRef[] = [];
+    for (const ref of open) {
+      const item = progress.items[ref.i]!;
+      const ci = seen.get(ref.i);
+      const status = ci?.agentUpdateStatus;
+      if (status === 'UPDATED') {
+        const version = ci?.versionInfo?.agentVersion;
+        Object.assign(item, {
+          phase: 'done',
+          outcome: 'restarted',
+          reason: `agent updated${version ? ` to ${version}` : ''} (the update restarts it)`,
+        });
+        updated.push(ref);
+      } else if (status === 'FAILED') {
+        Object.assign(item, { phase: 'done', outcome: 'failed', reason: 'agent update reported FAILED' });
+      } else if (!ci) {
+        Object.assign(item, { phase: 'done', outcome: 'failed', reason: 'container instance disappeared' });
+      } else if (timedOut) {
+        Object.assign(item, {
+          phase: 'done',
+          outcome: 'failed',
+          reason: `agent update still ${status ?? 'pending'} after ${AGENT_UPDATE_TIMEOUT_SECONDS} s`,
+        });
+      }
+    }
+    if (updated.length) await markRestarted(deps, updated, progress.items);
+    await deps.store.put(keys.updateProgress(state.runId, n), progress);
+    for (const ref of refs) {
+      const item = progress.items[ref.i];
+      if (!item || item.phase !== 'done') pending++;
+      else if (item.outcome === 'restarted') restarted++;
+      else failed++;
+    }
+  }
+  if (pending > 0) {
+    const waitSeconds = backoffSeconds(updates.attempts, ROLLOUT_POLL_MIN_SECONDS, ROLLOUT_POLL_MAX_SECONDS);
+    const next: UpdatePhase = {
+      ...updates,
+      pending,
+      attempts: updates.attempts + 1,
+      waitSeconds,
+      elapsedSeconds: updates.elapsedSeconds + waitSeconds,
+      done: false,
+    };
+    return { ...state, updates: next };
+  }
+  return {
+    ...state,
+    updates: { ...updates, pending: 0, done: true, waitSeconds: 0 },
+    rollout: nextRollout(rolloutOf(state), restarted, failed),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rolling restart
+
+export async function startBatch(deps: RolloutDeps, state: WorkflowState): Promise<WorkflowState> {
+  const rollout = rolloutOf(state);
+  const k = rollout.batchIndex;
+  const batch = await mustGet<BatchRecord>(deps.store, keys.batch(state.runId, k));
+  const progressKey = keys.progress(state.runId, k);
+  const progress = (await deps.store.get<ProgressRecord>(progressKey)) ?? { commands: [], items: {} };
+  if (batch.kind === 'ssm') {
+    if (!deps.documentName) throw new RestartDocumentMissingError();
+    const todo = batch.refs.filter((r) => !progress.items[r.i]);
+    for (const part of chunk(todo, SEND_COMMAND_LIMIT)) {
+      const ids = part.map((r) => r.i);
+      try {
+        const out = await deps.clients.ssm.send(
+          new SendCommandCommand({
+            DocumentName: deps.documentName,
+            InstanceIds: ids,
+            TimeoutSeconds: deps.config.restart.commandTimeoutSeconds,
+            MaxConcurrency: String(ids.length),
+            MaxErrors: String(ids.length),
+            Comment: `privatelink-ecs restart, batch ${k + 1} of ${rollout.batchCount}`.slice(0, 100),
+          }),
+        );
+        const commandId = out.Command?.CommandId ?? '';
+        progress.commands.push({ id: commandId, ids });
+        for (const id of ids) progress.items[id] = { phase: 'command', since: 0 };
+        logger.info('restart command sent', {
+          vpcId: state.input.vpcId,
+          commandId,
+          instances: ids.length,
+          batch: k,
+        });
+      } catch (err) {
+        if (isTransient(err)) {
+          await deps.store.put(progressKey, progress);
+          throw err;
+        }
+        for (const id of ids) {
+          progress.items[id] = {
+            phase: 'done',
+            since: 0,
+            outcome: 'failed',
+            reason: `SendCommand failed: ${failure(err)}`,
+          };
+        }
+      }
+    }
+  } else {
+    for (const ref of batch.refs) {
+      if (progress.items[ref.i]) continue;
+      try {
+        await deps.clients.ecs.send(
+          new UpdateContainerInstancesStateCommand({
+            cluster: ref.c,
+            containerInstances: [ref.a],
+            status: 'DRAINING',
+          }),
+        );
+        progress.items[ref.i] = { phase: 'draining', since: 0 };
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        progress.items[ref.i] = {
+          phase: 'done',
+          since: 0,
+          outcome: 'failed',
+          reason: `drain failed: ${failure(err)}`,
+        };
+      }
+    }
+  }
+  await deps.store.put(progressKey, progress);
+  return {
+    ...state,
+    rollout: {
+      ...rollout,
+      phase: 'running',
+      attempts: 0,
+      elapsedSeconds: 0,
+      waitSeconds: ROLLOUT_POLL_MIN_SECONDS,
+    },
+  };
+}
+
+interface InvocationStatus {
+  status: string;
+  details?: string;
+}
+
+/** Status per instance of one command; falls back to GetCommandInvocation where ListCommandInvocations fails. */
+async function commandStatuses(
+  ssm: SSMClient,
+  commandId: string,
+  ids: string[],
+): Promise<Map<string, InvocationStatus>> {
+  const out = new Map<string, InvocationStatus>();
+  try {
+    for await (const page of paginateListCommandInvocations({ client: ssm }, { CommandId: commandId })) {
+      for (const inv of page.CommandInvocations ?? []) {
+        if (inv.InstanceId && inv.Status) {
+          out.set(
+            inv.InstanceId,
+            inv.StatusDetails ? { status: inv.Status, details: inv.StatusDetails } : { status: inv.Status },
+          );
+        }
+      }
+    }
+    return out;
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    logger.debug('ListCommandInvocations unavailable; using GetCommandInvocation', { error: failure(err) });
+  }
+  for (const id of ids) {
+    try {
+      const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }));
+      if (inv.Status)
+        out.set(
+          id,
+          inv.StatusDetails ? { status: inv.Status, details: inv.StatusDetails } : { status: inv.Status },
+        );
+    } catch (err) {
+      if (errorName(err) === 'InvocationDoesNotExist') continue; // not delivered yet
+      if (isTransient(err)) throw err;
+      out.set(id, { status: 'Failed', details: failure(err) });
+    }
+  }
+  return out;
+}
+
+async function setActive(deps: RolloutDeps, ref: InstanceRef): Promise<string | undefined> {
+  try {
+    await deps.clients.ecs.send(
+      new UpdateContainerInstancesStateCommand({
+        cluster: ref.c,
+        containerInstances: [ref.a],
+        status: 'ACTIVE',
+      }),
+    );
+    return undefined;
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    return `could not set it ACTIVE again: ${failure(err)}`;
+  }
+}
+
+export async function pollBatch(deps: RolloutDeps, state: WorkflowState): Promise<WorkflowState> {
+  const rollout = rolloutOf(state);
+  const k = rollout.batchIndex;
+  const elapsed = rollout.elapsedSeconds;
+  const { commandTimeoutSeconds, reconnectTimeoutSeconds } = deps.config.restart;
+  const batch = await mustGet<BatchRecord>(deps.store, keys.batch(state.runId, k));
+  const progressKey = keys.progress(state.runId, k);
+  const progress = await mustGet<ProgressRecord>(deps.store, progressKey);
+  const items = progress.items;
+
+  // 1. Commands: follow each invocation to a terminal state.
+  const succeeded: InstanceRef[] = [];
+  for (const cmd of progress.commands) {
+    const open = cmd.ids.filter((id) => items[id]?.phase === 'command');
+    if (open.length === 0) continue;
+    const statuses = await commandStatuses(deps.clients.ssm, cmd.id, open);
+    for (const id of open) {
+      const item = items[id]!;
+      const st = statuses.get(id);
+      if (st && TERMINAL_COMMAND_STATUSES.has(st.status)) {
+        if (st.status === 'Success') {
+          Object.assign(item, {
+            phase: 'reconnect',
+            since: elapsed,
+            reason: 'restarted through SSM Run Command',
+          });
+          const ref = batch.refs.find((r) => r.i === id);
+          if (ref) succeeded.push(ref);
+        } else {
+          Object.assign(item, {
+            phase: 'done',
+            outcome: 'failed',
+            reason: `restart command ${st.status}${st.details && st.details !== st.status ? ` (${st.details})` : ''} [command ${cmd.id}]`,
+          });
+        }
+      } else if (elapsed - item.since > commandTimeoutSeconds + COMMAND_GRACE_SECONDS) {
+        Object.assign(item, {
+          phase: 'done',
+          outcome: 'failed',
+          reason: `restart command still ${st?.status ?? 'undelivered'} after ${elapsed - item.since} s [command ${cmd.id}]`,
+        });
+      }
+    }
+  }
+  if (succeeded.length) await markRestarted(deps, succeeded, items);
+
+  // 2. Agents: reconnection after a restart, drain and reboot for the fallback.
+  const watching = batch.refs.filter((r) => {
+    const p = items[r.i]?.phase;
+    return p === 'reconnect' || p === 'draining' || p === 'rebooting';
+  });
+  const seen = watching.length
+    ? await describeRefs(deps.clients.ecs, watching)
+    : new Map<string, ContainerInstance>();
+  for (const ref of watching) {
+    const item = items[ref.i]!;
+    const ci = seen.get(ref.i);
+    const waited = elapsed - item.since;
+    if (!ci) {
+      Object.assign(item, {
+        phase: 'done',
+        outcome: 'failed',
+        reason: 'container instance disappeared during the restart',
+      });
+      continue;
+    }
+    if (item.phase === 'reconnect') {
+      if (ci.agentConnected === true && waited > 0) {
+        Object.assign(item, { phase: 'done', outcome: 'restarted' });
+      } else if (waited >= reconnectTimeoutSeconds) {
+        Object.assign(item, {
+          phase: 'done',
+          outcome: 'failed',
+          reason: `restart command succeeded but the agent did not reconnect within ${reconnectTimeoutSeconds} s`,
+        });
+      }
+    } else if (item.phase === 'draining') {
+      if ((ci.runningTasksCount ?? 0) === 0) {
+        try {
+          await deps.clients.ec2.send(new RebootInstancesCommand({ InstanceIds: [ref.i] }));
+          Object.assign(item, { phase: 'rebooting', since: elapsed });
+        } catch (err) {
+          if (isTransient(err)) throw err;
+          const active = await setActive(deps, ref);
+          Object.assign(item, {
+            phase: 'done',
+            outcome: 'failed',
+            reason: `reboot failed: ${failure(err)}${active ? `; ${active}` : ''}`,
+          });
+        }
+      } else if (waited >= reconnectTimeoutSeconds) {
+        const active = await setActive(deps, ref);
+        Object.assign(item, {
+          phase: 'done',
+          outcome: 'failed',
+          reason: `drain did not finish within ${reconnectTimeoutSeconds} s (${ci.runningTasksCount} tasks), not rebooted${active ? `; ${active}` : ''}`,
+        });
+      }
+    } else if (item.phase === 'rebooting') {
+      if (ci.agentConnected === true && waited > 0) {
+        const active = await setActive(deps, ref);
+        if (active) {
+          Object.assign(item, { phase: 'done', outcome: 'failed', reason: `rebooted, but ${active}` });
+        } else {
+          Object.assign(item, {
+            phase: 'done',
+            outcome: 'restarted',
+            reason: 'rebooted (not managed by SSM), drained and set ACTIVE again',
+          });
+          await markRestarted(deps, [ref], items);
+        }
+      } else if (waited >= reconnectTimeoutSeconds) {
+        const active = await setActive(deps, ref);
+        Object.assign(item, {
+          phase: 'done',
+          outcome: 'failed',
+          reason: `rebooted but the agent did not reconnect within ${reconnectTimeoutSeconds} s${active ? `; ${active}` : ''}`,
+        });
+      }
+    }
+  }
+  await deps.store.put(progressKey, progress);
+
+  const open = batch.refs.filter((r) => items[r.i]?.phase !== 'done');
+  if (open.length > 0) {
+    const waitSeconds = backoffSeconds(rollout.attempts, ROLLOUT_POLL_MIN_SECONDS, ROLLOUT_POLL_MAX_SECONDS);
+    return {
+      ...state,
+      rollout: {
+        ...rollout,
+        attempts: rollout.attempts + 1,
+        waitSeconds,
+        elapsedSeconds: elapsed + waitSeconds,
+      },
+    };
+  }
+  const results = resultsOf(batch.refs, progress, 'unfinished');
+  const restarted = results.filter((r) => r.outcome === 'restarted').length;
+  const failed = results.length - restarted;
+  logger.info('batch finished', { vpcId: state.input.vpcId, batch: k, restarted, failed });
+  const next = nextRollout(
+    { ...rollout, batchIndex: k + 1, phase: 'idle', waitSeconds: 0 },
+    restarted,
+    failed,
+  );
+  return { ...state, rollout: next };
+}

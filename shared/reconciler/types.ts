@@ -15,6 +15,12 @@ export interface EndpointSummary {
   subnetIds: string[];
   routeTableIds: string[];
   lastError?: string;
+  /** Full service name, e.g. com.amazonaws.us-east-1.ecr.api. */
+  serviceName?: string;
+  /** Interface endpoints: whether private DNS is on. */
+  privateDnsEnabled?: boolean;
+  /** Interface endpoints: attached security groups. */
+  securityGroupIds?: string[];
 }
 
 export type ActionKind =
@@ -26,7 +32,10 @@ export type ActionKind =
   | 'add-endpoint-subnets'
   | 'create-gateway-endpoint'
   | 'add-gateway-route-tables'
-  | 'covered';
+  | 'covered'
+  // Teardown only (teardownVpc results); never produced by the planner.
+  | 'delete-endpoint'
+  | 'delete-security-group';
 
 /** One step of a plan. `covered` is informational and never writes. */
 export interface PlannedAction {
@@ -42,6 +51,16 @@ export interface PlannedAction {
   targetId?: string;
   /** CIDRs for security group ingress. */
   cidrs?: string[];
+  /** IPv6 CIDRs for security group ingress. */
+  ipv6Cidrs?: string[];
+  /** Full endpoint service name, for endpoint actions. */
+  serviceName?: string;
+  /** Existing security group to attach; absent when the plan creates it earlier in the same run. */
+  securityGroupId?: string;
+  /** True when the action modifies a resource we did not create (the S3 gateway route-table exception). */
+  foreign?: boolean;
+  /** Our endpoints for the same service that are failed/rejected/expired, which a create replaces. */
+  replaces?: string[];
 }
 
 export type ActionStatus = 'ok' | 'skip' | 'error';
@@ -81,4 +100,81 @@ export interface ReconcileResult {
   endpoints: EndpointSummary[];
   /** Monthly USD cost of the interface endpoint AZs this run adds (730 h per month). */
   addedMonthlyCostUsd: number;
+  /** Things the planner could not do and why (e.g. no subnet to host endpoints, service not offered). */
+  warnings?: string[];
+}
+
+// ---- Inventory: what the finders read (shared/reconciler/inventory.ts), input of the pure planner. ----
+
+/** Where a route table sends 0.0.0.0/0: an internet gateway, a NAT gateway, or nowhere. */
+export type DefaultRoute = 'internet' | 'nat' | 'none';
+
+export interface SubnetInfo {
+  id: string;
+  azName: string;
+  azId: string;
+  /** The route table that applies: the explicit association, else the VPC's main table. */
+  routeTableId?: string;
+}
+
+export interface RouteTableInfo {
+  id: string;
+  main: boolean;
+  defaultRoute: DefaultRoute;
+  /** Subnets explicitly associated with this table. */
+  subnetIds: string[];
+}
+
+/** Where an endpoint service is offered, as DescribeVpcEndpointServices reports it. */
+export interface ServiceOffering {
+  /** Short name, e.g. "ecr.api". */
+  service: string;
+  serviceName: string;
+  type: EndpointType;
+  /** AZ IDs the service supports (AZ names mapped to IDs when the API only returns names). */
+  azIds: string[];
+}
+
+export interface SecurityGroupInfo {
+  id: string;
+  name: string;
+  /** CIDRs already admitted on TCP 443. */
+  ingressCidrs: string[];
+  ingressIpv6Cidrs: string[];
+}
+
+export interface VpcInventory {
+  vpcId: string;
+  region: string;
+  tags: Record<string, string>;
+  /** Associated IPv4 CIDRs, primary first. */
+  cidrs: string[];
+  ipv6Cidrs: string[];
+  dnsSupport: boolean;
+  dnsHostnames: boolean;
+  subnets: SubnetInfo[];
+  routeTables: RouteTableInfo[];
+  /** Every endpoint in the VPC, whoever made it. */
+  endpoints: EndpointSummary[];
+  offerings: ServiceOffering[];
+  /** Our security group (carrying the managed tag), if it exists. */
+  securityGroup?: SecurityGroupInfo;
+}
+
+/** The desired endpoint set, from config and (for ssmEndpoints=auto) the VPC's routes. */
+export interface DesiredSet {
+  /** Interface services in creation order. */
+  interfaceServices: string[];
+  s3Gateway: boolean;
+  /** Subnets that may host interface endpoints and whose route tables get the S3 gateway. */
+  subnetIds: string[];
+  /** Why the SSM services are in or out, for the plan output. */
+  ssmDecision: string;
+}
+
+export interface Plan {
+  vpcId: string;
+  desired: DesiredSet;
+  actions: PlannedAction[];
+  warnings: string[];
 }

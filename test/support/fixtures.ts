@@ -299,3 +299,37 @@ export async function registerContainerInstances(
   }
   return { clusterArn: cluster.cluster!.clusterArn!, instanceIds, containerInstanceArns };
 }
+
+export interface CallLog {
+  /** Command names sent so far, in order, e.g. "DescribeVpcsCommand". */
+  readonly calls: string[];
+  /** Calls that are not read-only (anything but Describe*, List*, Get*). */
+  writes(): string[];
+  clear(): void;
+}
+
+const READ_ONLY = /^(Describe|List|Get)/;
+
+/** Records every command a client sends (after validation, before the network), for counting API calls. */
+export function recordCalls(client: {
+  middlewareStack: { add: (mw: never, opts: { step: 'initialize'; name: string }) => void };
+}): CallLog {
+  const calls: string[] = [];
+  const middleware =
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+    (args: unknown): Promise<unknown> => {
+      calls.push(context.commandName ?? 'unknown');
+      return next(args);
+    };
+  client.middlewareStack.add(middleware as never, {
+    step: 'initialize',
+    name: `recordCalls-${Math.random().toString(36).slice(2)}`,
+  });
+  return {
+    calls,
+    writes: () => calls.filter((c) => !READ_ONLY.test(c)),
+    clear: () => {
+      calls.length = 0;
+    },
+  };
+}

@@ -1,0 +1,268 @@
+// The executor: applies a plan in order and records ok, skip or error for every action. One failure does
+// not stop the rest. Before each create it re-reads, so a lost ClientToken (or moto, which ignores it)
+// still makes no duplicate. Retries with backoff come from the SDK client (shared/clients.ts).
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateVpcEndpointCommand,
+  type EC2Client,
+  type IpPermission,
+  ModifyVpcAttributeCommand,
+  ModifyVpcEndpointCommand,
+} from '@aws-sdk/client-ec2';
+import type { Config } from '../config';
+import { DependencyFailedError, describeError, errorName, InvalidInputError } from '../errors';
+import { logger } from '../observability';
+import { describeEndpoints, findSecurityGroupByName } from './inventory';
+import { clientToken, isLiveState, isManaged, managedTags, SECURITY_GROUP_NAME } from './naming';
+import type { ActionResult, PlannedAction } from './types';
+
+export interface ExecutionContext {
+  ec2: EC2Client;
+  config: Config;
+  /** The endpoint security group, once known (from the plan or created earlier in this run). */
+  securityGroupId?: string;
+}
+
+type Outcome = Omit<ActionResult, 'action'>;
+
+const ok = (message: string, resourceId?: string): Outcome => ({
+  status: 'ok',
+  message,
+  ...(resourceId ? { resourceId } : {}),
+});
+const skip = (message: string, resourceId?: string): Outcome => ({
+  status: 'skip',
+  message,
+  ...(resourceId ? { resourceId } : {}),
+});
+
+function ingressPermission(cidrs: string[], ipv6Cidrs: string[]): IpPermission {
+  const description = 'privatelink-ecs: HTTPS from the VPC to its interface endpoints';
+  return {
+    IpProtocol: 'tcp',
+    FromPort: 443,
+    ToPort: 443,
+    IpRanges: cidrs.map((CidrIp) => ({ CidrIp, Description: description })),
+    Ipv6Ranges: ipv6Cidrs.map((CidrIpv6) => ({ CidrIpv6, Description: description })),
+  };
+}
+
+async function authorize(
+  ctx: ExecutionContext,
+  groupId: string,
+  cidrs: string[],
+  ipv6: string[],
+): Promise<boolean> {
+  if (cidrs.length + ipv6.length === 0) return false;
+  try {
+    await ctx.ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [ingressPermission(cidrs, ipv6)],
+      }),
+    );
+    return true;
+  } catch (err) {
+    // Already present (e.g. a concurrent run added it): the desired state holds.
+    if (errorName(err) === 'InvalidPermission.Duplicate') return false;
+    throw err;
+  }
+}
+
+async function liveEndpointsFor(ctx: ExecutionContext, action: PlannedAction, type: 'Interface' | 'Gateway') {
+  const found = await describeEndpoints(ctx.ec2, [
+    { Name: 'vpc-id', Values: [action.vpcId] },
+    { Name: 'service-name', Values: [action.serviceName!] },
+    { Name: 'vpc-endpoint-type', Values: [type] },
+  ]);
+  return found.filter(
+    (e) => isLiveState(e.State) && e.VpcEndpointType === type && e.ServiceName === action.serviceName,
+  );
+}
+
+async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<Outcome> {
+  const { ec2, config } = ctx;
+  switch (action.kind) {
+    case 'covered':
+      return skip(action.reason, action.targetId);
+
+    case 'enable-dns-support':
+      await ec2.send(
+        new ModifyVpcAttributeCommand({ VpcId: action.vpcId, EnableDnsSupport: { Value: true } }),
+      );
+      return ok('enabled DNS support', action.vpcId);
+
+    case 'enable-dns-hostnames':
+      await ec2.send(
+        new ModifyVpcAttributeCommand({ VpcId: action.vpcId, EnableDnsHostnames: { Value: true } }),
+      );
+      return ok('enabled DNS hostnames', action.vpcId);
+
+    case 'create-security-group': {
+      const existing = await findSecurityGroupByName(ec2, action.vpcId);
+      if (existing) {
+        ctx.securityGroupId = existing;
+        return skip(`security group ${existing} (${SECURITY_GROUP_NAME}) already exists`, existing);
+      }
+      const created = await ec2.send(
+        new CreateSecurityGroupCommand({
+          VpcId: action.vpcId,
+          GroupName: SECURITY_GROUP_NAME,
+          Description: 'privatelink-ecs: HTTPS to the ECS and ECR interface endpoints',
+          TagSpecifications: [
+            { ResourceType: 'security-group', Tags: managedTags(config, SECURITY_GROUP_NAME) },
+          ],
+        }),
+      );
+      const groupId = created.GroupId!;
+      ctx.securityGroupId = groupId;
+      await authorize(ctx, groupId, action.cidrs ?? [], action.ipv6Cidrs ?? []);
+      return ok(
+        `created ${groupId} admitting TCP 443 from ${[...(action.cidrs ?? []), ...(action.ipv6Cidrs ?? [])].join(', ')}`,
+        groupId,
+      );
+    }
+
+    case 'authorize-security-group-ingress': {
+      const added = await authorize(ctx, action.targetId!, action.cidrs ?? [], action.ipv6Cidrs ?? []);
+      const cidrs = [...(action.cidrs ?? []), ...(action.ipv6Cidrs ?? [])].join(', ');
+      return added
+        ? ok(`${action.targetId} now admits TCP 443 from ${cidrs}`, action.targetId)
+        : skip(`${action.targetId} already admits TCP 443 from ${cidrs}`, action.targetId);
+    }
+
+    case 'create-interface-endpoint': {
+      const groupId = action.securityGroupId ?? ctx.securityGroupId;
+      if (!groupId) {
+        throw new DependencyFailedError('not attempted: the endpoint security group could not be created', {
+          vpcId: action.vpcId,
+          service: action.service,
+        });
+      }
+      const existing = await liveEndpointsFor(ctx, action, 'Interface');
+      if (existing.length > 0) {
+        const e = existing[0]!;
+        const who = isManaged(config, e.Tags)
+          ? 'created by privatelink-ecs'
+          : 'not created by privatelink-ecs';
+        return skip(`${e.VpcEndpointId} (${who}) already provides ${action.service}`, e.VpcEndpointId);
+      }
+      const created = await ec2.send(
+        new CreateVpcEndpointCommand({
+          VpcId: action.vpcId,
+          VpcEndpointType: 'Interface',
+          ServiceName: action.serviceName,
+          SubnetIds: action.resourceIds,
+          SecurityGroupIds: [groupId],
+          PrivateDnsEnabled: true,
+          ClientToken: clientToken(action.vpcId, action.service!, 'Interface', action.replaces),
+          TagSpecifications: [
+            { ResourceType: 'vpc-endpoint', Tags: managedTags(config, `privatelink-ecs-${action.service}`) },
+          ],
+        }),
+      );
+      const id = created.VpcEndpoint?.VpcEndpointId;
+      return ok(`created ${id} in ${action.resourceIds.length} subnet(s)`, id);
+    }
+
+    case 'add-endpoint-subnets':
+      await ec2.send(
+        new ModifyVpcEndpointCommand({ VpcEndpointId: action.targetId, AddSubnetIds: action.resourceIds }),
+      );
+      return ok(`added subnet(s) ${action.resourceIds.join(', ')} to ${action.targetId}`, action.targetId);
+
+    case 'create-gateway-endpoint': {
+      const existing = await liveEndpointsFor(ctx, action, 'Gateway');
+      if (existing.length > 0) {
+        // Appeared since the plan was made: converge onto it instead of adding a second S3 route.
+        const e = existing[0]!;
+        const covered = new Set(existing.flatMap((x) => x.RouteTableIds ?? []));
+        const add = action.resourceIds.filter((rt) => !covered.has(rt));
+        if (add.length === 0)
+          return skip(`${e.VpcEndpointId} already covers the route tables`, e.VpcEndpointId);
+        return runAction(ctx, {
+          ...action,
+          kind: 'add-gateway-route-tables',
+          resourceIds: add,
+          targetId: e.VpcEndpointId!,
+          foreign: !isManaged(config, e.Tags),
+        });
+      }
+      const created = await ec2.send(
+        new CreateVpcEndpointCommand({
+          VpcId: action.vpcId,
+          VpcEndpointType: 'Gateway',
+          ServiceName: action.serviceName,
+          RouteTableIds: action.resourceIds,
+          ClientToken: clientToken(action.vpcId, action.service!, 'Gateway', action.replaces),
+          TagSpecifications: [
+            { ResourceType: 'vpc-endpoint', Tags: managedTags(config, `privatelink-ecs-${action.service}`) },
+          ],
+        }),
+      );
+      const id = created.VpcEndpoint?.VpcEndpointId;
+      return ok(`created ${id} on route table(s) ${action.resourceIds.join(', ')}`, id);
+    }
+
+    case 'add-gateway-route-tables':
+      if (action.foreign) {
+        logger.warn(
+          'modifying an S3 gateway endpoint privatelink-ecs did not create (documented exception)',
+          {
+            vpcId: action.vpcId,
+            endpointId: action.targetId,
+            routeTableIds: action.resourceIds,
+          },
+        );
+      }
+      await ec2.send(
+        new ModifyVpcEndpointCommand({
+          VpcEndpointId: action.targetId,
+          AddRouteTableIds: action.resourceIds,
+        }),
+      );
+      return ok(
+        `added route table(s) ${action.resourceIds.join(', ')} to ${action.targetId}${action.foreign ? ' (not ours: the S3 gateway exception)' : ''}`,
+        action.targetId,
+      );
+
+    case 'delete-endpoint':
+    case 'delete-security-group':
+      throw new InvalidInputError(`${action.kind} is a teardown action; use teardownVpc`, {
+        vpcId: action.vpcId,
+      });
+  }
+}
+
+/** Applies the actions in order; returns one result per action. Never throws for a failed action. */
+export async function executePlan(ctx: ExecutionContext, actions: PlannedAction[]): Promise<ActionResult[]> {
+  const results: ActionResult[] = [];
+  for (const action of actions) {
+    let outcome: Outcome;
+    try {
+      outcome = await runAction(ctx, action);
+    } catch (err) {
+      outcome = { status: 'error', message: describeError(err), errorName: errorName(err) };
+      logger.error('reconcile action failed', {
+        vpcId: action.vpcId,
+        kind: action.kind,
+        service: action.service,
+        errorName: outcome.errorName,
+        error: err as Error,
+      });
+    }
+    const result: ActionResult = { action, ...outcome };
+    if (outcome.status !== 'error') {
+      logger.info('reconcile action', {
+        vpcId: action.vpcId,
+        kind: action.kind,
+        service: action.service,
+        status: outcome.status,
+        resourceId: outcome.resourceId,
+      });
+    }
+    results.push(result);
+  }
+  return results;
+}

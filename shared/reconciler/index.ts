@@ -1,0 +1,143 @@
+// The endpoint reconciler: inventory (finders) → pure planner → executor. Triggers, the workflow and the
+// CLI call these functions; the EC2 client is injected.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Config } from '../config';
+import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
+import { assertVpcId } from '../ids';
+import { countMetric, logger, MetricName } from '../observability';
+import { endpointHourlyPrice, monthlyEndpointCost } from '../pricing';
+import { executePlan } from './executor';
+import { describeVpc, listVpcIdsByTag, readEndpoints, readInventory, regionOf } from './inventory';
+import { tagsToRecord } from './naming';
+import { candidateServiceNames, planActions } from './planner';
+import type {
+  EndpointSummary,
+  Plan,
+  PlannedAction,
+  ReconcileOptions,
+  ReconcileResult,
+  VpcInventory,
+} from './types';
+
+export { executePlan } from './executor';
+export { readInventory } from './inventory';
+export { RECONCILER_PERMISSIONS } from './permissions';
+export { planActions } from './planner';
+export { teardownVpc } from './teardown';
+export type * from './types';
+
+export interface VpcOptIn {
+  exists: boolean;
+  optedIn: boolean;
+  tags: Record<string, string>;
+}
+
+export function isOptedIn(config: Config, tags: Record<string, string>): boolean {
+  return tags[config.optInTag.key] === config.optInTag.value;
+}
+
+/** Whether the VPC exists and carries the opt-in tag. Throws InvalidInputError for a malformed ID. */
+export async function readVpcOptIn(ec2: EC2Client, config: Config, vpcId: string): Promise<VpcOptIn> {
+  assertVpcId(vpcId);
+  const vpc = await describeVpc(ec2, vpcId);
+  if (!vpc) return { exists: false, optedIn: false, tags: {} };
+  const tags = tagsToRecord(vpc.Tags);
+  return { exists: true, optedIn: isOptedIn(config, tags), tags };
+}
+
+/** Every VPC carrying the opt-in tag (paginated, filtered server-side by tag). */
+export async function listOptedInVpcIds(ec2: EC2Client, config: Config): Promise<string[]> {
+  return (await listVpcIdsByTag(ec2, config.optInTag.key, config.optInTag.value)).sort();
+}
+
+/** Every endpoint in the VPC, whoever made it. */
+export async function listEndpoints(
+  ec2: EC2Client,
+  config: Config,
+  vpcId: string,
+): Promise<EndpointSummary[]> {
+  assertVpcId(vpcId);
+  return readEndpoints(ec2, config, vpcId);
+}
+
+/** Number of endpoint-AZ attachments a plan adds (interface endpoints only; gateways cost nothing hourly). */
+export function addedEndpointAzs(actions: PlannedAction[]): number {
+  return actions
+    .filter((a) => a.kind === 'create-interface-endpoint' || a.kind === 'add-endpoint-subnets')
+    .reduce((sum, a) => sum + a.resourceIds.length, 0);
+}
+
+export function planCostUsd(actions: PlannedAction[], region: string, config: Config): number {
+  return monthlyEndpointCost(addedEndpointAzs(actions), endpointHourlyPrice(region, config).usd);
+}
+
+/** Inventory and plan for one VPC, without the opt-in check. Read-only. */
+export async function planVpc(
+  ec2: EC2Client,
+  config: Config,
+  vpcId: string,
+): Promise<{ inventory: VpcInventory; plan: Plan }> {
+  assertVpcId(vpcId);
+  const region = await regionOf(ec2);
+  const inventory = await readInventory(ec2, config, vpcId, candidateServiceNames(config, region));
+  return { inventory, plan: planActions(config, inventory) };
+}
+
+/**
+ * Converges one VPC on the desired endpoint set. Validates the ID (InvalidInputError), fails with
+ * VpcNotFoundError for an unknown VPC and NotOptedInError for a VPC without the opt-in tag unless
+ * options.force. dryRun plans only. A failed action is recorded in `results`, never thrown.
+ */
+export async function reconcileVpc(
+  ec2: EC2Client,
+  config: Config,
+  options: ReconcileOptions,
+): Promise<ReconcileResult> {
+  if (!options || typeof options !== 'object')
+    throw new InvalidInputError('options with a vpcId are required');
+  const vpcId = assertVpcId(options.vpcId);
+  const opt = await readVpcOptIn(ec2, config, vpcId);
+  if (!opt.exists) throw new VpcNotFoundError(vpcId);
+  if (!opt.optedIn && !options.force) {
+    throw new NotOptedInError(vpcId, config.optInTag.key, config.optInTag.value);
+  }
+  const { inventory, plan } = await planVpc(ec2, config, vpcId);
+  const writes = plan.actions.filter((a) => a.kind !== 'covered');
+  const addedMonthlyCostUsd = planCostUsd(plan.actions, inventory.region, config);
+  const base = {
+    vpcId,
+    optedIn: opt.optedIn,
+    dryRun: Boolean(options.dryRun),
+    actions: plan.actions,
+    addedMonthlyCostUsd,
+    warnings: plan.warnings,
+  };
+  logger.info('reconcile plan', {
+    vpcId,
+    dryRun: base.dryRun,
+    force: Boolean(options.force),
+    actions: plan.actions.map((a) => ({ kind: a.kind, service: a.service })),
+    warnings: plan.warnings,
+  });
+  if (options.dryRun) {
+    return {
+      ...base,
+      results: [],
+      converged: writes.length === 0,
+      changed: false,
+      endpoints: inventory.endpoints,
+    };
+  }
+  const results = await executePlan({ ec2, config }, plan.actions);
+  const changed = results.some((r) => r.status === 'ok');
+  const failed = results.filter((r) => r.status === 'error');
+  const created = results.filter(
+    (r) =>
+      r.status === 'ok' &&
+      (r.action.kind === 'create-interface-endpoint' || r.action.kind === 'create-gateway-endpoint'),
+  ).length;
+  countMetric(MetricName.EndpointsCreated, created);
+  const endpoints = changed ? await readEndpoints(ec2, config, vpcId) : inventory.endpoints;
+  logger.info('reconcile done', { vpcId, changed, failed: failed.length, created });
+  return { ...base, results, converged: failed.length === 0, changed, endpoints };
+}

@@ -1,0 +1,364 @@
+// Finders: read-only, paginated reads of one VPC's state. No decisions here; the planner makes those.
+import {
+  DescribeSecurityGroupsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcEndpointServicesCommand,
+  DescribeVpcsCommand,
+  type EC2Client,
+  type Filter,
+  paginateDescribeRouteTables,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSubnets,
+  paginateDescribeVpcEndpoints,
+  paginateDescribeVpcs,
+  type RouteTable,
+  type SecurityGroup,
+  type ServiceDetail,
+  type Subnet,
+  type Vpc,
+  type VpcEndpoint,
+} from '@aws-sdk/client-ec2';
+import type { Config } from '../config';
+import { errorName, PrivateLinkEcsError, VpcNotFoundError } from '../errors';
+import type { PermissionDeclaration } from '../permissions';
+import { isManaged, SECURITY_GROUP_NAME, shortServiceName, tagsToRecord } from './naming';
+import type {
+  DefaultRoute,
+  EndpointSummary,
+  EndpointType,
+  RouteTableInfo,
+  SecurityGroupInfo,
+  ServiceOffering,
+  SubnetInfo,
+  VpcInventory,
+} from './types';
+
+const PAGE_SIZE = 1000;
+
+/** Read-only calls the finders make. EC2 Describe* actions do not support resource-level permissions. */
+export const INVENTORY_PERMISSIONS: PermissionDeclaration[] = [
+  {
+    sid: 'ReconcilerDescribeVpc',
+    actions: [
+      'ec2:DescribeVpcs',
+      'ec2:DescribeVpcAttribute',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeRouteTables',
+    ],
+    resources: ['*'],
+    reason:
+      'Inventory of VPC, DNS attributes, subnets and route tables; EC2 Describe* cannot be scoped to a resource',
+  },
+  {
+    sid: 'ReconcilerDescribeEndpoints',
+    actions: ['ec2:DescribeVpcEndpoints', 'ec2:DescribeVpcEndpointServices'],
+    resources: ['*'],
+    reason:
+      'Existing endpoints and the AZs each service supports; EC2 Describe* cannot be scoped to a resource',
+  },
+  {
+    sid: 'ReconcilerDescribeSecurityGroups',
+    actions: ['ec2:DescribeSecurityGroups'],
+    resources: ['*'],
+    reason:
+      'Finds our endpoint security group and its 443 rules; EC2 Describe* cannot be scoped to a resource',
+  },
+];
+
+export async function regionOf(ec2: EC2Client): Promise<string> {
+  const region = await ec2.config.region();
+  if (!region) throw new PrivateLinkEcsError('Region is missing');
+  return region;
+}
+
+const vpcFilter = (vpcId: string): Filter => ({ Name: 'vpc-id', Values: [vpcId] });
+
+/** DescribeVpcs for one ID; undefined when the VPC does not exist. */
+export async function describeVpc(ec2: EC2Client, vpcId: string): Promise<Vpc | undefined> {
+  try {
+    const res = await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
+    return res.Vpcs?.find((v) => v.VpcId === vpcId);
+  } catch (err) {
+    if (errorName(err) === 'InvalidVpcID.NotFound') return undefined;
+    throw err;
+  }
+}
+
+export async function listVpcIdsByTag(ec2: EC2Client, key: string, value: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of paginateDescribeVpcs(
+    { client: ec2, pageSize: PAGE_SIZE },
+    { Filters: [{ Name: `tag:${key}`, Values: [value] }] },
+  )) {
+    for (const vpc of page.Vpcs ?? []) if (vpc.VpcId) ids.push(vpc.VpcId);
+  }
+  return ids;
+}
+
+export async function describeSubnets(ec2: EC2Client, vpcId: string): Promise<Subnet[]> {
+  const out: Subnet[] = [];
+  for await (const page of paginateDescribeSubnets(
+    { client: ec2, pageSize: PAGE_SIZE },
+    { Filters: [vpcFilter(vpcId)] },
+  )) {
+    out.push(...(page.Subnets ?? []));
+  }
+  return out;
+}
+
+export async function describeRouteTables(ec2: EC2Client, vpcId: string): Promise<RouteTable[]> {
+  const out: RouteTable[] = [];
+  for await (const page of paginateDescribeRouteTables(
+    { client: ec2, pageSize: 100 },
+    { Filters: [vpcFilter(vpcId)] },
+  )) {
+    out.push(...(page.RouteTables ?? []));
+  }
+  return out;
+}
+
+export async function describeEndpoints(ec2: EC2Client, filters: Filter[]): Promise<VpcEndpoint[]> {
+  const out: VpcEndpoint[] = [];
+  for await (const page of paginateDescribeVpcEndpoints(
+    { client: ec2, pageSize: PAGE_SIZE },
+    { Filters: filters },
+  )) {
+    out.push(...(page.VpcEndpoints ?? []));
+  }
+  return out;
+}
+
+export function summarizeEndpoint(config: Config, endpoint: VpcEndpoint): EndpointSummary {
+  const summary: EndpointSummary = {
+    id: endpoint.VpcEndpointId ?? '',
+    service: shortServiceName(endpoint.ServiceName ?? ''),
+    type: (endpoint.VpcEndpointType === 'Gateway' ? 'Gateway' : 'Interface') as EndpointType,
+    state: String(endpoint.State ?? 'unknown'),
+    managed: isManaged(config, endpoint.Tags),
+    subnetIds: [...(endpoint.SubnetIds ?? [])].sort(),
+    routeTableIds: [...(endpoint.RouteTableIds ?? [])].sort(),
+    serviceName: endpoint.ServiceName ?? '',
+  };
+  if (summary.type === 'Interface') {
+    summary.privateDnsEnabled = endpoint.PrivateDnsEnabled ?? false;
+    summary.securityGroupIds = (endpoint.Groups ?? []).map((g) => g.GroupId!).filter(Boolean);
+  }
+  if (endpoint.LastError?.Message) summary.lastError = endpoint.LastError.Message;
+  return summary;
+}
+
+/** Every endpoint in the VPC, whoever made it. */
+export async function readEndpoints(
+  ec2: EC2Client,
+  config: Config,
+  vpcId: string,
+): Promise<EndpointSummary[]> {
+  const endpoints = await describeEndpoints(ec2, [vpcFilter(vpcId)]);
+  return endpoints.map((e) => summarizeEndpoint(config, e)).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+async function describeServiceDetails(ec2: EC2Client, serviceNames: string[]): Promise<ServiceDetail[]> {
+  const out: ServiceDetail[] = [];
+  let nextToken: string | undefined;
+  do {
+    const res = await ec2.send(
+      new DescribeVpcEndpointServicesCommand({ ServiceNames: serviceNames, NextToken: nextToken }),
+    );
+    out.push(...(res.ServiceDetails ?? []));
+    nextToken = res.NextToken;
+  } while (nextToken);
+  return out;
+}
+
+/**
+ * Where the requested services are offered. One call for all names; if the region does not offer one of
+ * them (InvalidServiceName), asks per name so the others are still found and the missing one is just absent.
+ */
+export async function describeOfferings(
+  ec2: EC2Client,
+  serviceNames: string[],
+  azNameToId: Map<string, string>,
+): Promise<ServiceOffering[]> {
+  if (serviceNames.length === 0) return [];
+  let details: ServiceDetail[];
+  try {
+    details = await describeServiceDetails(ec2, serviceNames);
+  } catch (err) {
+    if (errorName(err) !== 'InvalidServiceName') throw err;
+    details = [];
+    for (const name of serviceNames) {
+      try {
+        details.push(...(await describeServiceDetails(ec2, [name])));
+      } catch (inner) {
+        if (errorName(inner) !== 'InvalidServiceName') throw inner;
+      }
+    }
+  }
+  const out: ServiceOffering[] = [];
+  for (const detail of details) {
+    if (!detail.ServiceName || !serviceNames.includes(detail.ServiceName)) continue;
+    const ids = new Set(detail.AvailabilityZoneIds ?? []);
+    for (const name of detail.AvailabilityZones ?? []) {
+      const id = azNameToId.get(name);
+      if (id) ids.add(id);
+    }
+    for (const t of detail.ServiceType ?? []) {
+      if (t.ServiceType !== 'Interface' && t.ServiceType !== 'Gateway') continue;
+      out.push({
+        service: shortServiceName(detail.ServiceName),
+        serviceName: detail.ServiceName,
+        type: t.ServiceType,
+        azIds: [...ids].sort(),
+      });
+    }
+  }
+  return out;
+}
+
+function defaultRouteOf(table: RouteTable): DefaultRoute {
+  let result: DefaultRoute = 'none';
+  for (const route of table.Routes ?? []) {
+    if (route.DestinationCidrBlock !== '0.0.0.0/0' || route.State === 'blackhole') continue;
+    if (route.GatewayId?.startsWith('igw-')) return 'internet';
+    if (route.NatGatewayId) result = 'nat';
+  }
+  return result;
+}
+
+export function summarizeRouteTables(tables: RouteTable[]): RouteTableInfo[] {
+  return tables
+    .map((t) => ({
+      id: t.RouteTableId!,
+      main: (t.Associations ?? []).some((a) => a.Main),
+      defaultRoute: defaultRouteOf(t),
+      subnetIds: (t.Associations ?? [])
+        .map((a) => a.SubnetId)
+        .filter((id): id is string => Boolean(id))
+        .sort(),
+    }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function summarizeSubnets(subnets: Subnet[], tables: RouteTableInfo[]): SubnetInfo[] {
+  const explicit = new Map<string, string>();
+  for (const t of tables) for (const s of t.subnetIds) explicit.set(s, t.id);
+  const main = tables.find((t) => t.main)?.id;
+  return subnets
+    .map((s) => {
+      const info: SubnetInfo = {
+        id: s.SubnetId!,
+        azName: s.AvailabilityZone ?? '',
+        azId: s.AvailabilityZoneId ?? '',
+      };
+      const rt = explicit.get(info.id) ?? main;
+      if (rt) info.routeTableId = rt;
+      return info;
+    })
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function admitted443(group: SecurityGroup): { v4: string[]; v6: string[] } {
+  const v4 = new Set<string>();
+  const v6 = new Set<string>();
+  for (const perm of group.IpPermissions ?? []) {
+    const all = perm.IpProtocol === '-1';
+    const tcp443 = perm.IpProtocol === 'tcp' && (perm.FromPort ?? 0) <= 443 && (perm.ToPort ?? 65535) >= 443;
+    if (!all && !tcp443) continue;
+    for (const r of perm.IpRanges ?? []) if (r.CidrIp) v4.add(r.CidrIp);
+    for (const r of perm.Ipv6Ranges ?? []) if (r.CidrIpv6) v6.add(r.CidrIpv6);
+  }
+  return { v4: [...v4].sort(), v6: [...v6].sort() };
+}
+
+/** Our endpoint security group in the VPC: carries the managed tag (and normally our name). */
+export async function findOurSecurityGroup(
+  ec2: EC2Client,
+  config: Config,
+  vpcId: string,
+): Promise<SecurityGroupInfo | undefined> {
+  const groups: SecurityGroup[] = [];
+  for await (const page of paginateDescribeSecurityGroups(
+    { client: ec2, pageSize: PAGE_SIZE },
+    { Filters: [vpcFilter(vpcId), { Name: 'tag-key', Values: [config.managedTagKey] }] },
+  )) {
+    groups.push(...(page.SecurityGroups ?? []));
+  }
+  const ours = groups
+    .filter((g) => isManaged(config, g.Tags))
+    .sort(
+      (a, b) => Number(b.GroupName === SECURITY_GROUP_NAME) - Number(a.GroupName === SECURITY_GROUP_NAME),
+    );
+  const group = ours[0];
+  if (!group?.GroupId) return undefined;
+  const { v4, v6 } = admitted443(group);
+  return { id: group.GroupId, name: group.GroupName ?? '', ingressCidrs: v4, ingressIpv6Cidrs: v6 };
+}
+
+/** The security group with our name in the VPC, whoever tagged it (used to re-read before creating). */
+export async function findSecurityGroupByName(ec2: EC2Client, vpcId: string): Promise<string | undefined> {
+  const res = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [vpcFilter(vpcId), { Name: 'group-name', Values: [SECURITY_GROUP_NAME] }],
+    }),
+  );
+  return res.SecurityGroups?.[0]?.GroupId;
+}
+
+async function dnsAttribute(
+  ec2: EC2Client,
+  vpcId: string,
+  attribute: 'enableDnsSupport' | 'enableDnsHostnames',
+): Promise<boolean> {
+  const res = await ec2.send(new DescribeVpcAttributeCommand({ VpcId: vpcId, Attribute: attribute }));
+  return (
+    (attribute === 'enableDnsSupport' ? res.EnableDnsSupport?.Value : res.EnableDnsHostnames?.Value) ?? false
+  );
+}
+
+/**
+ * Reads everything the planner needs about one VPC. `serviceNames` are the full endpoint service names of
+ * the desired set (interface candidates and s3). Throws VpcNotFoundError for an unknown VPC.
+ */
+export async function readInventory(
+  ec2: EC2Client,
+  config: Config,
+  vpcId: string,
+  serviceNames: string[],
+): Promise<VpcInventory> {
+  const vpc = await describeVpc(ec2, vpcId);
+  if (!vpc) throw new VpcNotFoundError(vpcId);
+  const region = await regionOf(ec2);
+  const [dnsSupport, dnsHostnames, rawSubnets, rawTables, endpoints, securityGroup] = await Promise.all([
+    dnsAttribute(ec2, vpcId, 'enableDnsSupport'),
+    dnsAttribute(ec2, vpcId, 'enableDnsHostnames'),
+    describeSubnets(ec2, vpcId),
+    describeRouteTables(ec2, vpcId),
+    readEndpoints(ec2, config, vpcId),
+    findOurSecurityGroup(ec2, config, vpcId),
+  ]);
+  const routeTables = summarizeRouteTables(rawTables);
+  const subnets = summarizeSubnets(rawSubnets, routeTables);
+  const azNameToId = new Map(subnets.map((s) => [s.azName, s.azId]));
+  const offerings = await describeOfferings(ec2, serviceNames, azNameToId);
+  const live = (state: string | undefined) => state === 'associated';
+  const inventory: VpcInventory = {
+    vpcId,
+    region,
+    tags: tagsToRecord(vpc.Tags),
+    cidrs: (vpc.CidrBlockAssociationSet ?? [])
+      .filter((a) => live(a.CidrBlockState?.State) && a.CidrBlock)
+      .map((a) => a.CidrBlock!),
+    ipv6Cidrs: (vpc.Ipv6CidrBlockAssociationSet ?? [])
+      .filter((a) => live(a.Ipv6CidrBlockState?.State) && a.Ipv6CidrBlock)
+      .map((a) => a.Ipv6CidrBlock!),
+    dnsSupport,
+    dnsHostnames,
+    subnets,
+    routeTables,
+    endpoints,
+    offerings,
+  };
+  if (inventory.cidrs.length === 0 && vpc.CidrBlock) inventory.cidrs.push(vpc.CidrBlock);
+  if (securityGroup) inventory.securityGroup = securityGroup;
+  return inventory;
+}

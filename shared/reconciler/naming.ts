@@ -1,0 +1,65 @@
+// Names, tags and tokens the reconciler puts on what it creates. Pure helpers, no I/O.
+import { createHash } from 'node:crypto';
+import type { Tag } from '@aws-sdk/client-ec2';
+import type { Config } from '../config';
+
+/** Value of the managed tag (config.managedTagKey) on everything we create. */
+export const MANAGED_TAG_VALUE = 'privatelink-ecs';
+
+/** Name of the security group that fronts our interface endpoints (one per VPC). */
+export const SECURITY_GROUP_NAME = 'privatelink-ecs-endpoints';
+
+/** Endpoint service prefix: com.amazonaws.<region>. (cn.com.amazonaws in the China regions). */
+export function servicePrefix(region: string): string {
+  return region.startsWith('cn-') ? `cn.com.amazonaws.${region}.` : `com.amazonaws.${region}.`;
+}
+
+export function fullServiceName(region: string, service: string): string {
+  return `${servicePrefix(region)}${service}`;
+}
+
+/** com.amazonaws.us-east-1.ecr.api → ecr.api. Names of other shapes (partner services) are returned whole. */
+export function shortServiceName(serviceName: string): string {
+  const match = /^(?:cn\.)?com\.amazonaws\.[a-z0-9-]+\.(.+)$/.exec(serviceName);
+  return match ? match[1]! : serviceName;
+}
+
+/**
+ * Deterministic ClientToken per (VPC, service, endpoint type): a retried or duplicated create returns the
+ * first endpoint on real EC2. At most 64 ASCII characters.
+ */
+export function clientToken(
+  vpcId: string,
+  service: string,
+  type: 'Interface' | 'Gateway',
+  replaces: string[] = [],
+): string {
+  // A replacement for a failed endpoint needs a fresh token, or EC2 would hand back the failed one.
+  const key = [vpcId, service, type, ...[...replaces].sort()].join('|');
+  const digest = createHash('sha256').update(key).digest('hex').slice(0, 40);
+  return `plecs-${digest}`;
+}
+
+export function managedTags(config: Config, name: string): Tag[] {
+  return [
+    { Key: config.managedTagKey, Value: MANAGED_TAG_VALUE },
+    { Key: 'Name', Value: name },
+  ];
+}
+
+export function tagsToRecord(tags: Tag[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const tag of tags ?? []) if (tag.Key) out[tag.Key] = tag.Value ?? '';
+  return out;
+}
+
+export function isManaged(config: Config, tags: Tag[] | undefined): boolean {
+  return tagsToRecord(tags)[config.managedTagKey] === MANAGED_TAG_VALUE;
+}
+
+/** Endpoint states that provide (or are about to provide) the service. */
+export const LIVE_ENDPOINT_STATES = new Set(['pendingacceptance', 'pending', 'available', 'modifying']);
+
+export function isLiveState(state: string | undefined): boolean {
+  return LIVE_ENDPOINT_STATES.has((state ?? '').toLowerCase());
+}

@@ -1,0 +1,307 @@
+// The planner: a pure function from a VPC's inventory and the config to an ordered list of actions, each
+// with its reason. No I/O, no clock, no randomness: the same input always gives the same plan.
+import { type Config, configuredInterfaceServices, SSM_SERVICES } from '../config';
+import { fullServiceName, isLiveState } from './naming';
+import type { DesiredSet, EndpointSummary, Plan, PlannedAction, SubnetInfo, VpcInventory } from './types';
+
+/** The ECS control-plane endpoints are created in this order (agent first, the API last). */
+export const ECS_SERVICE_ORDER = ['ecs-agent', 'ecs-telemetry', 'ecs'] as const;
+
+/** The S3 gateway endpoint's short service name. */
+export const S3_SERVICE = 's3';
+
+/** Configured interface services with the ECS ones in agent, telemetry, ecs order; SSM ones before extras. */
+export function orderedServices(config: Config, includeSsm: boolean): string[] {
+  const isEcs = (s: string): boolean => (ECS_SERVICE_ORDER as readonly string[]).includes(s);
+  const base = [...new Set(config.interfaceServices)];
+  const ordered: string[] = [];
+  for (const service of base) {
+    if (!isEcs(service)) ordered.push(service);
+    else if (!ordered.some(isEcs)) ordered.push(...ECS_SERVICE_ORDER.filter((s) => base.includes(s)));
+  }
+  if (includeSsm) ordered.push(...SSM_SERVICES);
+  return [...new Set([...ordered, ...config.extraServices])];
+}
+
+/** Every endpoint service name the inventory should ask DescribeVpcEndpointServices about. */
+export function candidateServiceNames(config: Config, region: string): string[] {
+  const names = new Set([...configuredInterfaceServices(config), ...SSM_SERVICES]);
+  if (config.s3Gateway) names.add(S3_SERVICE);
+  return [...names].map((s) => fullServiceName(region, s)).sort();
+}
+
+function routeOf(inv: VpcInventory, subnet: SubnetInfo): string {
+  return inv.routeTables.find((t) => t.id === subnet.routeTableId)?.defaultRoute ?? 'none';
+}
+
+/** Subnets that may host interface endpoints, per config.subnets. */
+export function selectSubnets(config: Config, inv: VpcInventory, warnings: string[]): SubnetInfo[] {
+  if (config.subnets === 'all') return inv.subnets;
+  if (config.subnets === 'private') {
+    const chosen = inv.subnets.filter((s) => routeOf(inv, s) !== 'internet');
+    if (chosen.length === 0 && inv.subnets.length > 0) {
+      warnings.push(
+        'no private subnet (every subnet routes 0.0.0.0/0 to an internet gateway): no endpoint was planned; set subnets to "all" or a list of subnet IDs',
+      );
+    }
+    return chosen;
+  }
+  const wanted = new Set(config.subnets);
+  const chosen = inv.subnets.filter((s) => wanted.has(s.id));
+  if (chosen.length === 0) {
+    warnings.push(`none of the configured subnets (${config.subnets.join(', ')}) is in ${inv.vpcId}`);
+  }
+  return chosen;
+}
+
+export function desiredSet(config: Config, inv: VpcInventory, warnings: string[] = []): DesiredSet {
+  const selected = selectSubnets(config, inv, warnings);
+  if (inv.subnets.length === 0) warnings.push(`${inv.vpcId} has no subnets yet: no endpoint was planned`);
+  let includeSsm: boolean;
+  let ssmDecision: string;
+  if (config.ssmEndpoints === 'always') {
+    includeSsm = true;
+    ssmDecision = 'ssmEndpoints is "always"';
+  } else if (config.ssmEndpoints === 'never') {
+    includeSsm = false;
+    ssmDecision = 'ssmEndpoints is "never"';
+  } else {
+    const isolated = selected.filter((s) => routeOf(inv, s) === 'none').map((s) => s.id);
+    includeSsm = isolated.length > 0;
+    ssmDecision = includeSsm
+      ? `ssmEndpoints is "auto" and ${isolated.length} selected subnet(s) have no route to a NAT or the internet`
+      : 'ssmEndpoints is "auto" and every selected subnet routes 0.0.0.0/0 to a NAT or the internet';
+  }
+  return {
+    interfaceServices: orderedServices(config, includeSsm),
+    s3Gateway: config.s3Gateway,
+    subnetIds: selected.map((s) => s.id),
+    ssmDecision,
+  };
+}
+
+const azKey = (s: SubnetInfo): string => s.azId || s.azName;
+
+/** One subnet per AZ: the lowest subnet ID, so the choice is stable between runs. */
+function subnetPerAz(subnets: SubnetInfo[]): Map<string, SubnetInfo> {
+  const byAz = new Map<string, SubnetInfo>();
+  for (const s of [...subnets].sort((a, b) => a.id.localeCompare(b.id))) {
+    if (!byAz.has(azKey(s))) byAz.set(azKey(s), s);
+  }
+  return byAz;
+}
+
+function liveEndpoints(inv: VpcInventory, service: string, type: 'Interface' | 'Gateway'): EndpointSummary[] {
+  return inv.endpoints.filter((e) => e.service === service && e.type === type && isLiveState(e.state));
+}
+
+function deadManagedEndpoints(inv: VpcInventory, service: string, type: 'Interface' | 'Gateway'): string[] {
+  return inv.endpoints
+    .filter((e) => e.service === service && e.type === type && e.managed && !isLiveState(e.state))
+    .filter((e) => !['deleted', 'deleting'].includes(e.state.toLowerCase()))
+    .map((e) => e.id);
+}
+
+const missing = (wanted: string[], have: string[]): string[] => wanted.filter((x) => !have.includes(x));
+
+/** Builds the ordered plan. Pure: reads only its arguments. */
+export function planActions(config: Config, inv: VpcInventory): Plan {
+  const warnings: string[] = [];
+  const desired = desiredSet(config, inv, warnings);
+  const vpcId = inv.vpcId;
+  const selected = inv.subnets.filter((s) => desired.subnetIds.includes(s.id));
+  const perAz = subnetPerAz(selected);
+  const subnetById = new Map(inv.subnets.map((s) => [s.id, s]));
+
+  const endpointActions: PlannedAction[] = [];
+  let needSecurityGroup = false;
+  if (selected.length > 0) {
+    for (const service of desired.interfaceServices) {
+      const serviceName = fullServiceName(inv.region, service);
+      const existing = liveEndpoints(inv, service, 'Interface');
+      const ours = existing.filter((e) => e.managed);
+      const foreign = existing.filter((e) => !e.managed);
+      if (ours.length === 0 && foreign.length > 0) {
+        endpointActions.push({
+          kind: 'covered',
+          vpcId,
+          service,
+          serviceName,
+          resourceIds: foreign.map((e) => e.id),
+          targetId: foreign[0]!.id,
+          reason: `${service} is covered by ${foreign.map((e) => e.id).join(', ')}, which privatelink-ecs did not create; left alone`,
+        });
+        continue;
+      }
+      const offering = inv.offerings.find((o) => o.service === service && o.type === 'Interface');
+      if (!offering) {
+        warnings.push(
+          `${serviceName} is not offered as an interface endpoint service in ${inv.region}; skipped`,
+        );
+        continue;
+      }
+      const supported = new Set(offering.azIds);
+      const wantedAzs = [...perAz.keys()].filter((az) => supported.has(az)).sort();
+      const unsupported = [...perAz.keys()].filter((az) => !supported.has(az)).sort();
+      if (unsupported.length > 0) {
+        warnings.push(
+          `${service} is not offered in ${unsupported.join(', ')}; those AZs get no ${service} endpoint`,
+        );
+      }
+      if (wantedAzs.length === 0) continue;
+      needSecurityGroup = true;
+      if (ours.length > 0) {
+        const target = ours[0]!;
+        if (ours.length > 1) {
+          warnings.push(
+            `${service} has ${ours.length} endpoints created by privatelink-ecs (${ours.map((e) => e.id).join(', ')}); keeping ${target.id}, delete the others by hand`,
+          );
+        }
+        const coveredAzs = target.subnetIds
+          .map((id) => subnetById.get(id))
+          .filter(Boolean)
+          .map((s) => azKey(s!));
+        const add = missing(wantedAzs, coveredAzs).map((az) => perAz.get(az)!.id);
+        if (add.length > 0) {
+          endpointActions.push({
+            kind: 'add-endpoint-subnets',
+            vpcId,
+            service,
+            serviceName,
+            resourceIds: add,
+            targetId: target.id,
+            reason: `${target.id} (${service}) has no subnet in ${add.length} selected AZ(s) that ${service} supports`,
+          });
+        }
+        continue;
+      }
+      const dead = deadManagedEndpoints(inv, service, 'Interface');
+      endpointActions.push({
+        kind: 'create-interface-endpoint',
+        vpcId,
+        service,
+        serviceName,
+        resourceIds: wantedAzs.map((az) => perAz.get(az)!.id),
+        reason:
+          dead.length > 0
+            ? `${service} has no working endpoint (${dead.join(', ')} is not available); creating one with private DNS in ${wantedAzs.length} AZ(s)`
+            : `${service} has no endpoint; creating one with private DNS in ${wantedAzs.length} AZ(s)`,
+        ...(dead.length > 0 ? { replaces: dead } : {}),
+      });
+    }
+  }
+
+  const actions: PlannedAction[] = [];
+  if (needSecurityGroup || inv.securityGroup) {
+    if (!inv.dnsSupport) {
+      actions.push({
+        kind: 'enable-dns-support',
+        vpcId,
+        resourceIds: [vpcId],
+        reason: 'private DNS for interface endpoints needs enableDnsSupport on the VPC',
+      });
+    }
+    if (!inv.dnsHostnames) {
+      actions.push({
+        kind: 'enable-dns-hostnames',
+        vpcId,
+        resourceIds: [vpcId],
+        reason: 'private DNS for interface endpoints needs enableDnsHostnames on the VPC',
+      });
+    }
+  }
+  if (inv.securityGroup) {
+    const sg = inv.securityGroup;
+    const v4 = missing(inv.cidrs, sg.ingressCidrs);
+    const v6 = missing(inv.ipv6Cidrs, sg.ingressIpv6Cidrs);
+    if (v4.length + v6.length > 0) {
+      actions.push({
+        kind: 'authorize-security-group-ingress',
+        vpcId,
+        resourceIds: [sg.id],
+        targetId: sg.id,
+        cidrs: v4,
+        ipv6Cidrs: v6,
+        reason: `${sg.id} does not yet admit TCP 443 from VPC CIDR(s) ${[...v4, ...v6].join(', ')}`,
+      });
+    }
+  } else if (needSecurityGroup) {
+    actions.push({
+      kind: 'create-security-group',
+      vpcId,
+      resourceIds: [vpcId],
+      cidrs: [...inv.cidrs],
+      ipv6Cidrs: [...inv.ipv6Cidrs],
+      reason: `interface endpoints need a security group admitting TCP 443 from ${[...inv.cidrs, ...inv.ipv6Cidrs].join(', ')}`,
+    });
+  }
+  for (const action of endpointActions) {
+    if (action.kind === 'create-interface-endpoint' && inv.securityGroup)
+      action.securityGroupId = inv.securityGroup.id;
+    actions.push(action);
+  }
+
+  if (desired.s3Gateway && selected.length > 0) {
+    actions.push(...planS3Gateway(inv, selected, warnings));
+  }
+  return { vpcId, desired, actions, warnings };
+}
+
+function planS3Gateway(inv: VpcInventory, selected: SubnetInfo[], warnings: string[]): PlannedAction[] {
+  const vpcId = inv.vpcId;
+  const serviceName = fullServiceName(inv.region, S3_SERVICE);
+  const wanted = [
+    ...new Set(selected.map((s) => s.routeTableId).filter((id): id is string => Boolean(id))),
+  ].sort();
+  if (wanted.length === 0) return [];
+  if (!inv.offerings.some((o) => o.service === S3_SERVICE && o.type === 'Gateway')) {
+    warnings.push(`${serviceName} is not offered as a gateway endpoint service in ${inv.region}; skipped`);
+    return [];
+  }
+  const existing = liveEndpoints(inv, S3_SERVICE, 'Gateway');
+  const covered = new Set(existing.flatMap((e) => e.routeTableIds));
+  const add = wanted.filter((rt) => !covered.has(rt));
+  const foreignCovering = existing.filter(
+    (e) => !e.managed && e.routeTableIds.some((rt) => wanted.includes(rt)),
+  );
+  const out: PlannedAction[] = [];
+  if (add.length === 0) {
+    if (foreignCovering.length > 0) {
+      out.push({
+        kind: 'covered',
+        vpcId,
+        service: S3_SERVICE,
+        serviceName,
+        resourceIds: foreignCovering.map((e) => e.id),
+        targetId: foreignCovering[0]!.id,
+        reason: `the S3 gateway is covered by ${foreignCovering.map((e) => e.id).join(', ')}, which privatelink-ecs did not create`,
+      });
+    }
+    return out;
+  }
+  const target = existing.find((e) => e.managed) ?? existing[0];
+  if (target) {
+    out.push({
+      kind: 'add-gateway-route-tables',
+      vpcId,
+      service: S3_SERVICE,
+      serviceName,
+      resourceIds: add,
+      targetId: target.id,
+      foreign: !target.managed,
+      reason: target.managed
+        ? `${target.id} (S3 gateway) is missing route table(s) ${add.join(', ')}`
+        : `${target.id} (S3 gateway, not created by privatelink-ecs) is missing route table(s) ${add.join(', ')}; adding them to it is the one documented exception, since a route table carries only one S3 route`,
+    });
+    return out;
+  }
+  out.push({
+    kind: 'create-gateway-endpoint',
+    vpcId,
+    service: S3_SERVICE,
+    serviceName,
+    resourceIds: add,
+    reason: `no S3 gateway endpoint; creating one on ${add.length} route table(s) of the selected subnets`,
+  });
+  return out;
+}

@@ -1,0 +1,262 @@
+import {
+  AssociateVpcCidrBlockCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcAttributeCommand,
+  DescribeVpcEndpointsCommand,
+  EC2Client,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import { parseConfig } from '../../../shared/config';
+import { NotOptedInError } from '../../../shared/errors';
+import { reconcileVpc } from '../../../shared/reconciler';
+import { createForeignEndpoint, createVpcLayout, recordCalls } from '../../support/fixtures';
+import { resetMoto } from '../../support/moto';
+
+const OPTED_IN = { 'privatelink-ecs': 'enabled' };
+const MANAGED = { Key: 'privatelink-ecs:managed', Value: 'privatelink-ecs' };
+const ECS_ECR = ['ecr.api', 'ecr.dkr', 'ecs-agent', 'ecs-telemetry', 'ecs'];
+const svc = (s: string) => `com.amazonaws.us-east-1.${s}`;
+
+function newClient(): EC2Client {
+  return new EC2Client({ maxAttempts: 1 });
+}
+
+async function endpointsOf(ec2: EC2Client, vpcId: string) {
+  const res = await ec2.send(
+    new DescribeVpcEndpointsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+  );
+  return res.VpcEndpoints ?? [];
+}
+
+const hasTag = (tags: Tag[] | undefined, tag: Tag) =>
+  (tags ?? []).some((t) => t.Key === tag.Key && t.Value === tag.Value);
+
+describe('reconciler acceptance against moto', () => {
+  let ec2: EC2Client;
+
+  beforeEach(async () => {
+    await resetMoto();
+    ec2 = newClient();
+  });
+
+  afterEach(() => ec2.destroy());
+
+  it('converges a fresh 3-AZ VPC, then makes zero write calls on a second apply', async () => {
+    // Prepare
+    const config = parseConfig({ ssmEndpoints: 'never' });
+    const layout = await createVpcLayout(ec2, {
+      azs: 3,
+      publicAndPrivate: true,
+      dnsHostnames: false,
+      tags: OPTED_IN,
+    });
+    const log = recordCalls(ec2);
+
+    // Act
+    const first = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess: DNS attributes, one at a time
+    expect(first.converged).toBe(true);
+    expect(first.results.every((r) => r.status === 'ok')).toBe(true);
+    for (const attribute of ['enableDnsSupport', 'enableDnsHostnames'] as const) {
+      const res = await ec2.send(
+        new DescribeVpcAttributeCommand({ VpcId: layout.vpcId, Attribute: attribute }),
+      );
+      expect((res.EnableDnsSupport ?? res.EnableDnsHostnames)?.Value).toBe(true);
+    }
+    expect(log.writes().filter((c) => c === 'ModifyVpcAttributeCommand')).toHaveLength(1);
+    // exactly one security group, tagged, admitting 443 from the VPC CIDR
+    const groups = await ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [layout.vpcId] }] }),
+    );
+    const ours = (groups.SecurityGroups ?? []).filter((g) => g.GroupName !== 'default');
+    expect(ours).toHaveLength(1);
+    const sg = ours[0]!;
+    expect(hasTag(sg.Tags, MANAGED)).toBe(true);
+    expect(sg.IpPermissions).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        IpRanges: [expect.objectContaining({ CidrIp: '10.0.0.0/16' })],
+      }),
+    ]);
+    // exactly five interface endpoints, private DNS, one private subnet per AZ, our SG, tagged
+    const endpoints = await endpointsOf(ec2, layout.vpcId);
+    const iface = endpoints.filter((e) => e.VpcEndpointType === 'Interface');
+    expect(iface.map((e) => e.ServiceName).sort()).toEqual(ECS_ECR.map(svc).sort());
+    for (const e of iface) {
+      expect(e.PrivateDnsEnabled).toBe(true);
+      expect([...(e.SubnetIds ?? [])].sort()).toEqual([...layout.privateSubnetIds].sort());
+      expect(e.Groups?.map((g) => g.GroupId)).toEqual([sg.GroupId]);
+      expect(hasTag(e.Tags, MANAGED)).toBe(true);
+      expect(
+        hasTag(e.Tags, {
+          Key: 'Name',
+          Value: `privatelink-ecs-${e.ServiceName!.split('.').slice(3).join('.')}`,
+        }),
+      ).toBe(true);
+    }
+    // ECS endpoints were created agent, telemetry, ecs
+    const createdOrder = first.results
+      .filter((r) => r.action.kind === 'create-interface-endpoint')
+      .map((r) => r.action.service);
+    expect(createdOrder).toEqual(ECS_ECR);
+    // one S3 gateway on the three private route tables
+    const gateways = endpoints.filter((e) => e.VpcEndpointType === 'Gateway');
+    expect(gateways).toHaveLength(1);
+    expect(gateways[0]!.ServiceName).toBe(svc('s3'));
+    expect([...(gateways[0]!.RouteTableIds ?? [])].sort()).toEqual([...layout.privateRouteTableIds].sort());
+    expect(hasTag(gateways[0]!.Tags, MANAGED)).toBe(true);
+
+    // Act: second apply
+    log.clear();
+    const second = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess
+    expect(log.writes()).toEqual([]);
+    expect(log.calls.length).toBeGreaterThan(0);
+    expect(second.actions).toEqual([]);
+    expect(second.converged).toBe(true);
+    expect(second.changed).toBe(false);
+  });
+
+  it('adds the SSM endpoints under ssmEndpoints=auto when private subnets have no NAT or internet route', async () => {
+    // Prepare
+    const config = parseConfig({});
+    const layout = await createVpcLayout(ec2, { azs: 2, tags: OPTED_IN });
+
+    // Act
+    const result = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess
+    const iface = (await endpointsOf(ec2, layout.vpcId)).filter((e) => e.VpcEndpointType === 'Interface');
+    expect(iface.map((e) => e.ServiceName).sort()).toEqual(
+      [...ECS_ECR, 'ssm', 'ssmmessages', 'ec2messages'].map(svc).sort(),
+    );
+    expect(result.converged).toBe(true);
+  });
+
+  it('leaves out the SSM endpoints under ssmEndpoints=auto when private subnets route through a NAT', async () => {
+    // Prepare
+    const config = parseConfig({});
+    const layout = await createVpcLayout(ec2, { azs: 2, nat: true, tags: OPTED_IN });
+
+    // Act
+    await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess
+    const iface = (await endpointsOf(ec2, layout.vpcId)).filter((e) => e.VpcEndpointType === 'Interface');
+    expect(iface.map((e) => e.ServiceName).sort()).toEqual(ECS_ECR.map(svc).sort());
+  });
+
+  it("adds the other private route tables to someone else's S3 gateway instead of creating a second one", async () => {
+    // Prepare
+    const config = parseConfig({ ssmEndpoints: 'never' });
+    const layout = await createVpcLayout(ec2, { azs: 3, tags: OPTED_IN });
+    const foreign = await createForeignEndpoint(ec2, {
+      vpcId: layout.vpcId,
+      service: 's3',
+      type: 'Gateway',
+      routeTableIds: [layout.privateRouteTableIds[0]!],
+    });
+
+    // Act
+    const result = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess
+    const gateways = (await endpointsOf(ec2, layout.vpcId)).filter((e) => e.VpcEndpointType === 'Gateway');
+    expect(gateways.map((g) => g.VpcEndpointId)).toEqual([foreign]);
+    expect([...(gateways[0]!.RouteTableIds ?? [])].sort()).toEqual([...layout.privateRouteTableIds].sort());
+    expect(hasTag(gateways[0]!.Tags, MANAGED)).toBe(false);
+    const s3 = result.results.find((r) => r.action.service === 's3')!;
+    expect(s3.action).toMatchObject({ kind: 'add-gateway-route-tables', targetId: foreign, foreign: true });
+    expect(s3.action.reason).toContain('documented exception');
+    expect(s3.status).toBe('ok');
+  });
+
+  it("reports someone else's ecr.dkr endpoint as covering the service and leaves it alone", async () => {
+    // Prepare
+    const config = parseConfig({ ssmEndpoints: 'never' });
+    const layout = await createVpcLayout(ec2, { azs: 3, tags: OPTED_IN });
+    const foreign = await createForeignEndpoint(ec2, {
+      vpcId: layout.vpcId,
+      service: 'ecr.dkr',
+      type: 'Interface',
+      subnetIds: [layout.privateSubnetIds[0]!],
+    });
+    const log = recordCalls(ec2);
+
+    // Act
+    const result = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess
+    const covered = result.results.find((r) => r.action.service === 'ecr.dkr')!;
+    expect(covered.action.kind).toBe('covered');
+    expect(covered.status).toBe('skip');
+    expect(covered.message).toContain(`covered by ${foreign}`);
+    const dkr = (await endpointsOf(ec2, layout.vpcId)).filter((e) => e.ServiceName === svc('ecr.dkr'));
+    expect(dkr.map((e) => e.VpcEndpointId)).toEqual([foreign]);
+    expect(dkr[0]!.SubnetIds).toEqual([layout.privateSubnetIds[0]]);
+    expect(log.writes().filter((c) => c === 'ModifyVpcEndpointCommand')).toEqual([]);
+  });
+
+  it('makes the security group admit 443 from a secondary CIDR, also when it is added later', async () => {
+    // Prepare
+    const config = parseConfig({ ssmEndpoints: 'never' });
+    const layout = await createVpcLayout(ec2, { azs: 2, tags: OPTED_IN, secondaryCidr: '10.1.0.0/16' });
+    const admitted = async (): Promise<string[]> => {
+      const groups = await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [
+            { Name: 'vpc-id', Values: [layout.vpcId] },
+            { Name: 'group-name', Values: ['privatelink-ecs-endpoints'] },
+          ],
+        }),
+      );
+      expect(groups.SecurityGroups).toHaveLength(1);
+      return groups
+        .SecurityGroups![0]!.IpPermissions!.flatMap((p) =>
+          p.FromPort === 443 ? (p.IpRanges ?? []).map((r) => r.CidrIp!) : [],
+        )
+        .sort();
+    };
+
+    // Act
+    await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess
+    expect(await admitted()).toEqual(['10.0.0.0/16', '10.1.0.0/16']);
+
+    // Act: a third CIDR is associated after the group exists
+    await ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: layout.vpcId, CidrBlock: '10.2.0.0/16' }));
+    const later = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess
+    expect(later.actions.map((a) => a.kind)).toEqual(['authorize-security-group-ingress']);
+    expect(later.actions[0]!.cidrs).toEqual(['10.2.0.0/16']);
+    expect(await admitted()).toEqual(['10.0.0.0/16', '10.1.0.0/16', '10.2.0.0/16']);
+  });
+
+  it('refuses an untagged VPC with NotOptedIn and no writes, and goes ahead with force', async () => {
+    // Prepare
+    const config = parseConfig({ ssmEndpoints: 'never' });
+    const layout = await createVpcLayout(ec2, { azs: 2 });
+    const log = recordCalls(ec2);
+
+    // Act + Assess: refused
+    await expect(reconcileVpc(ec2, config, { vpcId: layout.vpcId })).rejects.toThrow(NotOptedInError);
+    await expect(reconcileVpc(ec2, config, { vpcId: layout.vpcId })).rejects.toThrow(
+      'tag it privatelink-ecs=enabled',
+    );
+    expect(log.writes()).toEqual([]);
+
+    // Act: forced
+    const forced = await reconcileVpc(ec2, config, { vpcId: layout.vpcId, force: true });
+
+    // Assess
+    expect(forced.optedIn).toBe(false);
+    expect(forced.converged).toBe(true);
+    expect((await endpointsOf(ec2, layout.vpcId)).length).toBe(6);
+  });
+});

@@ -1,0 +1,132 @@
+// Finders for the ECS side of the triggers: which VPC an instance lives in, whether a cluster carries the
+// opt-in tag, and which container instances are still registered in a VPC. Read-only.
+import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeContainerInstancesCommand,
+  type ECSClient,
+  ListClustersCommand,
+  ListContainerInstancesCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-ecs';
+import type { Config } from '../config';
+import { errorName } from '../errors';
+
+export interface InstancePlacement {
+  instanceId: string;
+  vpcId?: string;
+  /** EC2 state name: pending, running, stopping, stopped, shutting-down, terminated. */
+  state?: string;
+}
+
+/** VPC and state of each EC2 instance; instances EC2 no longer knows are left out. */
+export async function describeInstancePlacements(
+  ec2: EC2Client,
+  instanceIds: string[],
+): Promise<Map<string, InstancePlacement>> {
+  const out = new Map<string, InstancePlacement>();
+  const unique = [...new Set(instanceIds)];
+  for (let i = 0; i < unique.length; i += 100) {
+    const batch = unique.slice(i, i + 100);
+    let nextToken: string | undefined;
+    try {
+      do {
+        const page = await ec2.send(new DescribeInstancesCommand({ InstanceIds: batch, NextToken: nextToken }));
+        for (const reservation of page.Reservations ?? []) {
+          for (const inst of reservation.Instances ?? []) {
+            if (!inst.InstanceId) continue;
+            out.set(inst.InstanceId, { instanceId: inst.InstanceId, vpcId: inst.VpcId, state: inst.State?.Name });
+          }
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+    } catch (err) {
+      if (errorName(err) !== 'InvalidInstanceID.NotFound') throw err;
+      if (batch.length === 1) continue;
+      // One unknown ID fails the whole batch: fall back to one call per instance.
+      for (const id of batch) {
+        const single = await describeInstancePlacements(ec2, [id]);
+        for (const [k, v] of single) out.set(k, v);
+      }
+    }
+  }
+  return out;
+}
+
+export async function clusterCarriesOptInTag(ecs: ECSClient, config: Config, clusterArn: string): Promise<boolean> {
+  const { tags } = await ecs.send(new ListTagsForResourceCommand({ resourceArn: clusterArn }));
+  return (tags ?? []).some((t) => t.key === config.optInTag.key && t.value === config.optInTag.value);
+}
+
+export interface RegisteredInstance {
+  clusterArn: string;
+  containerInstanceArn: string;
+  ec2InstanceId?: string;
+  status?: string;
+  registeredAt?: Date;
+}
+
+/** Container instances registered in a cluster (ACTIVE and DRAINING), paginated, described in batches. */
+export async function listClusterInstances(ecs: ECSClient, clusterArn: string): Promise<RegisteredInstance[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(new ListContainerInstancesCommand({ cluster: clusterArn, nextToken }));
+    arns.push(...(page.containerInstanceArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const out: RegisteredInstance[] = [];
+  for (let i = 0; i < arns.length; i += 100) {
+    const { containerInstances, failures } = await ecs.send(
+      new DescribeContainerInstancesCommand({ cluster: clusterArn, containerInstances: arns.slice(i, i + 100) }),
+    );
+    if (failures?.length) {
+      const missing = failures.filter((f) => f.reason !== 'MISSING');
+      if (missing.length) throw new Error(`DescribeContainerInstances failed: ${missing[0]!.reason} ${missing[0]!.arn}`);
+    }
+    for (const ci of containerInstances ?? []) {
+      if (!ci.containerInstanceArn || ci.status === 'INACTIVE') continue;
+      out.push({
+        clusterArn,
+        containerInstanceArn: ci.containerInstanceArn,
+        ec2InstanceId: ci.ec2InstanceId,
+        status: ci.status,
+        registeredAt: ci.registeredAt,
+      });
+    }
+  }
+  return out;
+}
+
+async function listClusterArns(ecs: ECSClient): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(new ListClustersCommand({ nextToken }));
+    arns.push(...(page.clusterArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return arns;
+}
+
+/**
+ * Container instances still registered (in any cluster of this account and region) whose EC2 instance is
+ * in the VPC and not terminated. Teardown is refused while this list is not empty.
+ */
+export async function registeredInstancesInVpc(
+  clients: { ec2: EC2Client; ecs: ECSClient },
+  vpcId: string,
+): Promise<RegisteredInstance[]> {
+  const all: RegisteredInstance[] = [];
+  for (const clusterArn of await listClusterArns(clients.ecs)) {
+    all.push(...(await listClusterInstances(clients.ecs, clusterArn)));
+  }
+  const withEc2 = all.filter((i) => i.ec2InstanceId);
+  const placements = await describeInstancePlacements(
+    clients.ec2,
+    withEc2.map((i) => i.ec2InstanceId!),
+  );
+  return withEc2.filter((i) => {
+    const p = placements.get(i.ec2InstanceId!);
+    return p?.vpcId === vpcId && p.state !== 'terminated';
+  });
+}

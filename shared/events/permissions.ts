@@ -1,0 +1,52 @@
+// IAM permissions for the AWS calls the trigger code itself makes (shared/events/*), declared next to it.
+// The trigger Lambdas also call the reconciler: TRIGGER_FUNCTION_PERMISSIONS adds RECONCILER_PERMISSIONS.
+import type { PermissionDeclaration } from '../permissions';
+import { RECONCILER_PERMISSIONS } from '../reconciler';
+
+export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
+  {
+    sid: 'TriggerStartWorkflow',
+    actions: ['states:StartExecution'],
+    resources: ['{stateMachineArn}'],
+    reason: 'Starts the remediation workflow for a VPC (workflow.ts startRemediation)',
+  },
+  {
+    sid: 'TriggerIdempotencyAndLock',
+    actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    resources: ['{tableArn}'],
+    reason: 'Powertools idempotency records and the per-VPC lease lock (lock.ts), both in the one table',
+  },
+  {
+    sid: 'TriggerDescribeInstances',
+    actions: ['ec2:DescribeInstances'],
+    resources: ['*'],
+    reason: 'Resolves a container instance to its VPC; EC2 Describe* calls cannot be scoped to a resource',
+  },
+  {
+    sid: 'TriggerDescribeEndpoints',
+    actions: ['ec2:DescribeVpcEndpoints'],
+    resources: ['*'],
+    reason: 'Reads creation time and state of our endpoints; EC2 Describe* calls cannot be scoped to a resource',
+  },
+  {
+    sid: 'TriggerListClusters',
+    actions: ['ecs:ListClusters'],
+    resources: ['*'],
+    reason: 'Finds container instances still registered in a VPC before teardown; ListClusters has no resource type',
+  },
+  {
+    sid: 'TriggerReadClusters',
+    actions: ['ecs:ListContainerInstances', 'ecs:ListTagsForResource'],
+    resources: ['arn:{partition}:ecs:{region}:{account}:cluster/*'],
+    reason: 'Lists a cluster’s container instances and reads its opt-in tag (clusterTagOptIn)',
+  },
+  {
+    sid: 'TriggerDescribeContainerInstances',
+    actions: ['ecs:DescribeContainerInstances'],
+    resources: ['arn:{partition}:ecs:{region}:{account}:container-instance/*'],
+    reason: 'Reads each container instance’s EC2 instance ID and registration time',
+  },
+];
+
+/** Everything a trigger or sweep Lambda needs: its own calls plus the reconciler's. */
+export const TRIGGER_FUNCTION_PERMISSIONS: PermissionDeclaration[] = [...TRIGGER_PERMISSIONS, ...RECONCILER_PERMISSIONS];

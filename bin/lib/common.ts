@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { type AwsClients, createAwsClients } from '../../shared/clients';
 import { type Config, configFromFile, parseConfig } from '../../shared/config';
 import { describeError, errorName, PrivateLinkEcsError } from '../../shared/errors';
+import { logger } from '../../shared/observability';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -48,7 +49,7 @@ export function cliErrorMessage(err: unknown): { message: string; code: number }
     );
     return { message: text, code: usage ? EXIT_USAGE : EXIT_FAILED };
   }
-  if (/region is missing/i.test(text)) {
+  if (/region is missing|region="" is not a valid/i.test(text)) {
     return { message: 'no AWS region configured: pass --region or set AWS_REGION', code: EXIT_USAGE };
   }
   if (CREDENTIAL_ERRORS.has(name) || /could not load credentials/i.test(text)) {
@@ -58,4 +59,12 @@ export function cliErrorMessage(err: unknown): { message: string; code: number }
     };
   }
   return { message: `${name}: ${text}`, code: EXIT_FAILED };
+}
+
+/**
+ * The CLI prints its own output; Powertools' JSON log lines would garble it (and --json). Unless the user
+ * set POWERTOOLS_LOG_LEVEL, only errors are logged.
+ */
+export function quietCliLogs(): void {
+  if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('ERROR');
 }

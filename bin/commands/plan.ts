@@ -1,0 +1,100 @@
+// `privatelink-ecs plan`: read-only. Shows what apply would do to one VPC, and what it would cost.
+import type { Command } from 'commander';
+import { assertVpcId } from '../../shared/ids';
+import { endpointHourlyPrice, HOURS_PER_MONTH } from '../../shared/pricing';
+import { addedEndpointAzs, isOptedIn, planCostUsd, planVpc } from '../../shared/reconciler';
+import {
+  type CommonOptions,
+  clientsFor,
+  EXIT_OK,
+  loadConfig,
+  quietCliLogs,
+  withCommonOptions,
+} from '../lib/common';
+import { actionJson, formatUsd, planRows, renderTable } from '../lib/render';
+
+export const order = 20;
+
+interface PlanOptions extends CommonOptions {
+  vpcId: string;
+}
+
+export async function runPlan(opts: PlanOptions): Promise<number> {
+  quietCliLogs();
+  const vpcId = assertVpcId(opts.vpcId, '--vpc-id');
+  const config = loadConfig(opts);
+  const { ec2 } = clientsFor(opts);
+  try {
+    const { inventory, plan } = await planVpc(ec2, config, vpcId);
+    const optedIn = isOptedIn(config, inventory.tags);
+    const price = endpointHourlyPrice(inventory.region, config);
+    const endpointAzs = addedEndpointAzs(plan.actions);
+    const monthly = planCostUsd(plan.actions, inventory.region, config);
+    const writes = plan.actions.filter((a) => a.kind !== 'covered').length;
+    if (opts.json) {
+      const out = {
+        vpcId,
+        region: inventory.region,
+        optedIn,
+        converged: writes === 0,
+        ssm: plan.desired.ssmDecision,
+        actions: plan.actions.map(actionJson),
+        cost: {
+          addedEndpointAzs: endpointAzs,
+          hourlyPriceUsd: price.usd,
+          priceSource: price.source,
+          hoursPerMonth: HOURS_PER_MONTH,
+          monthlyUsd: monthly,
+        },
+        warnings: plan.warnings,
+      };
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+      const out: string[] = [];
+      out.push(`Plan for ${vpcId} in ${inventory.region} (opt-in tag ${optedIn ? 'present' : 'ABSENT'})`);
+      if (!optedIn) {
+        out.push(
+          `  ${vpcId} lacks ${config.optInTag.key}=${config.optInTag.value}: apply refuses it unless --force`,
+        );
+      }
+      out.push(`SSM endpoints: ${plan.desired.ssmDecision}`);
+      out.push('');
+      out.push(writes === 0 ? `${vpcId} has converged: nothing to do.` : `${writes} change(s):`);
+      if (plan.actions.length > 0) out.push(renderTable(planRows(plan.actions)).trimEnd());
+      out.push('');
+      out.push(
+        `Added interface endpoint cost: ${endpointAzs} endpoint-AZ(s) x ${formatUsd(price.usd)}/h (${price.source}) x ${HOURS_PER_MONTH} h = ${formatUsd(monthly)}/month, plus data processing`,
+      );
+      for (const warning of plan.warnings) out.push(`warning: ${warning}`);
+      process.stdout.write(`${out.join('\n')}\n`);
+    }
+    process.exitCode = EXIT_OK;
+    return EXIT_OK;
+  } finally {
+    ec2.destroy();
+  }
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('plan')
+    .summary('show what apply would change in one VPC (read-only)')
+    .description(
+      'Read one VPC (DNS attributes, subnets, route tables, endpoints, our security group) and print the ' +
+        'ordered actions apply would take, each with its reason, and the monthly cost of the interface ' +
+        'endpoints it would add. Makes no changes.',
+    )
+    .requiredOption('--vpc-id <id>', 'the VPC to plan, e.g. vpc-0123456789abcdef0')
+    .option('--json', 'print JSON: each action with kind, service, resourceIds, reason, plus the cost');
+  withCommonOptions(cmd)
+    .addHelpText(
+      'after',
+      '\nExamples: ' +
+        '  privatelink-ecs plan --vpc-id vpc-0123456789abcdef0 ' +
+        '  privatelink-ecs plan --vpc-id vpc-0123456789abcdef0 --region eu-west-1 --json ' +
+        '  privatelink-ecs plan --vpc-id vpc-0123456789abcdef0 --config ./privatelink-ecs.json\n',
+    )
+    .action(async (opts: PlanOptions) => {
+      await runPlan(opts);
+    });
+}

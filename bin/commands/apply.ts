@@ -88,9 +88,9 @@ export function register(program: Command): void {
   withCommonOptions(cmd)
     .addHelpText(
       'after',
-      '\nExamples: ' +
-        '  privatelink-ecs apply --vpc-id vpc-0123456789abcdef0 ' +
-        '  privatelink-ecs apply --vpc-id vpc-0123456789abcdef0 --force --json ' +
+      '\nExamples:\n' +
+        '  privatelink-ecs apply --vpc-id vpc-0123456789abcdef0\n' +
+        '  privatelink-ecs apply --vpc-id vpc-0123456789abcdef0 --force --json\n' +
         '  AWS_PROFILE=prod privatelink-ecs apply --vpc-id vpc-0123456789abcdef0 --region us-east-2\n',
     )
     .action(async (opts: ApplyOptions) => {

@@ -89,9 +89,9 @@ export function register(program: Command): void {
   withCommonOptions(cmd)
     .addHelpText(
       'after',
-      '\nExamples: ' +
-        '  privatelink-ecs plan --vpc-id vpc-0123456789abcdef0 ' +
-        '  privatelink-ecs plan --vpc-id vpc-0123456789abcdef0 --region eu-west-1 --json ' +
+      '\nExamples:\n' +
+        '  privatelink-ecs plan --vpc-id vpc-0123456789abcdef0\n' +
+        '  privatelink-ecs plan --vpc-id vpc-0123456789abcdef0 --region eu-west-1 --json\n' +
         '  privatelink-ecs plan --vpc-id vpc-0123456789abcdef0 --config ./privatelink-ecs.json\n',
     )
     .action(async (opts: PlanOptions) => {

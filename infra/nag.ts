@@ -108,8 +108,10 @@ function wildcardReason(
   flatResource: string,
   reasonBySid: Map<string, string>,
 ): string | undefined {
-  const sid = statement.Sid?.replace(/Instances$/, '');
-  if (sid && reasonBySid.has(sid)) return reasonBySid.get(sid);
+  // Split SendCommand grants carry the declaration's sid with an "Instances" suffix (infra/permissions.ts).
+  for (const sid of [statement.Sid, statement.Sid?.replace(/Instances$/, '')]) {
+    if (sid && reasonBySid.has(sid)) return reasonBySid.get(sid);
+  }
   if (actions.every((a) => a in UNSCOPABLE_ACTIONS || isReadOnlyAction(a)) && flatResource === '*') {
     return [
       ...new Set(actions.map((a) => UNSCOPABLE_ACTIONS[a] ?? `${a} is read-only and cannot be scoped`)),

@@ -71,8 +71,8 @@ const INSTANCE_RESOURCE = /:ec2:[^:]*:[^:]*:instance\//;
 /**
  * Builds the statements for a set of declarations.
  * - ecs:UpdateContainerAgent is dropped unless restart.agentUpdate is on.
- * - ssm:SendCommand on instances is split from the document grant and, with restart.instanceTag, allowed only
- *   on instances carrying that tag (aws:ResourceTag/<key>).
+ * - ssm:SendCommand on instances is split from the document grant; with restart.instanceTag and no condition
+ *   of the declaration's own, it is allowed only on instances carrying that tag (aws:ResourceTag/<key>).
  * Duplicate sids (the same declaration reached through two modules) are granted once.
  */
 export function buildStatements(
@@ -114,19 +114,17 @@ export function buildStatements(
         statement: statement(decl.sid, actions, otherResources, conditions),
       });
     }
-    const instanceConditions = instanceTag
-      ? {
-          ...conditions,
-          StringEquals: {
-            ...conditions?.StringEquals,
-            [`aws:ResourceTag/${instanceTag.key}`]: instanceTag.value,
-          },
-        }
-      : conditions;
+    // A declaration that already scopes its instances keeps its own condition; otherwise the configured tag
+    // becomes the condition.
+    const instanceConditions =
+      conditions ??
+      (instanceTag
+        ? { StringEquals: { [`aws:ResourceTag/${instanceTag.key}`]: instanceTag.value } }
+        : undefined);
     granted.push({
       declaration: decl,
       statement: statement(
-        `${decl.sid}Instances`,
+        otherResources.length > 0 ? `${decl.sid}Instances` : decl.sid,
         otherResources.length > 0 ? [SEND_COMMAND_ACTION] : [SEND_COMMAND_ACTION, ...otherActions],
         instanceResources,
         instanceConditions,

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -121,6 +121,9 @@ export class PrivateLinkEcsFunction extends Construct {
               target: 'node24',
               format: OutputFormat.CJS,
               bundleAwsSDK: true,
+              // ESM entry points let esbuild drop the unused parts of the AWS SDK.
+              mainFields: ['module', 'main'],
+              logLevel: LogLevel.ERROR,
               tsconfig: resolve(REPO_ROOT, 'tsconfig.json'),
             },
           });

@@ -100,6 +100,32 @@ describe('permission declarations to IAM statements', () => {
     });
   });
 
+  it("keeps a SendCommand declaration's own instance condition instead of adding the configured tag", () => {
+    // Prepare
+    const config = parseConfig({ restart: { instanceTag: { key: 'ecs-fleet', value: 'prod' } } });
+    const scoped: PermissionDeclaration = {
+      sid: 'SendToTagged',
+      actions: ['ssm:SendCommand'],
+      resources: ['arn:{partition}:ec2:{region}:{account}:instance/*'],
+      conditions: { StringEquals: { 'ssm:resourceTag/ecs-fleet': 'prod' } },
+      reason: 'Restart on tagged instances',
+    };
+
+    // Act
+    const statements = json(buildStatements([scoped], config, values));
+
+    // Assess
+    expect(statements).toEqual([
+      {
+        Sid: 'SendToTagged',
+        Effect: 'Allow',
+        Action: 'ssm:SendCommand',
+        Resource: 'arn:aws:ec2:eu-west-1:123456789012:instance/*',
+        Condition: { StringEquals: { 'ssm:resourceTag/ecs-fleet': 'prod' } },
+      },
+    ]);
+  });
+
   it('grants a declaration reached twice only once, and refuses two different ones with one sid', () => {
     // Act
     const once = buildStatements([tagged, tagged], parseConfig({}), values);

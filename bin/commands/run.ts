@@ -1,0 +1,277 @@
+// `privatelink-ecs run`: runs the remediation workflow in-process (the same synthesized definition the stack
+// deploys) against the configured AWS account or emulator, with live progress on stderr and the summary on
+// stdout. Exit code 0 when everything succeeded, 1 when anything failed, 2 for bad input.
+import type { Command } from 'commander';
+import type { AwsClients } from '../../shared/clients';
+import type { Config } from '../../shared/config';
+import { InvalidInputError } from '../../shared/errors';
+import { RESTART_DOCUMENT_NAME_ENV } from '../../shared/workflow/document';
+import { parseWorkflowInput } from '../../shared/workflow/input';
+import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
+import {
+  DynamoStateStore,
+  MemoryStateStore,
+  STATE_TABLE_ENV,
+  type StateStore,
+} from '../../shared/workflow/store';
+import type {
+  RemediationSummary,
+  SummaryState,
+  WorkflowInput,
+  WorkflowState,
+} from '../../shared/workflow/types';
+import {
+  type CommonOptions,
+  clientsFor,
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  loadConfig,
+  quietCliLogs,
+  withCommonOptions,
+} from '../lib/common';
+
+export const order = 40;
+
+const REJECTIONS = new Set(['InvalidInput', 'NotOptedIn', 'VpcNotFound']);
+
+interface RunOptions extends CommonOptions {
+  vpcId: string;
+  dryRun?: boolean;
+  force?: boolean;
+  restart?: string;
+  documentName?: string;
+  stateTable?: string;
+}
+
+type Writer = (line: string) => void;
+
+function detail(name: string, output: unknown): string {
+  if (!output || typeof output !== 'object') return '';
+  const s = output as Partial<WorkflowState> & Partial<SummaryState>;
+  switch (name) {
+    case 'ValidateInput':
+      return `${s.input?.vpcId} accepted (restart ${s.input?.restart}${s.input?.dryRun ? ', dry run' : ''})`;
+    case 'EnsureEndpoints':
+      return s.endpoints?.changed ? 'endpoints created or changed' : 'endpoints already in place';
+    case 'CheckEndpoints': {
+      const list = s.endpoints?.list ?? [];
+      const ready = list.filter((e) => e.state === 'available').length;
+      return s.endpoints?.ready
+        ? `all ${list.length} endpoints available`
+        : `${ready}/${list.length} available, next check in ${s.endpoints?.waitSeconds} s`;
+    }
+    case 'DiscoverInstances': {
+      const f = s.fleet;
+      if (!f) return '';
+      return `${f.inVpc} container instance(s) in the VPC: ${f.toRestart} to restart, ${f.toReboot} to reboot, ${f.toUpdate} agent update(s), ${f.skipped} skipped; ${s.rollout?.batchCount} batch(es)`;
+    }
+    case 'CheckAgentUpdates':
+      return s.updates?.done ? 'agent updates finished' : `${s.updates?.pending} agent update(s) in progress`;
+    case 'StartBatch':
+      return `batch ${(s.rollout?.batchIndex ?? 0) + 1} of ${s.rollout?.batchCount} started`;
+    case 'PollBatch':
+      if (!s.rollout) return '';
+      return s.rollout.phase === 'running'
+        ? `batch ${s.rollout.batchIndex + 1} still running`
+        : `batch ${s.rollout.batchIndex} done: ${s.rollout.restarted} restarted, ${s.rollout.failed} failed so far`;
+    case 'Summarize':
+      return `outcome ${s.summary?.outcome}`;
+    default:
+      return '';
+  }
+}
+
+/** Live progress: one line per Task state finished, plus retries and caught errors. */
+export function progressPrinter(write: Writer): (event: EventLog) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'StateExited':
+        if (event.state.type === 'Task')
+          write(`  ✓ ${event.state.name.padEnd(18)} ${detail(event.state.name, event.state.output)}`);
+        break;
+      case 'StateRetried':
+        write(`  ↻ ${event.state.name} retried (attempt ${event.retry.attempt})`);
+        break;
+      case 'StateFailed':
+        if (event.state.type === 'Task')
+          write(`  ✗ ${event.state.name.padEnd(18)} ${event.Error}: ${String(event.Cause).split('\n')[0]}`);
+        break;
+      case 'StateEntered':
+        if (event.state.type === 'Wait') write(`  … ${event.state.name}`);
+        break;
+      default:
+        break;
+    }
+  };
+}
+
+function shortCluster(arn?: string): string {
+  return arn ? (arn.split('/').pop() ?? arn) : '';
+}
+
+/** The human-readable summary. */
+export function renderSummary(summary: RemediationSummary): string {
+  const out: string[] = [];
+  out.push(
+    `Remediation of ${summary.vpcId}: ${summary.outcome.toUpperCase()}${summary.error ? ` (${summary.error}: ${summary.cause})` : ''}`,
+  );
+  out.push('');
+  if (summary.plan) {
+    out.push(summary.plan.length ? 'Plan (dry run):' : 'Plan (dry run): nothing to change');
+    for (const p of summary.plan) out.push(`  ${p.kind}${p.service ? ` ${p.service}` : ''}: ${p.reason}`);
+    out.push('');
+  }
+  out.push(`Endpoints (${summary.endpoints.length}):`);
+  for (const e of summary.endpoints) out.push(`  ${e.service.padEnd(14)} ${e.id.padEnd(24)} ${e.state}`);
+  const section = (title: string, list: RemediationSummary['restarted'], omitted: number, total: number) => {
+    out.push('');
+    out.push(`${title} (${total}):`);
+    for (const r of list)
+      out.push(`  ${r.instanceId.padEnd(20)} ${shortCluster(r.cluster).padEnd(12)} ${r.reason}`);
+    if (omitted > 0) out.push(`  … and ${omitted} more (full record in the state table)`);
+  };
+  section('Restarted', summary.restarted, summary.omitted.restarted, summary.counts.restarted);
+  section('Skipped', summary.skipped, summary.omitted.skipped, summary.counts.skipped);
+  section('Failed', summary.failed, summary.omitted.failed, summary.counts.failed);
+  if (summary.notes.length) {
+    out.push('');
+    for (const n of summary.notes) out.push(`note: ${n}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export interface ExecuteOptions {
+  clients: AwsClients;
+  config: Config;
+  input: WorkflowInput;
+  json: boolean;
+  store: StateStore;
+  documentName?: string;
+  fastWaits?: boolean;
+  stdout: Writer;
+  stderr: Writer;
+}
+
+/** Runs the workflow locally, prints progress and the summary, and returns the exit code. */
+export async function executeAndReport(
+  opts: ExecuteOptions,
+): Promise<{ code: number; result: LocalRunResult }> {
+  opts.stderr(`Running the remediation workflow for ${opts.input.vpcId} in-process:`);
+  const result = await runWorkflowLocally(opts.input, {
+    clients: opts.clients,
+    config: opts.config,
+    store: opts.store,
+    ...(opts.documentName ? { documentName: opts.documentName } : {}),
+    fastWaits: opts.fastWaits ?? false,
+    onEvent: progressPrinter(opts.stderr),
+  });
+  if (result.status === 'FAILED' && REJECTIONS.has(result.error ?? '') && !result.summary) {
+    if (opts.json)
+      opts.stdout(
+        JSON.stringify({ status: result.status, error: result.error, cause: result.cause }, null, 2),
+      );
+    else opts.stderr(`privatelink-ecs: ${result.error}: ${result.cause}`);
+    return { code: EXIT_USAGE, result };
+  }
+  if (opts.json) {
+    opts.stdout(
+      JSON.stringify(
+        {
+          status: result.status,
+          error: result.error,
+          summary: result.summary ?? null,
+          transitions: result.transitions,
+        },
+        null,
+        2,
+      ),
+    );
+  } else if (result.summary) {
+    opts.stdout(renderSummary(result.summary).trimEnd());
+  } else {
+    opts.stdout(`Execution ${result.status}: ${result.error ?? ''} ${result.cause ?? ''}`.trim());
+  }
+  return { code: result.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED, result };
+}
+
+export async function runRun(opts: RunOptions): Promise<number> {
+  quietCliLogs();
+  const raw: Record<string, unknown> = { vpcId: opts.vpcId };
+  if (opts.dryRun) raw.dryRun = true;
+  if (opts.force) raw.force = true;
+  if (opts.restart !== undefined) raw.restart = opts.restart;
+  let input: WorkflowInput;
+  try {
+    input = parseWorkflowInput(raw);
+  } catch (err) {
+    if (err instanceof InvalidInputError) {
+      throw new InvalidInputError(
+        err.message.replace('input field vpcId', '--vpc-id').replace('input field restart', '--restart'),
+        err.context,
+      );
+    }
+    throw err;
+  }
+  const config = loadConfig(opts);
+  const documentName = opts.documentName ?? process.env[RESTART_DOCUMENT_NAME_ENV];
+  if (!documentName && !input.dryRun && input.restart !== 'none') {
+    throw new InvalidInputError(
+      `--document-name is required to restart agents (the stack's RestartAgentDocument; or set ${RESTART_DOCUMENT_NAME_ENV}); use --dry-run or --restart none without it`,
+      { field: '--document-name' },
+    );
+  }
+  const clients = clientsFor(opts);
+  const table = opts.stateTable ?? process.env[STATE_TABLE_ENV];
+  const store = table ? new DynamoStateStore(clients.dynamodb, table) : new MemoryStateStore();
+  try {
+    const { code } = await executeAndReport({
+      clients,
+      config,
+      input,
+      json: Boolean(opts.json),
+      store,
+      ...(documentName ? { documentName } : {}),
+      stdout: (l) => process.stdout.write(`${l}\n`),
+      stderr: (l) => process.stderr.write(`${l}\n`),
+    });
+    process.exitCode = code;
+    return code;
+  } finally {
+    for (const c of Object.values(clients)) c.destroy();
+  }
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('run')
+    .summary('run the remediation workflow in-process for one VPC, with live progress')
+    .description(
+      'Runs the same state machine definition the stack deploys, in this process, against the AWS account\n' +
+        'of the SDK chain (or AWS_ENDPOINT_URL): ensure endpoints, wait until available, discover container\n' +
+        'instances, restart ecs-agent in rolling batches, verify reconnection, print the summary.\n' +
+        'Progress goes to stderr, the summary to stdout. Exit code 0 when everything succeeded, 1 when\n' +
+        'anything failed, 2 for bad input (malformed VPC ID, unknown VPC, not opted in without --force).',
+    )
+    .requiredOption('--vpc-id <id>', 'the VPC to remediate, e.g. vpc-0123456789abcdef0')
+    .option('--dry-run', 'plan the endpoints only: no changes, no restarts')
+    .option('--force', 'act on a VPC that lacks the opt-in tag')
+    .option('--restart <mode>', 'auto (only agents that need it), all, or none', undefined)
+    .option('--document-name <name>', `restart command document (default: $${RESTART_DOCUMENT_NAME_ENV})`)
+    .option(
+      '--state-table <name>',
+      `DynamoDB table for batch records (default: $${STATE_TABLE_ENV}, else memory)`,
+    )
+    .option('--json', 'print the summary as JSON');
+  withCommonOptions(cmd)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  privatelink-ecs run --vpc-id vpc-0123456789abcdef0 --dry-run\n' +
+        '  privatelink-ecs run --vpc-id vpc-0123456789abcdef0 --document-name PrivateLinkEcs-RestartAgentDocument-AbC\n' +
+        '  privatelink-ecs run --vpc-id vpc-0123456789abcdef0 --restart none --json\n',
+    )
+    .action(async (opts: RunOptions) => {
+      await runRun(opts);
+    });
+}

@@ -30,11 +30,17 @@ export async function describeInstancePlacements(
     let nextToken: string | undefined;
     try {
       do {
-        const page = await ec2.send(new DescribeInstancesCommand({ InstanceIds: batch, NextToken: nextToken }));
+        const page = await ec2.send(
+          new DescribeInstancesCommand({ InstanceIds: batch, NextToken: nextToken }),
+        );
         for (const reservation of page.Reservations ?? []) {
           for (const inst of reservation.Instances ?? []) {
             if (!inst.InstanceId) continue;
-            out.set(inst.InstanceId, { instanceId: inst.InstanceId, vpcId: inst.VpcId, state: inst.State?.Name });
+            out.set(inst.InstanceId, {
+              instanceId: inst.InstanceId,
+              vpcId: inst.VpcId,
+              state: inst.State?.Name,
+            });
           }
         }
         nextToken = page.NextToken;
@@ -52,7 +58,11 @@ export async function describeInstancePlacements(
   return out;
 }
 
-export async function clusterCarriesOptInTag(ecs: ECSClient, config: Config, clusterArn: string): Promise<boolean> {
+export async function clusterCarriesOptInTag(
+  ecs: ECSClient,
+  config: Config,
+  clusterArn: string,
+): Promise<boolean> {
   const { tags } = await ecs.send(new ListTagsForResourceCommand({ resourceArn: clusterArn }));
   return (tags ?? []).some((t) => t.key === config.optInTag.key && t.value === config.optInTag.value);
 }
@@ -66,7 +76,10 @@ export interface RegisteredInstance {
 }
 
 /** Container instances registered in a cluster (ACTIVE and DRAINING), paginated, described in batches. */
-export async function listClusterInstances(ecs: ECSClient, clusterArn: string): Promise<RegisteredInstance[]> {
+export async function listClusterInstances(
+  ecs: ECSClient,
+  clusterArn: string,
+): Promise<RegisteredInstance[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -77,11 +90,15 @@ export async function listClusterInstances(ecs: ECSClient, clusterArn: string): 
   const out: RegisteredInstance[] = [];
   for (let i = 0; i < arns.length; i += 100) {
     const { containerInstances, failures } = await ecs.send(
-      new DescribeContainerInstancesCommand({ cluster: clusterArn, containerInstances: arns.slice(i, i + 100) }),
+      new DescribeContainerInstancesCommand({
+        cluster: clusterArn,
+        containerInstances: arns.slice(i, i + 100),
+      }),
     );
     if (failures?.length) {
       const missing = failures.filter((f) => f.reason !== 'MISSING');
-      if (missing.length) throw new Error(`DescribeContainerInstances failed: ${missing[0]!.reason} ${missing[0]!.arn}`);
+      if (missing.length)
+        throw new Error(`DescribeContainerInstances failed: ${missing[0]!.reason} ${missing[0]!.arn}`);
     }
     for (const ci of containerInstances ?? []) {
       if (!ci.containerInstanceArn || ci.status === 'INACTIVE') continue;

@@ -126,6 +126,7 @@ export function triggerEnvironment(env: NodeJS.ProcessEnv = process.env): Trigge
   const stateMachineArn = env.STATE_MACHINE_ARN;
   const tableName = env.IDEMPOTENCY_TABLE_NAME;
   if (!stateMachineArn) throw new ConfigError('STATE_MACHINE_ARN is not set', { field: 'STATE_MACHINE_ARN' });
-  if (!tableName) throw new ConfigError('IDEMPOTENCY_TABLE_NAME is not set', { field: 'IDEMPOTENCY_TABLE_NAME' });
+  if (!tableName)
+    throw new ConfigError('IDEMPOTENCY_TABLE_NAME is not set', { field: 'IDEMPOTENCY_TABLE_NAME' });
   return { stateMachineArn, tableName };
 }

@@ -26,13 +26,15 @@ export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
     sid: 'TriggerDescribeEndpoints',
     actions: ['ec2:DescribeVpcEndpoints'],
     resources: ['*'],
-    reason: 'Reads creation time and state of our endpoints; EC2 Describe* calls cannot be scoped to a resource',
+    reason:
+      'Reads creation time and state of our endpoints; EC2 Describe* calls cannot be scoped to a resource',
   },
   {
     sid: 'TriggerListClusters',
     actions: ['ecs:ListClusters'],
     resources: ['*'],
-    reason: 'Finds container instances still registered in a VPC before teardown; ListClusters has no resource type',
+    reason:
+      'Finds container instances still registered in a VPC before teardown; ListClusters has no resource type',
   },
   {
     sid: 'TriggerReadClusters',
@@ -49,4 +51,7 @@ export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
 ];
 
 /** Everything a trigger or sweep Lambda needs: its own calls plus the reconciler's. */
-export const TRIGGER_FUNCTION_PERMISSIONS: PermissionDeclaration[] = [...TRIGGER_PERMISSIONS, ...RECONCILER_PERMISSIONS];
+export const TRIGGER_FUNCTION_PERMISSIONS: PermissionDeclaration[] = [
+  ...TRIGGER_PERMISSIONS,
+  ...RECONCILER_PERMISSIONS,
+];

@@ -91,12 +91,15 @@ async function resolveTargets(
     case 'sweep':
       return (await listOptedInVpcIds(ec2, config)).map((vpcId) => ({ vpcId }));
     case 'instance': {
-      const placement = (await describeInstancePlacements(ec2, [intent.ec2InstanceId])).get(intent.ec2InstanceId);
+      const placement = (await describeInstancePlacements(ec2, [intent.ec2InstanceId])).get(
+        intent.ec2InstanceId,
+      );
       if (!placement?.vpcId || placement.state === 'terminated') {
         notes.push(`EC2 instance ${intent.ec2InstanceId} no longer exists (or is terminated); nothing to do`);
         return [];
       }
-      const clusterOptIn = config.clusterTagOptIn && (await clusterCarriesOptInTag(ecs, config, intent.clusterArn));
+      const clusterOptIn =
+        config.clusterTagOptIn && (await clusterCarriesOptInTag(ecs, config, intent.clusterArn));
       return [
         {
           vpcId: placement.vpcId,
@@ -123,7 +126,8 @@ async function resolveTargets(
         );
         return [];
       }
-      const clusterOptIn = config.clusterTagOptIn && (await clusterCarriesOptInTag(ecs, config, intent.clusterArn));
+      const clusterOptIn =
+        config.clusterTagOptIn && (await clusterCarriesOptInTag(ecs, config, intent.clusterArn));
       const placements = await describeInstancePlacements(
         ec2,
         instances.flatMap((i) => (i.ec2InstanceId ? [i.ec2InstanceId] : [])),
@@ -158,7 +162,9 @@ async function workflowReasons(
   }
   return {
     reasons,
-    ...(generation.newestCreatedAt ? { generationKey: `endpoints@${generation.newestCreatedAt.toISOString()}` } : {}),
+    ...(generation.newestCreatedAt
+      ? { generationKey: `endpoints@${generation.newestCreatedAt.toISOString()}` }
+      : {}),
   };
 }
 
@@ -314,7 +320,13 @@ export async function handleTriggerEvent(
       logger.removeKeys(['vpcId']);
     }
   }
-  const outcome: TriggerOutcome = { eventId: event.id, rule, dryRun: Boolean(deps.dryRun), vpcs: outcomes, notes };
+  const outcome: TriggerOutcome = {
+    eventId: event.id,
+    rule,
+    dryRun: Boolean(deps.dryRun),
+    vpcs: outcomes,
+    notes,
+  };
   if (errors.length && options.throwOnFailure !== false) {
     if (errors.length === 1 && targets.length === 1) throw errors[0];
     throw new TriggerFailedError(

@@ -24,7 +24,11 @@ export interface EndpointGeneration {
 }
 
 /** Creation times and states of the endpoints we manage in a VPC (read-only, paginated). */
-export async function readEndpointGeneration(ec2: EC2Client, config: Config, vpcId: string): Promise<EndpointGeneration> {
+export async function readEndpointGeneration(
+  ec2: EC2Client,
+  config: Config,
+  vpcId: string,
+): Promise<EndpointGeneration> {
   let newest: Date | undefined;
   let allAvailable = true;
   let managedCount = 0;
@@ -74,7 +78,13 @@ export interface WorkflowStart {
  */
 export async function startRemediation(
   sfn: SFNClient,
-  params: { stateMachineArn: string; vpcId: string; name: string; trigger: WorkflowTrigger; reasons: string[] },
+  params: {
+    stateMachineArn: string;
+    vpcId: string;
+    name: string;
+    trigger: WorkflowTrigger;
+    reasons: string[];
+  },
 ): Promise<WorkflowStart> {
   const input = JSON.stringify({ vpcId: params.vpcId, trigger: params.trigger });
   try {

@@ -1,0 +1,350 @@
+// Trigger Lambdas against moto: duplicates, concurrency, malformed input, opt-out, ECS and sweep events.
+import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { CreateClusterCommand } from '@aws-sdk/client-ecs';
+import { createAwsClients } from '../../../shared/clients';
+import { logger, metrics } from '../../../shared/observability';
+import { type AnyEvent, eventForVpc, loadEvent } from '../../fixtures/events/load';
+import {
+  createVpcLayout,
+  recordCalls,
+  registerContainerInstances,
+  type VpcLayout,
+} from '../../support/fixtures';
+import { resetMoto } from '../../support/moto';
+import { createTriggerWorld, endpointsPerService, listExecutionNames, type TriggerWorld } from './support';
+
+const ONE_EACH = { 'ecr.api': 1, 'ecr.dkr': 1, ecs: 1, 'ecs-agent': 1, 'ecs-telemetry': 1, s3: 1 };
+const OPT_IN = { 'privatelink-ecs': 'enabled' };
+
+describe('trigger Lambdas against moto', () => {
+  let world: TriggerWorld;
+
+  beforeEach(async () => {
+    await resetMoto();
+    world = await createTriggerWorld(createAwsClients());
+  });
+
+  it('turns ten deliveries of one tag-change event into one set of endpoints and one execution', async () => {
+    // Prepare
+    const { vpcId } = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });
+    const handler = world.handler();
+    const event = eventForVpc('tag-change-vpc-opt-in', vpcId);
+
+    // Act
+    const results = [];
+    for (let i = 0; i < 10; i++) results.push(await handler(event));
+
+    // Assess
+    expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
+    const executions = await listExecutionNames(world.clients.sfn, world.stateMachineArn);
+    expect(executions).toHaveLength(1);
+    expect(executions[0]).toMatch(new RegExp(`^${vpcId}-[0-9a-f]{16}$`));
+    expect(results[0]).toMatchObject({
+      status: 'processed',
+      vpcs: [{ vpcId, decision: 'reconciled', workflow: { started: true } }],
+    });
+    for (const r of results.slice(1)) expect(r).toEqual(results[0]);
+  });
+
+  it('gives one endpoint per service when CreateVpc and a tag change for the same VPC arrive together', async () => {
+    // Prepare
+    const { vpcId } = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });
+    const handler = world.handler();
+    const createVpc = eventForVpc(
+      'cloudtrail-create-vpc-tagged',
+      vpcId,
+      '11111111-2222-4333-8444-555555555555',
+    );
+    const tagChange = eventForVpc('tag-change-vpc-opt-in', vpcId, '66666666-7777-4888-9999-000000000000');
+
+    // Act
+    const [a, b] = await Promise.all([handler(createVpc), handler(tagChange)]);
+
+    // Assess
+    expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
+    expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toHaveLength(1);
+    const started = [a, b].filter((r) => r.vpcs[0]?.workflow?.started);
+    expect(started).toHaveLength(1);
+    expect([a, b].map((r) => r.vpcs[0]?.decision)).toEqual(['reconciled', 'reconciled']);
+  });
+
+  it('logs and drops a malformed event without any AWS call and returns normally', async () => {
+    // Prepare
+    const { vpcId } = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
+    const logs = {
+      ec2: recordCalls(world.clients.ec2),
+      sfn: recordCalls(world.clients.sfn),
+      dynamodb: recordCalls(world.clients.dynamodb),
+    };
+    const warn = jest.spyOn(logger, 'warn');
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+    const event = eventForVpc('tag-change-vpc-opt-in', vpcId);
+    event.resources = ['arn:aws:ec2:us-east-1:123456789012:vpc/not-a-vpc-id'];
+
+    // Act
+    const result = await world.handler()(event);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'dropped', reason: 'resources must hold exactly one VPC ARN' });
+    expect(warn).toHaveBeenCalledWith(
+      'event dropped',
+      expect.objectContaining({ reason: 'resources must hold exactly one VPC ARN' }),
+    );
+    expect(addMetric).toHaveBeenCalledWith('EventsDropped', 'Count', 1);
+    expect([...logs.ec2.calls, ...logs.sfn.calls, ...logs.dynamodb.calls]).toEqual([]);
+  });
+
+  it('drops an event for a rule another function serves', async () => {
+    // Act
+    const result = await world.handler(['ecs-instance-state'])(loadEvent('tag-change-vpc-opt-in'));
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 'dropped',
+      reason: expect.stringContaining('not served by this function'),
+    });
+  });
+
+  it('re-reads the tags: a late opt-in event for a VPC whose tag is gone changes nothing', async () => {
+    // Prepare
+    const { vpcId } = await createVpcLayout(world.clients.ec2, { azs: 1 });
+    const ec2Calls = recordCalls(world.clients.ec2);
+
+    // Act
+    const result = await world.handler()(eventForVpc('tag-change-vpc-opt-in', vpcId));
+
+    // Assess
+    expect(result.vpcs).toEqual([expect.objectContaining({ vpcId, decision: 'not-opted-in' })]);
+    expect(ec2Calls.writes()).toEqual([]);
+    expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toEqual([]);
+  });
+
+  it('reports a VPC that no longer exists without failing', async () => {
+    // Act
+    const result = await world.handler()(eventForVpc('tag-change-vpc-opt-in', 'vpc-0123456789abcdef0'));
+
+    // Assess
+    expect(result.vpcs).toEqual([expect.objectContaining({ decision: 'vpc-not-found' })]);
+  });
+
+  describe('opt-out', () => {
+    async function convergedLayout(): Promise<VpcLayout> {
+      const layout = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });
+      const { vpcId } = layout;
+      await world.handler()(
+        eventForVpc('tag-change-vpc-opt-in', vpcId, 'aaaaaaaa-0000-4000-8000-000000000001'),
+      );
+      await world.clients.ec2.send(
+        new DeleteTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'privatelink-ecs' }] }),
+      );
+      return vpcId;
+    }
+
+    it('keeps the endpoints by default and says so', async () => {
+      // Prepare
+      const { vpcId } = await convergedLayout();
+      const ec2Calls = recordCalls(world.clients.ec2);
+
+      // Act
+      const result = await world.handler()(eventForVpc('tag-change-vpc-opt-out', vpcId));
+
+      // Assess
+      expect(result.vpcs).toEqual([
+        expect.objectContaining({
+          decision: 'opted-out-kept',
+          message: expect.stringContaining('teardownOnOptOut is off'),
+        }),
+      ]);
+      expect(ec2Calls.writes()).toEqual([]);
+      expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
+    });
+
+    it('deletes only our endpoints and security group with teardownOnOptOut and no instances left', async () => {
+      // Prepare
+      const { vpcId } = await convergedLayout();
+
+      // Act
+      const result = await world.handler(undefined, { teardownOnOptOut: true })(
+        eventForVpc('cloudtrail-delete-tags-vpc', vpcId),
+      );
+
+      // Assess
+      expect(result.vpcs).toEqual([expect.objectContaining({ vpcId, decision: 'torn-down' })]);
+      expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual({});
+    });
+
+    it('refuses teardown while a container instance is still registered in the VPC', async () => {
+      // Prepare
+      const { vpcId, privateSubnetIds } = await convergedLayout();
+      const { instanceIds } = await registerContainerInstances(world.clients, {
+        clusterName: 'payments',
+        subnetId: privateSubnetIds[0]!,
+        count: 1,
+      });
+      const ec2Calls = recordCalls(world.clients.ec2);
+
+      // Act
+      const result = await world.handler(undefined, { teardownOnOptOut: true })(
+        eventForVpc('tag-change-vpc-opt-out', vpcId),
+      );
+
+      // Assess
+      expect(result.vpcs).toEqual([
+        expect.objectContaining({
+          decision: 'teardown-refused',
+          message: expect.stringContaining(instanceIds[0]!),
+        }),
+      ]);
+      expect(ec2Calls.writes()).toEqual([]);
+      expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
+    });
+  });
+
+  describe('ECS events', () => {
+    it('ensures endpoints and starts the workflow when an instance registers in an opted-in VPC', async () => {
+      // Prepare
+      const layout = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });
+      const registered = await registerContainerInstances(world.clients, {
+        clusterName: 'payments',
+        subnetId: layout.privateSubnetIds[0]!,
+        count: 1,
+      });
+      const event: AnyEvent = loadEvent('ecs-container-instance-registered');
+      event.detail.ec2InstanceId = registered.instanceIds[0];
+      event.detail.clusterArn = registered.clusterArn;
+      event.detail.containerInstanceArn = registered.containerInstanceArns[0];
+
+      // Act
+      const result = await world.handler(['ecs-instance-state'])(event);
+
+      // Assess
+      expect(result.vpcs).toEqual([
+        expect.objectContaining({
+          vpcId: layout.vpcId,
+          decision: 'reconciled',
+          workflow: expect.objectContaining({ started: true }),
+        }),
+      ]);
+      expect(await endpointsPerService(world.clients.ec2, layout.vpcId)).toEqual(ONE_EACH);
+    });
+
+    it('starts nothing for an instance registered after the endpoints of an already converged VPC', async () => {
+      // Prepare
+      const layout = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });
+      await world.handler()(eventForVpc('tag-change-vpc-opt-in', layout.vpcId));
+      const before = await listExecutionNames(world.clients.sfn, world.stateMachineArn);
+      const registered = await registerContainerInstances(world.clients, {
+        clusterName: 'payments',
+        subnetId: layout.privateSubnetIds[0]!,
+        count: 1,
+      });
+      const event: AnyEvent = loadEvent('ecs-container-instance-registered');
+      event.detail.ec2InstanceId = registered.instanceIds[0];
+      event.detail.clusterArn = registered.clusterArn;
+      event.detail.registeredAt = new Date(Date.now() + 60_000).toISOString();
+
+      // Act
+      const result = await world.handler()(event);
+
+      // Assess
+      expect(result.vpcs).toEqual([expect.objectContaining({ decision: 'reconciled' })]);
+      expect(result.vpcs[0]!.workflow).toBeUndefined();
+      expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toEqual(before);
+    });
+
+    it('reports an instance that no longer exists and does nothing', async () => {
+      // Act
+      const result = await world.handler()(loadEvent('ecs-container-instance-registered'));
+
+      // Assess
+      expect(result).toMatchObject({
+        status: 'processed',
+        vpcs: [],
+        notes: [expect.stringContaining('no longer exists')],
+      });
+    });
+
+    it('logs that a new cluster without instances has nothing to do yet', async () => {
+      // Prepare
+      const event = loadEvent('cloudtrail-ecs-create-cluster');
+      const cluster = await world.clients.ecs.send(new CreateClusterCommand({ clusterName: 'payments' }));
+      event.detail.responseElements.cluster.clusterArn = cluster.cluster!.clusterArn;
+
+      // Act
+      const result = await world.handler()(event);
+
+      // Assess
+      expect(result).toMatchObject({
+        vpcs: [],
+        notes: [expect.stringContaining('no container instances yet')],
+      });
+    });
+  });
+
+  describe('sweep', () => {
+    it('reconciles every opted-in VPC, then starts nothing on a converged second pass', async () => {
+      // Prepare
+      const a = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
+      const b = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN, cidr: '10.1.0.0/16' });
+      const untagged = await createVpcLayout(world.clients.ec2, { azs: 1, cidr: '10.2.0.0/16' });
+      const sweep = world.handler(['sweep']);
+
+      // Act
+      const first = await sweep(loadEvent('scheduled-sweep'));
+      const second = await sweep({
+        ...loadEvent('scheduled-sweep'),
+        id: 'c0d1e2f3-0000-4000-8000-00000000000f',
+      });
+
+      // Assess
+      expect(first.vpcs.map((v) => v.vpcId).sort()).toEqual([a.vpcId, b.vpcId].sort());
+      expect(first.vpcs.every((v) => v.workflow?.started)).toBe(true);
+      expect(second.vpcs.map((v) => [v.decision, v.workflow])).toEqual([
+        ['reconciled', undefined],
+        ['reconciled', undefined],
+      ]);
+      expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toHaveLength(2);
+      expect(await endpointsPerService(world.clients.ec2, untagged.vpcId)).toEqual({});
+    });
+
+    it('finishes the other VPCs when one fails, then throws so the platform retries', async () => {
+      // Prepare
+      const good = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
+      const bad = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN, cidr: '10.1.0.0/16' });
+      world.clients.ec2.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = (args as { input?: { VpcId?: string } }).input;
+          if (context.commandName === 'CreateVpcEndpointCommand' && input?.VpcId === bad.vpcId) {
+            throw Object.assign(new Error('Request limit exceeded.'), { name: 'RequestLimitExceeded' });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'failOneVpc' },
+      );
+      const sweep = world.handler(['sweep']);
+
+      // Act + Assess
+      await expect(sweep(loadEvent('scheduled-sweep'))).rejects.toThrow(/1 of 2 VPCs failed/);
+      expect(await endpointsPerService(world.clients.ec2, good.vpcId)).toEqual(ONE_EACH);
+      expect(await endpointsPerService(world.clients.ec2, bad.vpcId)).not.toEqual(ONE_EACH);
+      // The failing VPC still got its security group and S3 gateway, so its workflow starts too; its own
+      // EnsureEndpoints step and the retried event finish the rest.
+      expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toHaveLength(2);
+    });
+  });
+
+  it('acts on CreateTags that also tag other resource types', async () => {
+    // Prepare
+    const { vpcId } = await createVpcLayout(world.clients.ec2, { azs: 1 });
+    await world.clients.ec2.send(
+      new CreateTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'privatelink-ecs', Value: 'enabled' }] }),
+    );
+
+    // Act
+    const result = await world.handler()(eventForVpc('cloudtrail-create-tags-mixed', vpcId));
+
+    // Assess
+    expect(result.vpcs).toEqual([expect.objectContaining({ vpcId, decision: 'reconciled' })]);
+    expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
+  });
+});

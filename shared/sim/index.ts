@@ -1,0 +1,558 @@
+// A stateful simulated AWS account. It hands out REAL AWS SDK v3 clients whose requests are answered
+// in-process: a middleware placed just inside the SDK's retry middleware dispatches on the command name and
+// input, so serialization of the input, retries and paginators are the SDK's own, while signing, credential
+// resolution and the network never happen. "Time" moves only through polls and `clock.advance(ms)`.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type { AwsClients } from '../clients';
+import { type HandlerMap, isWrite, ManualClock, UnsupportedOperationError } from './core';
+import { dynamodbHandlers, dynamodbThrottle } from './dynamodb';
+import { ec2Handlers, ec2Throttle } from './ec2';
+import { ecsHandlers, ecsThrottle } from './ecs';
+import { eventsHandlers, eventsThrottle } from './events';
+import { sfnHandlers, sfnThrottle } from './sfn';
+import { ssmHandlers, ssmThrottle } from './ssm';
+import {
+  type EndpointBehaviour,
+  type InstanceBehaviour,
+  LATEST_AGENT_VERSION,
+  type RecordedEvent,
+  type SimExecution,
+  SimState,
+} from './state';
+
+export { UnsupportedOperationError } from './core';
+export type {
+  CommandOutcome,
+  EndpointBehaviour,
+  EndpointOutcome,
+  InstanceBehaviour,
+  RecordedEvent,
+  SimExecution,
+} from './state';
+export { LATEST_AGENT_VERSION } from './state';
+
+export type SimService = 'ec2' | 'ecs' | 'ssm' | 'sfn' | 'events' | 'dynamodb';
+
+export interface SimulatedAccountOptions {
+  region?: string;
+  accountId?: string;
+  /** Availability Zones in the region (default 3). */
+  azs?: number;
+  /** Start time of the account clock (default 2025-01-15T09:00:00Z). */
+  now?: Date;
+}
+
+export interface SimClientOptions {
+  /** Attempts per call, the SDK's maxAttempts (default AWS_MAX_ATTEMPTS, else 3). */
+  maxAttempts?: number;
+  /** Fixed delay between retries; default 0 so tests do not sleep. The retry decision stays the SDK's. */
+  retryDelayMs?: number;
+}
+
+export interface RecordedCall {
+  service: SimService;
+  operation: string;
+  input: unknown;
+}
+
+export interface AddVpcOptions {
+  cidr: string;
+  secondaryCidrs?: string[];
+  tags?: Record<string, string>;
+  dnsSupport?: boolean;
+  dnsHostnames?: boolean;
+  /** How many AZs get subnets (default all of the account's AZs). */
+  azs?: number;
+  /** public-private: a public subnet (IGW route) and a private subnet per AZ; private-only: private only. */
+  layout?: 'public-private' | 'private-only';
+  /** Give each private route table a default route through a NAT gateway (needs public subnets). */
+  nat?: boolean;
+}
+
+export interface VpcLayout {
+  vpcId: string;
+  publicSubnetIds: string[];
+  privateSubnetIds: string[];
+  publicRouteTableIds: string[];
+  privateRouteTableIds: string[];
+}
+
+export type OsFamily = 'LINUX' | 'WINDOWS_SERVER_2022_FULL' | 'BOTTLEROCKET' | 'unknown';
+
+export interface AddContainerInstancesOptions {
+  vpcId: string;
+  clusterName: string;
+  count: number;
+  /** Default: the VPC's private subnets (else all its subnets), round robin. */
+  subnetId?: string;
+  agentVersion?: string;
+  osFamily?: OsFamily;
+  /** Registered with SSM and Online (default true). */
+  ssmManaged?: boolean;
+  registeredAt?: Date;
+  agentConnected?: boolean;
+  usesSystemd?: boolean;
+}
+
+export interface ContainerInstancesAdded {
+  clusterArn: string;
+  instanceIds: string[];
+  containerInstanceArns: string[];
+}
+
+type SimClient = EC2Client | ECSClient | SSMClient | SFNClient | EventBridgeClient | DynamoDBClient;
+
+const CLIENT_SERVICE: Record<string, SimService> = {
+  EC2Client: 'ec2',
+  ECSClient: 'ecs',
+  SSMClient: 'ssm',
+  SFNClient: 'sfn',
+  EventBridgeClient: 'events',
+  DynamoDBClient: 'dynamodb',
+};
+
+export class SimulatedAccount {
+  public readonly region: string;
+  public readonly accountId: string;
+  /** The account's clock; only `advance(ms)` moves it. */
+  public readonly clock: ManualClock;
+  /** Every request the clients sent, including retried attempts, in order. */
+  public readonly calls: RecordedCall[] = [];
+  /** The raw state, for assertions that the public helpers do not cover. */
+  public readonly state: SimState;
+
+  private readonly handlers: Record<SimService, HandlerMap>;
+  private readonly throttleErrors: Record<SimService, (operation: string) => Error>;
+  private readonly throttles = new Map<string, number>();
+
+  public constructor(options: SimulatedAccountOptions = {}) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    if (!/^\d{12}$/.test(this.accountId))
+      throw new RangeError(`accountId must be 12 digits, got ${this.accountId}`);
+    const azs = options.azs ?? 3;
+    if (!Number.isInteger(azs) || azs < 1 || azs > 6) throw new RangeError(`azs must be 1 to 6, got ${azs}`);
+    this.clock = new ManualClock(options.now);
+    this.state = new SimState(this.region, this.accountId, azs, this.clock);
+    this.handlers = {
+      ec2: ec2Handlers(this.state),
+      ecs: ecsHandlers(this.state),
+      ssm: ssmHandlers(this.state),
+      sfn: sfnHandlers(this.state),
+      events: eventsHandlers(this.state),
+      dynamodb: dynamodbHandlers(this.state),
+    };
+    this.throttleErrors = {
+      ec2: ec2Throttle,
+      ecs: ecsThrottle,
+      ssm: ssmThrottle,
+      sfn: sfnThrottle,
+      events: eventsThrottle,
+      dynamodb: dynamodbThrottle,
+    };
+  }
+
+  /** EventBridge entries accepted by PutEvents, in order. */
+  public get events(): RecordedEvent[] {
+    return this.state.events;
+  }
+
+  /** Step Functions executions started, in order. */
+  public get executions(): SimExecution[] {
+    return [...this.state.executions.values()];
+  }
+
+  /** The AZ names of the region, e.g. us-east-1a. */
+  public get availabilityZones(): string[] {
+    return [...this.state.azNames];
+  }
+
+  /** Calls that change something: everything but Describe*, List*, Get*, BatchGet*, Query and Scan. */
+  public writeCalls(): RecordedCall[] {
+    return this.calls.filter((c) => isWrite(c.operation));
+  }
+
+  /** Real SDK clients answered by this account. Each call gives new client objects over the same state. */
+  public clients(options: SimClientOptions = {}): AwsClients {
+    const envAttempts = Number(process.env.AWS_MAX_ATTEMPTS);
+    const maxAttempts =
+      options.maxAttempts ?? (Number.isInteger(envAttempts) && envAttempts > 0 ? envAttempts : 3);
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+    }
+    const config = {
+      region: this.region,
+      credentials: { accessKeyId: 'SIMULATEDKEY', secretAccessKey: 'simulated-secret' },
+      maxAttempts,
+      retryStrategy: new ConfiguredRetryStrategy(maxAttempts, options.retryDelayMs ?? 0),
+    };
+    const clients: AwsClients = {
+      ec2: new EC2Client(config),
+      ecs: new ECSClient(config),
+      ssm: new SSMClient(config),
+      sfn: new SFNClient(config),
+      events: new EventBridgeClient(config),
+      dynamodb: new DynamoDBClient(config),
+    };
+    for (const client of Object.values(clients) as SimClient[]) this.attach(client);
+    return clients;
+  }
+
+  /** Serves one client from this account. Exposed for clients made elsewhere (e.g. by Powertools). */
+  public attach(client: SimClient): void {
+    (client.middlewareStack as { addRelativeTo: (mw: unknown, opts: unknown) => void }).addRelativeTo(
+      (_next: unknown, context: { clientName?: string; commandName?: string }) =>
+        async (args: { input: unknown }) => {
+          const service = CLIENT_SERVICE[context.clientName ?? ''];
+          const operation = (context.commandName ?? '').replace(/Command$/, '');
+          if (!service)
+            throw new UnsupportedOperationError(`simulated account does not serve ${context.clientName}`);
+          const output = this.dispatch(service, operation, args.input, true);
+          return {
+            output: {
+              ...(output as object),
+              $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 },
+            },
+            response: { statusCode: 200, headers: {} },
+          };
+        },
+      {
+        relation: 'after',
+        toMiddleware: 'retryMiddleware',
+        name: 'simulatedAccountMiddleware',
+        override: true,
+      },
+    );
+  }
+
+  private dispatch(service: SimService, operation: string, input: unknown, record: boolean): unknown {
+    const copy = structuredClone(input ?? {});
+    if (record) this.calls.push({ service, operation, input: structuredClone(copy) });
+    const key = `${service}:${operation}`;
+    const pending = this.throttles.get(key) ?? 0;
+    if (record && pending > 0) {
+      this.throttles.set(key, pending - 1);
+      throw this.throttleErrors[service](operation);
+    }
+    const handler = this.handlers[service][operation];
+    if (!handler) throw new UnsupportedOperationError(`simulated account does not implement ${key}`);
+    return structuredClone(handler(copy));
+  }
+
+  /** Runs an operation without recording it: the scenario builders use the same code paths as clients. */
+  private internal<T>(service: SimService, operation: string, input: unknown): T {
+    return this.dispatch(service, operation, input, false) as T;
+  }
+
+  // ------------------------------------------------------------------------------------------- knobs
+
+  /**
+   * The next `times` calls of `operation` ("ec2:DescribeVpcEndpoints") fail with the service's throttling
+   * error: RequestLimitExceeded (HTTP 503) for EC2 as real EC2 sends it, ThrottlingException for the others.
+   */
+  public throttle(operation: string, times: number): void {
+    const [service, name] = operation.split(':');
+    if (!service || !name || !(service in this.handlers)) {
+      throw new RangeError(
+        `throttle expects "<service>:<Operation>" with service one of ${Object.keys(this.handlers).join(', ')}`,
+      );
+    }
+    if (!this.handlers[service as SimService][name]) {
+      throw new UnsupportedOperationError(`simulated account does not implement ${operation}`);
+    }
+    if (!Number.isInteger(times) || times < 0) throw new RangeError(`times must be a non-negative integer`);
+    this.throttles.set(operation, times);
+  }
+
+  /** How endpoints of one service (short name such as "ecr.api", or "s3") go through their lifecycle. */
+  public setEndpointBehaviour(service: string, behaviour: EndpointBehaviour): void {
+    if (
+      behaviour.pendingPolls !== undefined &&
+      (!Number.isInteger(behaviour.pendingPolls) || behaviour.pendingPolls < 0)
+    ) {
+      throw new RangeError('pendingPolls must be a non-negative integer');
+    }
+    this.state.endpointBehaviour.set(service, { ...this.state.endpointBehaviour.get(service), ...behaviour });
+  }
+
+  /** How Run Command, agent restarts and agent updates behave on one EC2 instance. */
+  public setInstanceBehaviour(instanceId: string, behaviour: InstanceBehaviour): void {
+    if (!this.state.instances.has(instanceId))
+      throw new RangeError(`no instance ${instanceId} in the simulated account`);
+    for (const key of ['commandPolls', 'reconnectPolls', 'agentUpdatePolls'] as const) {
+      const v = behaviour[key];
+      if (v !== undefined && (!Number.isInteger(v) || v < 0))
+        throw new RangeError(`${key} must be a non-negative integer`);
+    }
+    this.state.instanceBehaviour.set(instanceId, {
+      ...this.state.instanceBehaviour.get(instanceId),
+      ...behaviour,
+    });
+  }
+
+  /** Offer an endpoint service only in these AZs (DescribeVpcEndpointServices, CreateVpcEndpoint honour it). */
+  public setServiceAzs(service: string, azNames: string[]): void {
+    const unknown = azNames.filter((az) => !this.state.azNames.includes(az));
+    if (unknown.length)
+      throw new RangeError(
+        `unknown AZs ${unknown.join(', ')}; the account has ${this.state.azNames.join(', ')}`,
+      );
+    this.state.serviceAzs.set(service, [...azNames]);
+  }
+
+  /** Whether an EC2 instance is registered with SSM (DescribeInstanceInformation, SendCommand delivery). */
+  public setSsmManaged(instanceId: string, managed: boolean): void {
+    const instance = this.state.instances.get(instanceId);
+    if (!instance) throw new RangeError(`no instance ${instanceId} in the simulated account`);
+    instance.ssmManaged = managed;
+  }
+
+  /** Finish a Step Functions execution (the simulation does not run state machines itself). */
+  public completeExecution(
+    executionArn: string,
+    result: {
+      status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+      output?: unknown;
+      error?: string;
+      cause?: string;
+    },
+  ): void {
+    const execution = this.state.executions.get(executionArn);
+    if (!execution) throw new RangeError(`no execution ${executionArn}`);
+    execution.status = result.status;
+    execution.stopDate = this.clock.now();
+    if (result.output !== undefined) execution.output = JSON.stringify(result.output);
+    if (result.error !== undefined) execution.error = result.error;
+    if (result.cause !== undefined) execution.cause = result.cause;
+  }
+
+  // ------------------------------------------------------------------------------------------- builders
+
+  /** A state machine StartExecution can target; returns its ARN. */
+  public addStateMachine(name: string): string {
+    const arn = `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${name}`;
+    this.state.stateMachines.set(arn, { arn, name });
+    return arn;
+  }
+
+  /** A DynamoDB table, as CreateTable would make it (string keys). */
+  public addTable(name: string, keys: { partitionKey: string; sortKey?: string }): string {
+    const out = this.internal<{ TableDescription: { TableArn: string } }>('dynamodb', 'CreateTable', {
+      TableName: name,
+      KeySchema: [
+        { AttributeName: keys.partitionKey, KeyType: 'HASH' },
+        ...(keys.sortKey ? [{ AttributeName: keys.sortKey, KeyType: 'RANGE' }] : []),
+      ],
+      AttributeDefinitions: [
+        { AttributeName: keys.partitionKey, AttributeType: 'S' },
+        ...(keys.sortKey ? [{ AttributeName: keys.sortKey, AttributeType: 'S' }] : []),
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    return out.TableDescription.TableArn;
+  }
+
+  /** A VPC with subnets and route tables across AZs, built through the same EC2 handlers the clients use. */
+  public addVpc(options: AddVpcOptions): VpcLayout {
+    const layout = options.layout ?? 'public-private';
+    const azCount = options.azs ?? this.state.azNames.length;
+    if (!Number.isInteger(azCount) || azCount < 1 || azCount > this.state.azNames.length) {
+      throw new RangeError(`azs must be 1 to ${this.state.azNames.length}`);
+    }
+    if (options.nat && layout === 'private-only') throw new RangeError('nat needs the public-private layout');
+    const tagSpec = (resourceType: string, extra: Record<string, string> = {}) => {
+      const tags = Object.entries(extra).map(([Key, Value]) => ({ Key, Value }));
+      return tags.length ? [{ ResourceType: resourceType, Tags: tags }] : undefined;
+    };
+    const vpc = this.internal<{ Vpc: { VpcId: string } }>('ec2', 'CreateVpc', {
+      CidrBlock: options.cidr,
+      TagSpecifications: tagSpec('vpc', options.tags ?? {}),
+    }).Vpc;
+    const vpcId = vpc.VpcId;
+    for (const cidr of options.secondaryCidrs ?? []) {
+      this.internal('ec2', 'AssociateVpcCidrBlock', { VpcId: vpcId, CidrBlock: cidr });
+    }
+    this.internal('ec2', 'ModifyVpcAttribute', {
+      VpcId: vpcId,
+      EnableDnsSupport: { Value: options.dnsSupport ?? true },
+    });
+    this.internal('ec2', 'ModifyVpcAttribute', {
+      VpcId: vpcId,
+      EnableDnsHostnames: { Value: options.dnsHostnames ?? true },
+    });
+
+    const [baseText, prefixText] = options.cidr.split('/');
+    const subnetPrefix = Math.min(28, Number(prefixText) + 4);
+    const octets = (baseText ?? '').split('.').map(Number);
+    const base =
+      (((octets[0] ?? 0) << 24) | ((octets[1] ?? 0) << 16) | ((octets[2] ?? 0) << 8) | (octets[3] ?? 0)) >>>
+      0;
+    const block = 2 ** (32 - subnetPrefix);
+    const subnetCidr = (index: number) => {
+      const ip = base + index * block;
+      return `${[ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.')}/${subnetPrefix}`;
+    };
+    const result: VpcLayout = {
+      vpcId,
+      publicSubnetIds: [],
+      privateSubnetIds: [],
+      publicRouteTableIds: [],
+      privateRouteTableIds: [],
+    };
+    let igwId: string | undefined;
+    const natByAz: string[] = [];
+    if (layout === 'public-private') {
+      igwId = this.internal<{ InternetGateway: { InternetGatewayId: string } }>(
+        'ec2',
+        'CreateInternetGateway',
+        {},
+      ).InternetGateway.InternetGatewayId;
+      this.internal('ec2', 'AttachInternetGateway', { InternetGatewayId: igwId, VpcId: vpcId });
+      const rt = this.createRouteTable(vpcId, { Name: 'public' });
+      this.internal('ec2', 'CreateRoute', {
+        RouteTableId: rt,
+        DestinationCidrBlock: '0.0.0.0/0',
+        GatewayId: igwId,
+      });
+      result.publicRouteTableIds.push(rt);
+      for (let i = 0; i < azCount; i += 1) {
+        const subnetId = this.createSubnet(vpcId, subnetCidr(i), this.state.azNames[i]!, {
+          Name: `public-${i + 1}`,
+        });
+        this.internal('ec2', 'AssociateRouteTable', { RouteTableId: rt, SubnetId: subnetId });
+        result.publicSubnetIds.push(subnetId);
+        if (options.nat) {
+          const nat = this.internal<{ NatGateway: { NatGatewayId: string } }>('ec2', 'CreateNatGateway', {
+            SubnetId: subnetId,
+          });
+          natByAz.push(nat.NatGateway.NatGatewayId);
+        }
+      }
+    }
+    for (let i = 0; i < azCount; i += 1) {
+      const subnetId = this.createSubnet(vpcId, subnetCidr(azCount + i), this.state.azNames[i]!, {
+        Name: `private-${i + 1}`,
+      });
+      const rt = this.createRouteTable(vpcId, { Name: `private-${i + 1}` });
+      this.internal('ec2', 'AssociateRouteTable', { RouteTableId: rt, SubnetId: subnetId });
+      if (natByAz[i]) {
+        this.internal('ec2', 'CreateRoute', {
+          RouteTableId: rt,
+          DestinationCidrBlock: '0.0.0.0/0',
+          NatGatewayId: natByAz[i],
+        });
+      }
+      result.privateSubnetIds.push(subnetId);
+      result.privateRouteTableIds.push(rt);
+    }
+    return result;
+  }
+
+  private createSubnet(vpcId: string, cidr: string, az: string, tags: Record<string, string>): string {
+    return this.internal<{ Subnet: { SubnetId: string } }>('ec2', 'CreateSubnet', {
+      VpcId: vpcId,
+      CidrBlock: cidr,
+      AvailabilityZone: az,
+      TagSpecifications: [
+        { ResourceType: 'subnet', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+      ],
+    }).Subnet.SubnetId;
+  }
+
+  private createRouteTable(vpcId: string, tags: Record<string, string>): string {
+    return this.internal<{ RouteTable: { RouteTableId: string } }>('ec2', 'CreateRouteTable', {
+      VpcId: vpcId,
+      TagSpecifications: [
+        { ResourceType: 'route-table', Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+      ],
+    }).RouteTable.RouteTableId;
+  }
+
+  /** EC2 instances in the VPC, registered as ECS container instances (and with SSM unless ssmManaged=false). */
+  public addContainerInstances(options: AddContainerInstancesOptions): ContainerInstancesAdded {
+    const vpc = this.state.vpcs.get(options.vpcId);
+    if (!vpc) throw new RangeError(`no VPC ${options.vpcId} in the simulated account`);
+    if (!Number.isInteger(options.count) || options.count < 1)
+      throw new RangeError('count must be a positive integer');
+    let subnets: string[];
+    if (options.subnetId) {
+      const subnet = this.state.subnets.get(options.subnetId);
+      if (!subnet || subnet.vpcId !== options.vpcId)
+        throw new RangeError(`subnet ${options.subnetId} is not in ${options.vpcId}`);
+      subnets = [options.subnetId];
+    } else {
+      const inVpc = [...this.state.subnets.values()].filter((s) => s.vpcId === options.vpcId);
+      const privateOnes = inVpc.filter((s) => this.state.tagsOf(s.id).get('Name')?.startsWith('private'));
+      subnets = (privateOnes.length ? privateOnes : inVpc).map((s) => s.id);
+    }
+    if (subnets.length === 0) throw new RangeError(`VPC ${options.vpcId} has no subnets`);
+
+    let cluster = [...this.state.clusters.values()].find(
+      (c) => c.name === options.clusterName && c.status === 'ACTIVE',
+    );
+    if (!cluster) {
+      this.internal('ecs', 'CreateCluster', { clusterName: options.clusterName });
+      cluster = [...this.state.clusters.values()].find((c) => c.name === options.clusterName)!;
+    }
+    const osFamily = options.osFamily ?? 'LINUX';
+    const windows = osFamily.startsWith('WINDOWS');
+    const added: ContainerInstancesAdded = {
+      clusterArn: cluster.arn,
+      instanceIds: [],
+      containerInstanceArns: [],
+    };
+    for (let i = 0; i < options.count; i += 1) {
+      const subnetId = subnets[i % subnets.length]!;
+      const run = this.internal<{
+        Instances: Array<{ InstanceId: string; Placement: { AvailabilityZone: string } }>;
+      }>('ec2', 'RunInstances', {
+        ImageId: windows ? 'ami-0windows000000001' : 'ami-0ecsoptimized0001',
+        InstanceType: 'm6i.large',
+        MinCount: 1,
+        MaxCount: 1,
+        SubnetId: subnetId,
+        TagSpecifications: [
+          { ResourceType: 'instance', Tags: [{ Key: 'ecs-cluster', Value: options.clusterName }] },
+        ],
+      }).Instances[0]!;
+      const instance = this.state.instances.get(run.InstanceId)!;
+      instance.state = 'running';
+      instance.ssmManaged = options.ssmManaged ?? true;
+      instance.usesSystemd = options.usesSystemd ?? true;
+      if (windows) instance.platform = 'windows';
+      const attributes = osFamily === 'unknown' ? [] : [{ name: 'ecs.os-family', value: osFamily }];
+      const registered = this.internal<{ containerInstance: { containerInstanceArn: string } }>(
+        'ecs',
+        'RegisterContainerInstance',
+        {
+          cluster: options.clusterName,
+          instanceIdentityDocument: JSON.stringify({
+            instanceId: run.InstanceId,
+            region: this.region,
+            accountId: this.accountId,
+            availabilityZone: run.Placement.AvailabilityZone,
+          }),
+          versionInfo: {
+            agentVersion: options.agentVersion ?? LATEST_AGENT_VERSION,
+            agentHash: 'b1a4e3c',
+            dockerVersion: 'DockerVersion: 25.0.8',
+          },
+          attributes,
+        },
+      );
+      const arn = registered.containerInstance.containerInstanceArn;
+      const ci = this.state.containerInstances.get(arn)!;
+      if (options.registeredAt) ci.registeredAt = new Date(options.registeredAt.getTime());
+      if (options.agentConnected === false) ci.agentConnected = false;
+      added.instanceIds.push(run.InstanceId);
+      added.containerInstanceArns.push(arn);
+    }
+    return added;
+  }
+}

@@ -1,0 +1,519 @@
+// Simulated SSM Run Command: SendCommand creates one invocation per instance; each observation
+// (GetCommandInvocation, or a ListCommandInvocations listing) moves it Pending -> InProgress -> terminal,
+// as the instance's behaviour knob says. A successful agent-restart command disconnects the ECS agent.
+
+import type {
+  Command,
+  CommandInvocation,
+  CreateDocumentRequest,
+  CreateDocumentResult,
+  DescribeDocumentRequest,
+  DescribeDocumentResult,
+  DescribeInstanceInformationRequest,
+  DescribeInstanceInformationResult,
+  DocumentDescription,
+  GetCommandInvocationRequest,
+  GetCommandInvocationResult,
+  InstanceInformation,
+  ListCommandInvocationsRequest,
+  ListCommandInvocationsResult,
+  ListCommandsRequest,
+  ListCommandsResult,
+  SendCommandRequest,
+  SendCommandResult,
+} from '@aws-sdk/client-ssm';
+import * as ssmsdk from '@aws-sdk/client-ssm';
+import {
+  awsError,
+  type ExceptionCtor,
+  type HandlerMap,
+  hashString,
+  op,
+  type PageLimits,
+  paginate,
+  UnsupportedOperationError,
+} from './core';
+import type { SimCommand, SimDocument, SimInvocation, SimState } from './state';
+
+const Base = ssmsdk.SSMServiceException as unknown as ExceptionCtor;
+const mod = ssmsdk as unknown as Record<string, unknown>;
+
+export function ssmError(name: string, message: string): Error {
+  return awsError(mod, Base, name, message, { status: name === 'InternalServerError' ? 500 : 400 });
+}
+
+export function ssmThrottle(_operation: string): Error {
+  return awsError(mod, Base, 'ThrottlingException', 'Rate exceeded', { status: 400, throttling: true });
+}
+
+const validation = (message: string) => ssmError('ValidationException', message);
+const SSM_PAGE: PageLimits = { min: 1, max: 50, defaultSize: 50 };
+const BUILT_IN_DOCUMENTS: Record<string, { platform: 'Linux' | 'Windows'; plugin: string }> = {
+  'AWS-RunShellScript': { platform: 'Linux', plugin: 'aws:runShellScript' },
+  'AWS-RunPowerShellScript': { platform: 'Windows', plugin: 'aws:runPowerShellScript' },
+};
+const TERMINAL = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
+
+export function ssmHandlers(state: SimState): HandlerMap {
+  const key = (commandId: string, instanceId: string) => `${commandId}/${instanceId}`;
+
+  function documentText(command: SimCommand): string {
+    const doc = state.documents.get(command.documentName);
+    return [doc?.content ?? '', ...(command.parameters.commands ?? [])].join('\n');
+  }
+
+  /** One observation of an invocation: report, then move it one step. */
+  function observe(inv: SimInvocation): void {
+    if (TERMINAL.has(inv.status)) return;
+    if (inv.pollsLeft > 0) {
+      inv.status = 'InProgress';
+      inv.statusDetails = 'InProgress';
+      inv.started ??= state.clock.now();
+      inv.pollsLeft -= 1;
+      return;
+    }
+    finish(inv);
+  }
+
+  function finish(inv: SimInvocation): void {
+    const instance = state.instances.get(inv.instanceId);
+    inv.started ??= state.clock.now();
+    inv.finished = state.clock.now();
+    const command = state.commands.get(inv.commandId)!;
+    const text = documentText(command);
+    let outcome = inv.outcome;
+    if (outcome === 'Success' && instance && !instance.usesSystemd && /\bsystemctl\b/.test(text)) {
+      inv.status = 'Failed';
+      inv.statusDetails = 'Failed';
+      inv.responseCode = 127;
+      inv.stderr =
+        '/var/lib/amazon/ssm/_script.sh: line 1: systemctl: command not found\nfailed to run commands: exit status 127';
+      return;
+    }
+    if (outcome === 'Undeliverable') outcome = 'Failed';
+    switch (outcome) {
+      case 'Success':
+        inv.status = 'Success';
+        inv.statusDetails = 'Success';
+        inv.responseCode = 0;
+        inv.stdout = inv.restartsAgent ? 'ecs agent restarted\n' : '';
+        if (inv.restartsAgent) state.disconnectAgent(inv.instanceId);
+        return;
+      case 'Failed':
+        inv.status = 'Failed';
+        inv.statusDetails = 'Failed';
+        inv.responseCode = 1;
+        inv.stderr =
+          'Job for ecs.service failed because the control process exited with error code.\nfailed to run commands: exit status 1';
+        return;
+      case 'TimedOut':
+        inv.status = 'TimedOut';
+        inv.statusDetails = 'ExecutionTimedOut';
+        inv.responseCode = -1;
+        inv.stderr = 'Command execution timed out.';
+        return;
+    }
+  }
+
+  function commandStatus(command: SimCommand): {
+    status: Command['Status'];
+    details: string;
+    completed: number;
+    errors: number;
+    timedOut: number;
+  } {
+    const invs = command.instanceIds.map((id) => state.invocations.get(key(command.id, id))!);
+    const completed = invs.filter((i) => TERMINAL.has(i.status)).length;
+    const errors = invs.filter((i) => i.status === 'Failed' || i.status === 'TimedOut').length;
+    const timedOut = invs.filter((i) => i.statusDetails === 'DeliveryTimedOut').length;
+    if (invs.every((i) => i.status === 'Pending'))
+      return { status: 'Pending', details: 'Pending', completed, errors, timedOut };
+    if (completed < invs.length)
+      return { status: 'InProgress', details: 'InProgress', completed, errors, timedOut };
+    if (invs.every((i) => i.status === 'Success'))
+      return { status: 'Success', details: 'Success', completed, errors, timedOut };
+    if (invs.some((i) => i.status === 'TimedOut') && !invs.some((i) => i.status === 'Failed')) {
+      return { status: 'TimedOut', details: 'TimedOut', completed, errors, timedOut };
+    }
+    return { status: 'Failed', details: 'Failed', completed, errors, timedOut };
+  }
+
+  function renderCommand(command: SimCommand): Command {
+    const s = commandStatus(command);
+    return {
+      CommandId: command.id,
+      DocumentName: command.documentName,
+      DocumentVersion: command.documentVersion ?? '$DEFAULT',
+      Comment: command.comment ?? '',
+      ExpiresAfter: new Date(command.expires.getTime()),
+      Parameters: structuredClone(command.parameters),
+      InstanceIds: [...command.instanceIds],
+      Targets: [],
+      RequestedDateTime: new Date(command.requested.getTime()),
+      Status: s.status,
+      StatusDetails: s.details,
+      OutputS3Region: state.region,
+      OutputS3BucketName: '',
+      OutputS3KeyPrefix: '',
+      MaxConcurrency: command.maxConcurrency,
+      MaxErrors: command.maxErrors,
+      TargetCount: command.instanceIds.length,
+      CompletedCount: s.completed,
+      ErrorCount: s.errors,
+      DeliveryTimedOutCount: s.timedOut,
+      ServiceRole: command.serviceRoleArn ?? '',
+      NotificationConfig: { NotificationArn: '', NotificationEvents: [] },
+      CloudWatchOutputConfig: command.cloudWatchOutput ?? {
+        CloudWatchLogGroupName: '',
+        CloudWatchOutputEnabled: false,
+      },
+      TimeoutSeconds: command.timeoutSeconds,
+    };
+  }
+
+  function pluginName(command: SimCommand): string {
+    return BUILT_IN_DOCUMENTS[command.documentName]?.plugin ?? 'aws:runShellScript';
+  }
+
+  function renderDocument(doc: SimDocument): DocumentDescription {
+    let parsed: {
+      schemaVersion?: string;
+      parameters?: Record<string, { type?: string; description?: string; default?: unknown }>;
+    } = {};
+    try {
+      parsed = JSON.parse(doc.content) as typeof parsed;
+    } catch {
+      parsed = {};
+    }
+    return {
+      Name: doc.name,
+      Hash: doc.hash,
+      HashType: 'Sha256',
+      DocumentType: doc.documentType as DocumentDescription['DocumentType'],
+      DocumentFormat: doc.documentFormat as DocumentDescription['DocumentFormat'],
+      Status: 'Active',
+      Owner: state.accountId,
+      CreatedDate: new Date(doc.created.getTime()),
+      SchemaVersion: parsed.schemaVersion ?? '2.2',
+      DocumentVersion: '1',
+      LatestVersion: '1',
+      DefaultVersion: '1',
+      PlatformTypes: ['Linux', 'MacOS'],
+      Parameters: Object.entries(parsed.parameters ?? {}).map(([Name, p]) => ({
+        Name,
+        Type: (p.type as 'String' | 'StringList') ?? 'String',
+        Description: p.description ?? '',
+        ...(p.default !== undefined ? { DefaultValue: String(p.default) } : {}),
+      })),
+    };
+  }
+
+  return {
+    SendCommand: op<SendCommandRequest, SendCommandResult>((input) => {
+      if (input.Targets?.length)
+        throw new UnsupportedOperationError(
+          'simulated account does not implement SendCommand Targets; pass InstanceIds',
+        );
+      const instanceIds = input.InstanceIds ?? [];
+      if (instanceIds.length === 0) throw validation('Either InstanceIds or Targets must be specified.');
+      if (instanceIds.length > 50) {
+        throw validation(
+          `1 validation error detected: Value at 'instanceIds' failed to satisfy constraint: Member must have length less than or equal to 50`,
+        );
+      }
+      if (new Set(instanceIds).size !== instanceIds.length)
+        throw ssmError('DuplicateInstanceId', 'Instance IDs must be unique.');
+      const docName = input.DocumentName ?? '';
+      const builtIn = BUILT_IN_DOCUMENTS[docName];
+      const custom = state.documents.get(docName);
+      if (!builtIn && !custom)
+        throw ssmError('InvalidDocument', `Document with name ${docName} does not exist.`);
+      const parameters = (input.Parameters ?? {}) as Record<string, string[]>;
+      if (builtIn) {
+        if (!parameters.commands?.length)
+          throw ssmError('InvalidParameters', 'Parameter "commands" is required.');
+        const allowed = ['commands', 'workingDirectory', 'executionTimeout'];
+        const extra = Object.keys(parameters).filter((k) => !allowed.includes(k));
+        if (extra.length) throw ssmError('InvalidParameters', `Parameter "${extra[0]}" is not defined.`);
+      } else {
+        const declared = renderDocument(custom!).Parameters ?? [];
+        const extra = Object.keys(parameters).filter((k) => !declared.some((p) => p.Name === k));
+        if (extra.length) throw ssmError('InvalidParameters', `Parameter "${extra[0]}" is not defined.`);
+        const missing = declared.filter((p) => p.DefaultValue === undefined && !(p.Name! in parameters));
+        if (missing.length)
+          throw ssmError('InvalidParameters', `Parameter "${missing[0]!.Name}" is required.`);
+      }
+      const maxConcurrency = input.MaxConcurrency ?? '50';
+      if (!/^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/.test(maxConcurrency)) {
+        throw validation(
+          `Value '${maxConcurrency}' at 'maxConcurrency' failed to satisfy constraint: Member must satisfy regular expression pattern`,
+        );
+      }
+      const maxErrors = input.MaxErrors ?? '0';
+      if (!/^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/.test(maxErrors)) {
+        throw validation(
+          `Value '${maxErrors}' at 'maxErrors' failed to satisfy constraint: Member must satisfy regular expression pattern`,
+        );
+      }
+      const timeout = input.TimeoutSeconds ?? 3600;
+      if (!Number.isInteger(timeout) || timeout < 30 || timeout > 2_592_000) {
+        throw validation(
+          `Value '${timeout}' at 'timeoutSeconds' failed to satisfy constraint: Member must have value between 30 and 2592000`,
+        );
+      }
+      const malformed = instanceIds.find((id) => !/^(i|mi)-[0-9a-f]{8,17}$/.test(id));
+      if (malformed) throw ssmError('InvalidInstanceId', `Instance ${malformed} is not a valid instance ID.`);
+      const deliverable = instanceIds.filter((id) => {
+        const i = state.instances.get(id);
+        return i?.ssmManaged && i.state === 'running';
+      });
+      if (deliverable.length === 0) {
+        throw ssmError(
+          'InvalidInstanceId',
+          `Instances [[${instanceIds.join(', ')}]] not in a valid state for account ${state.accountId}`,
+        );
+      }
+      const now = state.clock.now();
+      const command: SimCommand = {
+        id: state.ids.uuid(),
+        documentName: docName,
+        documentVersion: input.DocumentVersion,
+        comment: input.Comment,
+        parameters: structuredClone(parameters),
+        instanceIds: [...instanceIds],
+        requested: now,
+        expires: new Date(now.getTime() + (timeout + 3600) * 1000),
+        maxConcurrency,
+        maxErrors,
+        timeoutSeconds: timeout,
+        cloudWatchOutput: input.CloudWatchOutputConfig,
+        serviceRoleArn: input.ServiceRoleArn,
+      };
+      state.commands.set(command.id, command);
+      const text = documentText(command);
+      const restartsAgent = /ecs/i.test(text) && /(restart|start|stop|Restart-Service)/i.test(text);
+      for (const id of instanceIds) {
+        const behaviour = state.behaviourOf(id);
+        const ok = deliverable.includes(id);
+        const inv: SimInvocation = {
+          commandId: command.id,
+          instanceId: id,
+          status: ok ? 'Pending' : 'Failed',
+          statusDetails: ok ? 'Pending' : 'Undeliverable',
+          pollsLeft: Math.max(0, behaviour.commandPolls ?? 1),
+          outcome: ok ? (behaviour.command ?? 'Success') : 'Undeliverable',
+          requested: now,
+          responseCode: -1,
+          stdout: '',
+          stderr: ok ? '' : 'The instance is not managed by SSM or is not reachable.',
+          restartsAgent,
+        };
+        state.invocations.set(key(command.id, id), inv);
+      }
+      return { Command: renderCommand(command) };
+    }),
+    GetCommandInvocation: op<GetCommandInvocationRequest, GetCommandInvocationResult>((input) => {
+      const command = state.commands.get(input.CommandId ?? '');
+      if (!command) throw ssmError('InvalidCommandId', `Command ${input.CommandId ?? ''} is not valid.`);
+      const inv = state.invocations.get(key(command.id, input.InstanceId ?? ''));
+      if (!inv)
+        throw ssmError(
+          'InvocationDoesNotExist',
+          `An invocation of ${command.id} on ${input.InstanceId ?? ''} does not exist.`,
+        );
+      if (input.PluginName && input.PluginName !== pluginName(command)) {
+        throw ssmError('InvalidPluginName', `Plugin ${input.PluginName} is not part of this command.`);
+      }
+      observe(inv);
+      const iso = (d?: Date) => (d ? d.toISOString() : '');
+      const elapsed =
+        inv.started && inv.finished ? (inv.finished.getTime() - inv.started.getTime()) / 1000 : 0;
+      return {
+        CommandId: command.id,
+        InstanceId: inv.instanceId,
+        Comment: command.comment ?? '',
+        DocumentName: command.documentName,
+        DocumentVersion: command.documentVersion ?? '$DEFAULT',
+        PluginName: pluginName(command),
+        ResponseCode: inv.responseCode,
+        ExecutionStartDateTime: iso(inv.started),
+        ExecutionElapsedTime: TERMINAL.has(inv.status) ? `PT${elapsed.toFixed(3)}S` : '',
+        ExecutionEndDateTime: iso(inv.finished),
+        Status: inv.status,
+        StatusDetails: inv.statusDetails,
+        StandardOutputContent: inv.stdout,
+        StandardOutputUrl: '',
+        StandardErrorContent: inv.stderr,
+        StandardErrorUrl: '',
+        CloudWatchOutputConfig: command.cloudWatchOutput ?? {
+          CloudWatchLogGroupName: '',
+          CloudWatchOutputEnabled: false,
+        },
+      };
+    }),
+    ListCommandInvocations: op<ListCommandInvocationsRequest, ListCommandInvocationsResult>((input) => {
+      if (input.Filters?.length)
+        throw new UnsupportedOperationError(
+          'simulated account does not implement ListCommandInvocations Filters',
+        );
+      if (input.CommandId && !state.commands.has(input.CommandId)) {
+        throw ssmError('InvalidCommandId', `Command ${input.CommandId} is not valid.`);
+      }
+      const all = [...state.invocations.values()]
+        .filter((i) => !input.CommandId || i.commandId === input.CommandId)
+        .filter((i) => !input.InstanceId || i.instanceId === input.InstanceId)
+        .sort((a, b) => b.requested.getTime() - a.requested.getTime());
+      if (input.NextToken === undefined) for (const inv of all) observe(inv);
+      const page = paginate(
+        all,
+        input.MaxResults,
+        input.NextToken,
+        SSM_PAGE,
+        [input.CommandId, input.InstanceId, input.Details],
+        validation,
+      );
+      const CommandInvocations: CommandInvocation[] = page.items.map((inv) => {
+        const command = state.commands.get(inv.commandId)!;
+        return {
+          CommandId: command.id,
+          InstanceId: inv.instanceId,
+          InstanceName: '',
+          Comment: command.comment ?? '',
+          DocumentName: command.documentName,
+          DocumentVersion: command.documentVersion ?? '$DEFAULT',
+          RequestedDateTime: new Date(inv.requested.getTime()),
+          Status: inv.status,
+          StatusDetails: inv.statusDetails,
+          TraceOutput: '',
+          StandardOutputUrl: '',
+          StandardErrorUrl: '',
+          ServiceRole: command.serviceRoleArn ?? '',
+          CloudWatchOutputConfig: command.cloudWatchOutput ?? {
+            CloudWatchLogGroupName: '',
+            CloudWatchOutputEnabled: false,
+          },
+          CommandPlugins: input.Details
+            ? [
+                {
+                  Name: pluginName(command),
+                  Status: inv.status,
+                  StatusDetails: inv.statusDetails,
+                  ResponseCode: inv.responseCode,
+                  ...(inv.started ? { ResponseStartDateTime: new Date(inv.started.getTime()) } : {}),
+                  ...(inv.finished ? { ResponseFinishDateTime: new Date(inv.finished.getTime()) } : {}),
+                  Output: `${inv.stdout}${inv.stderr ? `\n----------ERROR-------\n${inv.stderr}` : ''}`,
+                  StandardOutputUrl: '',
+                  StandardErrorUrl: '',
+                  OutputS3Region: state.region,
+                },
+              ]
+            : [],
+        };
+      });
+      return { CommandInvocations, NextToken: page.nextToken };
+    }),
+    ListCommands: op<ListCommandsRequest, ListCommandsResult>((input) => {
+      if (input.Filters?.length)
+        throw new UnsupportedOperationError('simulated account does not implement ListCommands Filters');
+      if (input.CommandId && !state.commands.has(input.CommandId)) {
+        throw ssmError('InvalidCommandId', `Command ${input.CommandId} is not valid.`);
+      }
+      const all = [...state.commands.values()]
+        .filter((c) => !input.CommandId || c.id === input.CommandId)
+        .filter((c) => !input.InstanceId || c.instanceIds.includes(input.InstanceId))
+        .sort((a, b) => b.requested.getTime() - a.requested.getTime());
+      const page = paginate(
+        all,
+        input.MaxResults,
+        input.NextToken,
+        SSM_PAGE,
+        [input.CommandId, input.InstanceId],
+        validation,
+      );
+      return { Commands: page.items.map(renderCommand), NextToken: page.nextToken };
+    }),
+    DescribeInstanceInformation: op<DescribeInstanceInformationRequest, DescribeInstanceInformationResult>(
+      (input) => {
+        const filters: Array<{ key: string; values: string[] }> = [
+          ...(input.InstanceInformationFilterList ?? []).map((f) => ({
+            key: f.key ?? '',
+            values: f.valueSet ?? [],
+          })),
+          ...(input.Filters ?? []).map((f) => ({ key: f.Key ?? '', values: f.Values ?? [] })),
+        ];
+        const rows: InstanceInformation[] = [];
+        for (const i of state.instances.values()) {
+          if (!i.ssmManaged || i.state === 'terminated') continue;
+          const windows = i.platform === 'windows';
+          const info: InstanceInformation = {
+            InstanceId: i.id,
+            PingStatus: i.state === 'running' ? 'Online' : 'ConnectionLost',
+            LastPingDateTime: state.clock.now(),
+            AgentVersion: '3.3.1142.0',
+            IsLatestVersion: true,
+            PlatformType: windows ? 'Windows' : 'Linux',
+            PlatformName: windows ? 'Microsoft Windows Server 2022 Datacenter' : 'Amazon Linux',
+            PlatformVersion: windows ? '10.0.20348' : '2023',
+            ResourceType: 'EC2Instance',
+            IPAddress: i.privateIp,
+            ComputerName: `ip-${i.privateIp.replace(/\./g, '-')}.ec2.internal`,
+            SourceId: i.id,
+            SourceType: 'AWS::EC2::Instance',
+          };
+          const fields: Record<string, string | undefined> = {
+            InstanceIds: info.InstanceId,
+            PingStatus: info.PingStatus,
+            PlatformTypes: info.PlatformType,
+            ResourceType: info.ResourceType,
+            AgentVersion: info.AgentVersion,
+          };
+          const ok = filters.every((f) => {
+            if (!(f.key in fields)) {
+              throw new UnsupportedOperationError(
+                `simulated account does not implement DescribeInstanceInformation filter ${f.key}`,
+              );
+            }
+            return f.values.includes(fields[f.key] ?? '');
+          });
+          if (ok) rows.push(info);
+        }
+        const limits = { min: 5, max: 50, defaultSize: 50 };
+        const page = paginate(rows, input.MaxResults, input.NextToken, limits, filters, validation);
+        return { InstanceInformationList: page.items, NextToken: page.nextToken };
+      },
+    ),
+    CreateDocument: op<CreateDocumentRequest, CreateDocumentResult>((input) => {
+      const name = input.Name ?? '';
+      if (!/^[a-zA-Z0-9_.-]{3,128}$/.test(name))
+        throw validation(`Value '${name}' at 'name' failed to satisfy constraint`);
+      if (/^(AWS|Amazon)/i.test(name))
+        throw validation('Document names cannot start with the prefixes AWS, Amazon or amzn.');
+      if (state.documents.has(name) || BUILT_IN_DOCUMENTS[name]) {
+        throw ssmError('DocumentAlreadyExists', `Document with same name ${name} already exists`);
+      }
+      const format = input.DocumentFormat ?? 'JSON';
+      if (format !== 'JSON')
+        throw new UnsupportedOperationError('simulated account only parses JSON documents');
+      try {
+        JSON.parse(input.Content ?? '');
+      } catch {
+        throw ssmError('InvalidDocumentContent', 'The content for the document is not valid.');
+      }
+      const doc: SimDocument = {
+        name,
+        content: input.Content!,
+        documentType: input.DocumentType ?? 'Command',
+        documentFormat: format,
+        created: state.clock.now(),
+        hash: hashString(input.Content!).repeat(8),
+      };
+      state.documents.set(name, doc);
+      return { DocumentDescription: renderDocument(doc) };
+    }),
+    DescribeDocument: op<DescribeDocumentRequest, DescribeDocumentResult>((input) => {
+      const doc = state.documents.get(input.Name ?? '');
+      if (!doc) throw ssmError('InvalidDocument', `Document with name ${input.Name ?? ''} does not exist.`);
+      return { Document: renderDocument(doc) };
+    }),
+  };
+}

@@ -1,0 +1,365 @@
+// The data of one simulated account. Plain records in maps: the service modules read and change them, the
+// SimulatedAccount facade adds builders and knobs on top. Nothing here runs on timers.
+import { IdFactory, ManualClock, type TagMap } from './core';
+
+export type EndpointOutcome = 'available' | 'failed' | 'rejected' | 'stuck';
+
+export interface EndpointBehaviour {
+  /** DescribeVpcEndpoints listings that still show `pending` after creation (default 1). */
+  pendingPolls?: number;
+  outcome?: EndpointOutcome;
+  /** LastError.Message for failed endpoints. */
+  lastError?: string;
+}
+
+export type CommandOutcome = 'Success' | 'Failed' | 'TimedOut';
+
+export interface InstanceBehaviour {
+  /** Outcome of the next Run Command invocations on this instance (default Success). */
+  command?: CommandOutcome;
+  /** Observations (GetCommandInvocation / ListCommandInvocations) an invocation stays InProgress (default 1). */
+  commandPolls?: number;
+  /** Whether the ECS agent reconnects after a restart or reboot (default true). */
+  reconnects?: boolean;
+  /** DescribeContainerInstances calls the agent stays disconnected after a restart (default 1). */
+  reconnectPolls?: number;
+  /** Final state of an UpdateContainerAgent (default UPDATED). */
+  agentUpdate?: 'UPDATED' | 'FAILED';
+  /** DescribeContainerInstances calls spent in each agent update stage (default 1). */
+  agentUpdatePolls?: number;
+}
+
+export interface SimVpc {
+  id: string;
+  cidrs: Array<{ associationId: string; cidr: string }>;
+  dnsSupport: boolean;
+  dnsHostnames: boolean;
+  mainRouteTableId: string;
+  defaultSecurityGroupId: string;
+}
+
+export interface SimSubnet {
+  id: string;
+  vpcId: string;
+  cidr: string;
+  az: string;
+  azId: string;
+  mapPublicIpOnLaunch: boolean;
+}
+
+export interface SimRoute {
+  DestinationCidrBlock?: string;
+  DestinationPrefixListId?: string;
+  GatewayId?: string;
+  NatGatewayId?: string;
+  VpcEndpointId?: string;
+  Origin: 'CreateRouteTable' | 'CreateRoute' | 'CreateVpcEndpoint';
+}
+
+export interface SimRouteTable {
+  id: string;
+  vpcId: string;
+  routes: SimRoute[];
+  associations: Array<{ id: string; subnetId?: string; main: boolean }>;
+}
+
+export interface SimInternetGateway {
+  id: string;
+  vpcId?: string;
+}
+
+export interface SimNatGateway {
+  id: string;
+  vpcId: string;
+  subnetId: string;
+  created: Date;
+}
+
+export interface SimIpPermission {
+  IpProtocol: string;
+  FromPort?: number;
+  ToPort?: number;
+  IpRanges: Array<{ CidrIp: string; Description?: string }>;
+  UserIdGroupPairs: Array<{ GroupId: string; UserId: string; Description?: string }>;
+  ruleIds: string[];
+}
+
+export interface SimSecurityGroup {
+  id: string;
+  vpcId: string;
+  name: string;
+  description: string;
+  ingress: SimIpPermission[];
+  egress: SimIpPermission[];
+}
+
+export interface SimEndpoint {
+  id: string;
+  vpcId: string;
+  serviceName: string;
+  /** Short name: the part after com.amazonaws.<region>. */
+  service: string;
+  type: 'Interface' | 'Gateway';
+  state: string;
+  subnetIds: string[];
+  routeTableIds: string[];
+  groupIds: string[];
+  privateDnsEnabled: boolean;
+  policyDocument?: string;
+  created: Date;
+  networkInterfaceIds: string[];
+  pendingPollsLeft: number;
+  outcome: EndpointOutcome;
+  lastError?: string;
+  clientToken?: string;
+  /** Listings left before a deleted endpoint disappears. */
+  deletingPollsLeft?: number;
+}
+
+export interface SimInstance {
+  id: string;
+  vpcId: string;
+  subnetId: string;
+  az: string;
+  imageId: string;
+  instanceType: string;
+  privateIp: string;
+  launchTime: Date;
+  state: 'pending' | 'running' | 'stopped' | 'terminated';
+  platform?: 'windows';
+  ssmManaged: boolean;
+  /** For agent-restart commands: does the OS have systemctl (Amazon Linux 2/2023 yes, AL1 no). */
+  usesSystemd: boolean;
+  reboots: number;
+}
+
+export interface SimCluster {
+  arn: string;
+  name: string;
+  status: 'ACTIVE' | 'INACTIVE';
+}
+
+export type AgentUpdateStatus = 'PENDING' | 'STAGING' | 'STAGED' | 'UPDATING' | 'UPDATED' | 'FAILED';
+
+export interface SimContainerInstance {
+  arn: string;
+  clusterArn: string;
+  ec2InstanceId: string;
+  status: 'ACTIVE' | 'DRAINING' | 'INACTIVE' | 'REGISTERING';
+  agentVersion: string;
+  agentHash: string;
+  dockerVersion: string;
+  agentConnected: boolean;
+  registeredAt: Date;
+  attributes: Map<string, { value?: string; targetType?: string }>;
+  agentUpdateStatus?: AgentUpdateStatus;
+  /** Describe calls left in the current agent update stage. */
+  updatePollsLeft: number;
+  /** Describe calls until a disconnected agent is connected again; undefined when not reconnecting. */
+  reconnectPollsLeft?: number;
+  version: number;
+}
+
+export type InvocationStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
+
+export interface SimInvocation {
+  commandId: string;
+  instanceId: string;
+  status: InvocationStatus;
+  statusDetails: string;
+  /** Observations left in InProgress. */
+  pollsLeft: number;
+  outcome: CommandOutcome | 'Undeliverable';
+  requested: Date;
+  started?: Date;
+  finished?: Date;
+  responseCode: number;
+  stdout: string;
+  stderr: string;
+  /** Whether this invocation restarts the ECS agent when it succeeds. */
+  restartsAgent: boolean;
+  failureReason?: string;
+}
+
+export interface SimCommand {
+  id: string;
+  documentName: string;
+  documentVersion?: string;
+  comment?: string;
+  parameters: Record<string, string[]>;
+  instanceIds: string[];
+  requested: Date;
+  expires: Date;
+  maxConcurrency: string;
+  maxErrors: string;
+  timeoutSeconds: number;
+  cloudWatchOutput?: { CloudWatchOutputEnabled?: boolean; CloudWatchLogGroupName?: string };
+  serviceRoleArn?: string;
+}
+
+export interface SimDocument {
+  name: string;
+  content: string;
+  documentType: string;
+  documentFormat: string;
+  created: Date;
+  hash: string;
+}
+
+export interface SimStateMachine {
+  arn: string;
+  name: string;
+}
+
+export interface SimExecution {
+  arn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  startDate: Date;
+  stopDate?: Date;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+export interface RecordedEvent {
+  EventId: string;
+  Time: Date;
+  Source: string;
+  DetailType: string;
+  Detail: unknown;
+  Resources: string[];
+  EventBusName: string;
+}
+
+export type AttributeValue = Record<string, unknown>;
+export type Item = Record<string, AttributeValue>;
+
+export interface SimTable {
+  name: string;
+  arn: string;
+  partitionKey: string;
+  sortKey?: string;
+  attributeTypes: Record<string, string>;
+  items: Map<string, Item>;
+  created: Date;
+}
+
+export const LATEST_AGENT_VERSION = '1.89.2';
+
+/** Interface endpoint services offered in every region of the simulation. */
+export const INTERFACE_SERVICES = [
+  'ecr.api',
+  'ecr.dkr',
+  'ecs',
+  'ecs-agent',
+  'ecs-telemetry',
+  'ssm',
+  'ssmmessages',
+  'ec2messages',
+  'logs',
+  'secretsmanager',
+  'kms',
+  'sts',
+  'monitoring',
+  'elasticloadbalancing',
+  's3',
+  'dynamodb',
+];
+/** Services that also offer a gateway endpoint. */
+export const GATEWAY_SERVICES = ['s3', 'dynamodb'];
+
+export class SimState {
+  public readonly ids: IdFactory;
+  public readonly clock: ManualClock;
+  public readonly azNames: string[];
+  public readonly azIds: string[];
+
+  public readonly tags = new Map<string, TagMap>();
+  public readonly vpcs = new Map<string, SimVpc>();
+  public readonly subnets = new Map<string, SimSubnet>();
+  public readonly routeTables = new Map<string, SimRouteTable>();
+  public readonly internetGateways = new Map<string, SimInternetGateway>();
+  public readonly natGateways = new Map<string, SimNatGateway>();
+  public readonly securityGroups = new Map<string, SimSecurityGroup>();
+  public readonly endpoints = new Map<string, SimEndpoint>();
+  public readonly endpointTokens = new Map<string, { endpointId: string; fingerprint: string }>();
+  public readonly instances = new Map<string, SimInstance>();
+
+  public readonly clusters = new Map<string, SimCluster>();
+  public readonly containerInstances = new Map<string, SimContainerInstance>();
+  /** Custom ECS tags, keyed by resource ARN. */
+  public readonly ecsTags = new Map<string, TagMap>();
+
+  public readonly commands = new Map<string, SimCommand>();
+  public readonly invocations = new Map<string, SimInvocation>();
+  public readonly documents = new Map<string, SimDocument>();
+
+  public readonly stateMachines = new Map<string, SimStateMachine>();
+  public readonly executions = new Map<string, SimExecution>();
+  public readonly events: RecordedEvent[] = [];
+  public readonly tables = new Map<string, SimTable>();
+
+  public readonly endpointBehaviour = new Map<string, EndpointBehaviour>();
+  public readonly instanceBehaviour = new Map<string, InstanceBehaviour>();
+  /** Service short name -> AZ names it is offered in (default all). */
+  public readonly serviceAzs = new Map<string, string[]>();
+
+  public constructor(
+    public readonly region: string,
+    public readonly accountId: string,
+    azCount: number,
+    clock?: ManualClock,
+  ) {
+    this.ids = new IdFactory(`${accountId}/${region}`);
+    this.clock = clock ?? new ManualClock();
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    const regionCode = region
+      .split('-')
+      .map((part, i) => (i === 2 ? part : part.slice(0, i === 0 ? 2 : 1)))
+      .join('');
+    this.azNames = Array.from({ length: azCount }, (_, i) => `${region}${letters[i]}`);
+    this.azIds = Array.from({ length: azCount }, (_, i) => `${regionCode}-az${i + 1}`);
+  }
+
+  public tagsOf(resourceId: string): TagMap {
+    let tags = this.tags.get(resourceId);
+    if (!tags) {
+      tags = new Map();
+      this.tags.set(resourceId, tags);
+    }
+    return tags;
+  }
+
+  public azIdOf(azName: string): string {
+    return this.azIds[this.azNames.indexOf(azName)] ?? `${azName}-id`;
+  }
+
+  public serviceName(short: string): string {
+    return `com.amazonaws.${this.region}.${short}`;
+  }
+
+  public behaviourOf(instanceId: string): InstanceBehaviour {
+    return this.instanceBehaviour.get(instanceId) ?? {};
+  }
+
+  public containerInstanceFor(ec2InstanceId: string): SimContainerInstance | undefined {
+    for (const ci of this.containerInstances.values()) {
+      if (ci.ec2InstanceId === ec2InstanceId && ci.status !== 'INACTIVE') return ci;
+    }
+    return undefined;
+  }
+
+  /** Agent restart or reboot: the agent drops its connection and comes back after the configured polls. */
+  public disconnectAgent(ec2InstanceId: string): void {
+    const ci = this.containerInstanceFor(ec2InstanceId);
+    if (!ci) return;
+    const behaviour = this.behaviourOf(ec2InstanceId);
+    ci.agentConnected = false;
+    ci.reconnectPollsLeft =
+      behaviour.reconnects === false ? undefined : Math.max(0, behaviour.reconnectPolls ?? 1);
+    ci.version += 1;
+  }
+}

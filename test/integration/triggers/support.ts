@@ -86,7 +86,7 @@ export async function endpointsPerService(ec2: EC2Client, vpcId: string): Promis
   );
   const counts: Record<string, number> = {};
   for (const ep of res.VpcEndpoints ?? []) {
-    if (ep.State === 'deleted') continue;
+    if (String(ep.State).toLowerCase() === 'deleted') continue;
     const short = ep.ServiceName!.replace(/^com\.amazonaws\.[a-z0-9-]+\./, '');
     counts[short] = (counts[short] ?? 0) + 1;
   }

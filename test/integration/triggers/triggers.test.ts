@@ -137,7 +137,7 @@ describe('trigger Lambdas against moto', () => {
       await world.clients.ec2.send(
         new DeleteTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'privatelink-ecs' }] }),
       );
-      return vpcId;
+      return layout;
     }
 
     it('keeps the endpoints by default and says so', async () => {

@@ -8,10 +8,11 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../shared/errors';
+import { COMPLETED_DETAIL_TYPE, EVENT_SOURCE } from '../../shared/workflow/summary';
 
 /** The event the workflow's summary step puts on the default bus when a remediation ends. */
-export const COMPLETION_EVENT_SOURCE = 'privatelink-ecs';
-export const COMPLETION_DETAIL_TYPE = 'PrivateLink ECS Remediation Completed';
+export const COMPLETION_EVENT_SOURCE = EVENT_SOURCE;
+export const COMPLETION_DETAIL_TYPE = COMPLETED_DETAIL_TYPE;
 
 export const TARGET_RETRY_ATTEMPTS = 8;
 export const TARGET_MAX_EVENT_AGE = Duration.hours(6);

@@ -1,0 +1,357 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { UNSCOPABLE_ACTIONS } from '../../infra/nag';
+import { isReadOnlyAction } from '../../infra/permissions';
+import { METRICS_NAMESPACE, MetricName } from '../../shared/observability';
+import { RESTART_DOCUMENT } from '../../shared/workflow/document';
+import { STEP_NAMES } from '../../shared/workflow/steps';
+import {
+  allStatements,
+  asArray,
+  policyOf,
+  type Synthesized,
+  statementsAllowing,
+  synthStack,
+} from './support';
+
+describe('PrivateLinkEcsStack (default configuration plus an email address)', () => {
+  let synth: Synthesized;
+  let template: Template;
+
+  beforeAll(() => {
+    synth = synthStack({ notificationEmail: 'platform@example.com', logRetentionDays: 90 });
+    template = synth.template;
+  });
+
+  describe('cdk-nag', () => {
+    it.each([
+      ['AwsSolutions', () => new AwsSolutionsChecks()],
+      ['Serverless', () => new ServerlessChecks()],
+    ])('%s checks report zero unacknowledged findings', (_name, pack) => {
+      // Act
+      const report = pack().validateScope(synth.stack);
+
+      // Assess
+      expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources[0]?.constructPath}`)).toEqual(
+        [],
+      );
+      expect(report.success).toBe(true);
+    });
+  });
+
+  describe('IAM', () => {
+    it('allows no wildcard action in any statement', () => {
+      // Act
+      const wildcards = allStatements(template).filter((s) =>
+        asArray(s.statement.Action).some((a) => a.includes('*')),
+      );
+
+      // Assess
+      expect(allStatements(template).length).toBeGreaterThan(20);
+      expect(wildcards).toEqual([]);
+    });
+
+    it('allows a mutating action on resource "*" only with a condition or for the unscopable X-Ray/log-delivery calls', () => {
+      // Act
+      const offending = allStatements(template).filter(({ statement }) => {
+        if (statement.Effect !== 'Allow' || statement.Condition) return false;
+        if (!asArray(statement.Resource).includes('*')) return false;
+        return asArray(statement.Action).some((a) => !isReadOnlyAction(a) && !(a in UNSCOPABLE_ACTIONS));
+      });
+
+      // Assess
+      expect(offending).toEqual([]);
+    });
+
+    it('allows ec2:CreateVpcEndpoint only when the request carries the managed tag', () => {
+      // Act
+      const statements = statementsAllowing(template, 'ec2:CreateVpcEndpoint');
+
+      // Assess
+      expect(statements.length).toBeGreaterThan(0);
+      for (const { statement } of statements) {
+        expect(statement.Condition).toEqual({
+          StringEquals: { 'aws:RequestTag/privatelink-ecs:managed': 'privatelink-ecs' },
+        });
+      }
+    });
+
+    it('allows ModifyVpcEndpoint and DeleteVpcEndpoints on endpoints only when they carry the managed tag, except the S3 gateway route-table case', () => {
+      // Prepare
+      const onEndpoints = [
+        ...statementsAllowing(template, 'ec2:ModifyVpcEndpoint'),
+        ...statementsAllowing(template, 'ec2:DeleteVpcEndpoints'),
+      ].filter(({ statement }) => JSON.stringify(statement.Resource).includes(':vpc-endpoint/'));
+
+      // Act
+      const conditions = onEndpoints.map(({ statement }) => ({
+        actions: asArray(statement.Action),
+        condition: statement.Condition,
+      }));
+
+      // Assess
+      expect(conditions.length).toBeGreaterThan(0);
+      for (const { actions, condition } of conditions) {
+        if (condition && 'ec2:VpceServiceName' in (condition.StringEquals ?? {})) {
+          // The documented exception: add route tables to someone else's S3 gateway endpoint.
+          expect(actions).toEqual(['ec2:ModifyVpcEndpoint']);
+          expect(JSON.stringify(condition.StringEquals!['ec2:VpceServiceName'])).toContain('.s3');
+        } else {
+          expect(condition).toEqual({
+            StringEquals: { 'aws:ResourceTag/privatelink-ecs:managed': 'privatelink-ecs' },
+          });
+        }
+      }
+    });
+
+    it('allows ssm:SendCommand only with our restart document and on instances, never on "*"', () => {
+      // Act
+      const statements = statementsAllowing(template, 'ssm:SendCommand');
+      const resources = statements
+        .flatMap(({ statement }) => asArray(statement.Resource))
+        .map((r) => JSON.stringify(r));
+
+      // Assess
+      expect(statements.map((s) => s.policy)).toEqual(
+        Array(statements.length).fill(policyOf(template, 'WorkflowStartBatch')),
+      );
+      expect(resources).not.toContain('"*"');
+      expect(
+        resources.some((r) => r.includes(':document/') && r.includes('"Ref":"RestartAgentDocument')),
+      ).toBe(true);
+      expect(resources.every((r) => r.includes(':document/') || r.includes(':instance/*'))).toBe(true);
+      expect(resources.filter((r) => r.includes(':document/'))).toHaveLength(1);
+    });
+
+    it('does not grant ecs:UpdateContainerAgent while restart.agentUpdate is off', () => {
+      // Assess
+      expect(statementsAllowing(template, 'ecs:UpdateContainerAgent')).toEqual([]);
+    });
+
+    it('grants each workflow step only its own declared actions (Summarize may only put events on the default bus)', () => {
+      // Act
+      const summarize = allStatements(template).filter(
+        (s) => s.policy === policyOf(template, 'WorkflowSummarize'),
+      );
+      const actions = summarize.flatMap((s) => asArray(s.statement.Action)).sort();
+
+      // Assess
+      expect(actions).toEqual([
+        'dynamodb:GetItem',
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+      const putEvents = summarize.find((s) => asArray(s.statement.Action).includes('events:PutEvents'));
+      expect(JSON.stringify(putEvents?.statement.Resource)).toContain(':event-bus/default');
+    });
+  });
+
+  describe('workflow', () => {
+    it('logs ALL events with execution data to a retained log group and traces with X-Ray', () => {
+      // Assess
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        LoggingConfiguration: {
+          Level: 'ALL',
+          IncludeExecutionData: true,
+          Destinations: [
+            {
+              CloudWatchLogsLogGroup: {
+                LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkflowLogGroup'), 'Arn'] },
+              },
+            },
+          ],
+        },
+        TracingConfiguration: { Enabled: true },
+        StateMachineName: Match.absent(),
+      });
+    });
+
+    it('deploys a function per step with the document name and state table in its environment', () => {
+      // Assess
+      for (const step of STEP_NAMES) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          Environment: {
+            Variables: Match.objectLike({
+              RESTART_DOCUMENT_NAME: { Ref: Match.stringLikeRegexp('^RestartAgentDocument') },
+              STATE_TABLE_NAME: { Ref: Match.stringLikeRegexp('^IdempotencyTable') },
+              PRIVATELINK_ECS_CONFIG: Match.stringLikeRegexp('"logRetentionDays":90'),
+            }),
+          },
+          Description: Match.stringLikeRegexp(`^Workflow: `),
+        });
+        expect(policyOf(template, `Workflow${step}`)).toMatch(/^Workflow/);
+      }
+    });
+
+    it('deploys the restart command document from shared/workflow/document.ts without a fixed name', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SSM::Document', {
+        DocumentType: 'Command',
+        Content: JSON.parse(JSON.stringify(RESTART_DOCUMENT)),
+        Name: Match.absent(),
+      });
+    });
+  });
+
+  describe('notifications', () => {
+    it('subscribes the configured email with a dead-letter queue and enforces TLS on the topic', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'platform@example.com',
+        RedrivePolicy: {
+          deadLetterTargetArn: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('SubscriptionDeadLetterQueue'), 'Arn'],
+          },
+        },
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+
+    it('forwards the workflow completion event to the topic with a retry policy and a dead-letter queue', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['privatelink-ecs'],
+          'detail-type': ['PrivateLink ECS Remediation Completed'],
+        },
+        Targets: [
+          {
+            Arn: { Ref: Match.stringLikeRegexp('^NotificationsTopic') },
+            Id: Match.anyValue(),
+            DeadLetterConfig: {
+              Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventTargetDeadLetterQueue'), 'Arn'] },
+            },
+            RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 },
+          },
+        ],
+      });
+    });
+
+    it('gives every EventBridge target a dead-letter queue and a retry policy', () => {
+      // Act
+      const targets = Object.values(template.findResources('AWS::Events::Rule')).flatMap(
+        (r) => r.Properties.Targets as Array<Record<string, unknown>>,
+      );
+
+      // Assess
+      expect(targets.length).toBeGreaterThan(0);
+      for (const target of targets) {
+        expect(target.DeadLetterConfig).toEqual({ Arn: expect.anything() });
+        expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 });
+      }
+    });
+  });
+
+  describe('operations', () => {
+    it('alarms on failed and timed-out workflow executions, every DLQ, and Lambda errors and throttles, all to the topic', () => {
+      // Prepare
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+      const byMetric = (ns: string, name: string) =>
+        alarms.filter((a) => a.Namespace === ns && a.MetricName === name);
+      const functionCount = template.findResources('AWS::Lambda::Function');
+      const queueCount = Object.keys(template.findResources('AWS::SQS::Queue')).length;
+
+      // Assess
+      expect(byMetric('AWS/States', 'ExecutionsFailed')).toHaveLength(1);
+      expect(byMetric('AWS/States', 'ExecutionsTimedOut')).toHaveLength(1);
+      expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toHaveLength(queueCount);
+      expect(byMetric('AWS/Lambda', 'Errors')).toHaveLength(Object.keys(functionCount).length);
+      expect(byMetric('AWS/Lambda', 'Throttles')).toHaveLength(Object.keys(functionCount).length);
+      for (const alarm of alarms) {
+        expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^NotificationsTopic/) }]);
+        expect(alarm.Threshold).toBe(1);
+        expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+      }
+    });
+
+    it('graphs the remediation, endpoint and agent metrics from the Powertools namespace on the dashboard', () => {
+      // Prepare
+      const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+
+      // Assess
+      for (const name of [
+        MetricName.RemediationsStarted,
+        MetricName.RemediationsSucceeded,
+        MetricName.RemediationsFailed,
+        MetricName.EndpointsCreated,
+        MetricName.AgentsRestarted,
+        MetricName.AgentsFailed,
+      ]) {
+        expect(body).toContain(
+          `[\\"${METRICS_NAMESPACE}\\",\\"${name}\\",\\"service\\",\\"privatelink-ecs\\"`,
+        );
+      }
+    });
+
+    it('outputs the state machine ARN, a console URL for re-runs and the topic ARN', () => {
+      // Assess
+      template.hasOutput('StateMachineArn', {
+        Value: { Ref: Match.stringLikeRegexp('^WorkflowStateMachine') },
+      });
+      template.hasOutput('NotificationTopicArn', {
+        Value: { Ref: Match.stringLikeRegexp('^NotificationsTopic') },
+      });
+      const url = JSON.stringify(template.findOutputs('ReRunConsoleUrl'));
+      expect(url).toContain('/states/home?region=');
+      expect(url).toContain('#/statemachines/view/');
+    });
+
+    it('sets the configured retention on every log group and keeps them on stack deletion', () => {
+      // Act
+      const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+
+      // Assess
+      expect(groups.length).toBe(Object.keys(template.findResources('AWS::Lambda::Function')).length + 1);
+      for (const group of groups) {
+        expect(group.Properties.RetentionInDays).toBe(90);
+        expect(group.DeletionPolicy).toBe('Retain');
+      }
+    });
+
+    it('keeps the idempotency table with TTL and point-in-time recovery', () => {
+      // Assess
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      });
+    });
+
+    it('hard-codes no physical names', () => {
+      // Act
+      const named = Object.entries(
+        template.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>,
+      )
+        .filter(([, r]) =>
+          [
+            'FunctionName',
+            'RoleName',
+            'TopicName',
+            'QueueName',
+            'StateMachineName',
+            'LogGroupName',
+            'TableName',
+            'Name',
+            'DashboardName',
+          ].some((k) => r.Properties?.[k] !== undefined),
+        )
+        .map(([id]) => id);
+
+      // Assess
+      expect(named).toEqual([]);
+    });
+  });
+});

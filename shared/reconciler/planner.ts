@@ -161,7 +161,9 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
           .map((id) => subnetById.get(id))
           .filter(Boolean)
           .map((s) => azKey(s!));
-        const add = missing(wantedAzs, coveredAzs).map((az) => perAz.get(az)!.id);
+        const add = missing(wantedAzs, coveredAzs)
+          .map((az) => perAz.get(az)!.id)
+          .sort();
         if (add.length > 0) {
           endpointActions.push({
             kind: 'add-endpoint-subnets',
@@ -181,7 +183,7 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
         vpcId,
         service,
         serviceName,
-        resourceIds: wantedAzs.map((az) => perAz.get(az)!.id),
+        resourceIds: wantedAzs.map((az) => perAz.get(az)!.id).sort(),
         reason:
           dead.length > 0
             ? `${service} has no working endpoint (${dead.join(', ')} is not available); creating one with private DNS in ${wantedAzs.length} AZ(s)`

@@ -211,13 +211,20 @@ describe('planner', () => {
       s.id.startsWith('subnet-pub') ? { ...s, id: s.id.replace('pub', 'pa') } : s,
     );
     inv.subnets.push({ id: 'subnet-zzz', azName: 'us-east-1a', azId: 'use1-az6', routeTableId: 'rtb-p0' });
-    if (Array.isArray(subnets))
+    if (Array.isArray(subnets)) {
       inv.subnets.push({
         id: 'subnet-0000000a',
         azName: 'us-east-1a',
         azId: 'use1-az6',
-        routeTableId: 'rtb-p0',
+        routeTableId: 'rtb-pub',
       });
+      inv.subnets.push({
+        id: 'subnet-0000000b',
+        azName: 'us-east-1b',
+        azId: 'use1-az1',
+        routeTableId: 'rtb-p1',
+      });
+    }
 
     // Act
     const result = plan({ subnets, ssmEndpoints: 'never' }, inv);

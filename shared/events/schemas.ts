@@ -96,9 +96,12 @@ export type ClassifiedEvent =
   | { ok: false; invalidEnvelope: boolean; reason: string; rule?: TriggerRuleId | 'sweep'; eventId?: string };
 
 function zodReason(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
+  const problems = error.issues.map(
+    (issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+  );
+  return problems.length > 3
+    ? `${problems.slice(0, 3).join('; ')}; and ${problems.length - 3} more`
+    : problems.join('; ');
 }
 
 /** Parses the envelope only: null with the reason when the input is not an EventBridge event at all. */

@@ -1,0 +1,150 @@
+// `privatelink-ecs event` against moto: rule matching, dry run vs --apply, and exit codes.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../bin/cli';
+import { createAwsClients } from '../../../shared/clients';
+import { eventForVpc, loadEvent } from '../../fixtures/events/load';
+import { createVpcLayout } from '../../support/fixtures';
+import { resetMoto } from '../../support/moto';
+import { createTriggerWorld, endpointsPerService, listExecutionNames, type TriggerWorld } from './support';
+
+function eventFile(event: unknown): string {
+  const file = join(tmpdir(), `plecs-event-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, typeof event === 'string' ? event : JSON.stringify(event));
+  return file;
+}
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+describe('privatelink-ecs event', () => {
+  let world: TriggerWorld;
+
+  beforeEach(async () => {
+    await resetMoto();
+    world = await createTriggerWorld(createAwsClients());
+  });
+
+  it('names the matching rule and plans without writing in a dry run', async () => {
+    // Prepare
+    const { vpcId } = await createVpcLayout(world.clients.ec2, {
+      azs: 1,
+      tags: { 'privatelink-ecs': 'enabled' },
+    });
+    const file = eventFile(eventForVpc('tag-change-vpc-opt-in', vpcId));
+
+    // Act
+    const result = await run(['event', '--file', file]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Matches rule vpc-tag-change');
+    expect(result.stdout).toContain('Dry run');
+    expect(result.stdout).toMatch(/would create-interface-endpoint ecr\.api/);
+    expect(result.stdout).toMatch(/would start workflow execution vpc-/);
+    expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual({});
+  });
+
+  it('acts with --apply and starts the workflow it is given', async () => {
+    // Prepare
+    const { vpcId } = await createVpcLayout(world.clients.ec2, {
+      azs: 1,
+      tags: { 'privatelink-ecs': 'enabled' },
+    });
+    const file = eventFile(eventForVpc('cloudtrail-create-vpc-tagged', vpcId));
+
+    // Act
+    const result = await run([
+      'event',
+      file,
+      '--apply',
+      '--json',
+      '--state-machine-arn',
+      world.stateMachineArn,
+    ]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({
+      matched: ['vpc-api-call'],
+      dryRun: false,
+      vpcs: [{ vpcId, decision: 'reconciled' }],
+    });
+    expect(json.vpcs[0].workflow).toMatchObject({ started: true });
+    expect(await endpointsPerService(world.clients.ec2, vpcId)).toMatchObject({ 'ecr.api': 1, s3: 1 });
+    expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toHaveLength(1);
+  });
+
+  it('says no rule matches and exits 0', async () => {
+    // Act
+    const result = await run([
+      'event',
+      '--file',
+      eventFile(loadEvent('cloudtrail-create-tags-security-group')),
+    ]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('No trigger rule matches this event');
+  });
+
+  it('reports a VPC that no longer exists and exits 0', async () => {
+    // Act
+    const result = await run(['event', '--file', eventFile(loadEvent('tag-change-vpc-opt-in'))]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /vpc-0a1b2c3d4e5f60718: vpc-not-found - VPC vpc-0a1b2c3d4e5f60718 no longer exists/,
+    );
+  });
+
+  it('reports an instance that no longer exists and exits 0', async () => {
+    // Act
+    const result = await run(['event', '--file', eventFile(loadEvent('ecs-container-instance-registered'))]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Note: EC2 instance i-0abc1234def567890 no longer exists');
+  });
+
+  it.each([
+    ['not JSON', '{"id": '],
+    ['JSON that is not an EventBridge event', '{"hello": "world"}'],
+  ])('exits 2 with one line on stderr for %s', async (_label, text) => {
+    // Act
+    const result = await run(['event', '--file', eventFile(text)]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^privatelink-ecs: (the input is not JSON|not an EventBridge event)/);
+  });
+
+  it('exits 2 for a file that cannot be read', async () => {
+    const result = await run(['event', '--file', '/nonexistent/event.json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot read /nonexistent/event.json');
+  });
+});

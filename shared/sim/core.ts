@@ -307,3 +307,22 @@ export function subCidr(outer: Cidr, prefix: number, index: number): Cidr | unde
 export function isWrite(operation: string): boolean {
   return !/^(Describe|List|Get|BatchGet|Query|Scan)/.test(operation);
 }
+
+/**
+ * Deep copy of plain data (objects, arrays, Dates, byte arrays). Unlike structuredClone it builds Dates in the
+ * caller's realm, so `instanceof Date` holds inside jest's sandbox too.
+ */
+export function deepClone<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Date || Object.prototype.toString.call(value) === '[object Date]') {
+    return new Date((value as unknown as Date).getTime()) as T;
+  }
+  if (ArrayBuffer.isView(value)) return Uint8Array.from(value as unknown as Uint8Array) as T;
+  if (Array.isArray(value)) return value.map((v) => deepClone(v)) as T;
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, deepClone(v)])) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v !== undefined) out[k] = deepClone(v);
+  }
+  return out as T;
+}

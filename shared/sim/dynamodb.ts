@@ -24,7 +24,14 @@ import type {
   UpdateItemOutput,
 } from '@aws-sdk/client-dynamodb';
 import * as ddbsdk from '@aws-sdk/client-dynamodb';
-import { awsError, type ExceptionCtor, type HandlerMap, op, UnsupportedOperationError } from './core';
+import {
+  awsError,
+  deepClone,
+  type ExceptionCtor,
+  type HandlerMap,
+  op,
+  UnsupportedOperationError,
+} from './core';
 import type { AttributeValue, Item, SimState, SimTable } from './state';
 
 const Base = ddbsdk.DynamoDBServiceException as unknown as ExceptionCtor;
@@ -383,7 +390,7 @@ function parserIsFunction(name: string): boolean {
 }
 
 function applyUpdate(actions: UpdateAction[], item: Item): Item {
-  const next: Item = structuredClone(item);
+  const next: Item = deepClone(item);
   const seen = new Set<string>();
   for (const a of actions) {
     if (seen.has(a.target)) {
@@ -403,7 +410,7 @@ function applyUpdate(actions: UpdateAction[], item: Item): Item {
     if (!leftValue)
       throw validation('The provided expression refers to an attribute that does not exist in the item');
     if (!a.value.op) {
-      next[a.target] = structuredClone(leftValue);
+      next[a.target] = deepClone(leftValue);
       continue;
     }
     const rightValue = resolve(a.value.right!, item);
@@ -462,7 +469,7 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
     if (!evaluate(cond, existing ?? {})) {
       const members =
         input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && existing
-          ? { Item: structuredClone(existing) }
+          ? { Item: deepClone(existing) }
           : {};
       throw dynamodbError('ConditionalCheckFailedException', 'The conditional request failed', members);
     }
@@ -472,7 +479,7 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
     projection: string | undefined,
     names: Record<string, string> | undefined,
   ): Item {
-    if (!projection) return structuredClone(item);
+    if (!projection) return deepClone(item);
     const out: Item = {};
     for (const raw of projection.split(',').map((p) => p.trim())) {
       if (/[.[]/.test(raw))
@@ -481,7 +488,7 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
         );
       const name = raw.startsWith('#') ? names?.[raw] : raw;
       if (name === undefined) throw validation(`ExpressionAttributeNames does not define ${raw}`);
-      if (item[name] !== undefined) out[name] = structuredClone(item[name]!);
+      if (item[name] !== undefined) out[name] = deepClone(item[name]!);
     }
     return out;
   }
@@ -561,7 +568,7 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
       const key = keyOf(t, item, 'item');
       const existing = t.items.get(key);
       checkCondition(input, existing);
-      t.items.set(key, structuredClone(item));
+      t.items.set(key, deepClone(item));
       return input.ReturnValues === 'ALL_OLD' && existing
         ? { Attributes: existing as unknown as PutItemOutput['Attributes'] }
         : {};
@@ -594,7 +601,7 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
           );
         }
       }
-      const updated = applyUpdate(actions, existing ?? structuredClone(keyItem));
+      const updated = applyUpdate(actions, existing ?? deepClone(keyItem));
       t.items.set(key, updated);
       const targets = actions.map((a) => a.target);
       const pick = (item: Item | undefined) =>
@@ -634,7 +641,7 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
             if (keys.has(`${name}/${key}`))
               throw validation('Provided list of item keys contains duplicates');
             keys.add(`${name}/${key}`);
-            planned.push(() => t.items.set(key, structuredClone(item)));
+            planned.push(() => t.items.set(key, deepClone(item)));
           } else if (w.DeleteRequest) {
             const key = keyOf(t, w.DeleteRequest.Key as unknown as Item, 'key');
             if (keys.has(`${name}/${key}`))

@@ -3,6 +3,8 @@
 // messages follow the EC2 API reference.
 
 import type {
+  AllocateAddressRequest,
+  AllocateAddressResult,
   AssociateRouteTableRequest,
   AssociateRouteTableResult,
   AssociateVpcCidrBlockRequest,
@@ -34,6 +36,8 @@ import type {
   DeleteVpcEndpointsResult,
   DescribeAvailabilityZonesRequest,
   DescribeAvailabilityZonesResult,
+  DescribeImagesRequest,
+  DescribeImagesResult,
   DescribeInstancesRequest,
   DescribeInstancesResult,
   DescribeNatGatewaysRequest,
@@ -54,6 +58,7 @@ import type {
   DescribeVpcEndpointsResult,
   DescribeVpcsRequest,
   DescribeVpcsResult,
+  Image,
   Instance,
   IpPermission,
   ModifyVpcAttributeRequest,
@@ -126,6 +131,21 @@ const EC2_PAGE: PageLimits = { min: 5, max: 1000, defaultSize: Number.POSITIVE_I
 const invalidParam = (message: string) => ec2Error('InvalidParameterValue', message);
 const FULL_ACCESS_POLICY =
   '{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}';
+/** AMIs every simulated account can see (DescribeImages, RunInstances). */
+export const SIM_IMAGES = [
+  {
+    id: 'ami-0ec5a1e2023000001',
+    name: 'al2023-ami-ecs-hvm-2023.0.20250110-kernel-6.1-x86_64',
+    platform: undefined,
+  },
+  { id: 'ami-0ec5a1e2000000002', name: 'amzn2-ami-ecs-hvm-2.0.20250110-x86_64-ebs', platform: undefined },
+  { id: 'ami-0b0771e0c0e000003', name: 'bottlerocket-aws-ecs-2-x86_64-v1.30.0', platform: undefined },
+  {
+    id: 'ami-0a1d0a522022f0004',
+    name: 'Windows_Server-2022-English-Full-ECS_Optimized-2025.01.15',
+    platform: 'windows' as const,
+  },
+];
 const S3_PREFIX_LISTS: Record<string, string> = { s3: 'pl-63a5400a', dynamodb: 'pl-02cd2c6b' };
 
 function toBool(value: unknown): boolean | undefined {
@@ -613,6 +633,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
   }
 
   const reservations = new Map<string, string>();
+  const addresses = new Map<string, string>();
   const ipCounters = new Map<string, number>();
   function allocateIp(subnet: SimSubnet): string {
     const c = parseCidr(subnet.cidr)!;
@@ -1495,10 +1516,80 @@ export function ec2Handlers(state: SimState): HandlerMap {
       return { Tags: page.items as DescribeTagsResult['Tags'], NextToken: page.nextToken };
     }),
 
+    AllocateAddress: op<AllocateAddressRequest, AllocateAddressResult>((input) => {
+      if (input.Domain && input.Domain !== 'vpc')
+        throw invalidParam(`Value (${input.Domain}) for parameter domain is invalid.`);
+      const id = state.ids.next('eipalloc');
+      const n = addresses.size + 10;
+      const publicIp = `198.51.100.${n % 250}`;
+      addresses.set(id, publicIp);
+      return {
+        AllocationId: id,
+        PublicIp: publicIp,
+        Domain: 'vpc',
+        PublicIpv4Pool: 'amazon',
+        NetworkBorderGroup: state.region,
+      };
+    }),
+
     // ---------------------------------------------------------------- instances
+    DescribeImages: op<DescribeImagesRequest, DescribeImagesResult>((input) => {
+      for (const id of input.ImageIds ?? []) {
+        if (!SIM_IMAGES.some((i) => i.id === id))
+          throw ec2Error('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
+      }
+      const all = SIM_IMAGES.filter((i) => !input.ImageIds?.length || input.ImageIds.includes(i.id)).filter(
+        (i) =>
+          matchesFilters(
+            input.Filters,
+            {
+              'image-id': i.id,
+              name: i.name,
+              platform: i.platform,
+              state: 'available',
+              architecture: 'x86_64',
+              'owner-alias': 'amazon',
+            },
+            new Map(),
+            'DescribeImages',
+          ),
+      );
+      const page = paginate(
+        all,
+        input.MaxResults,
+        input.NextToken,
+        EC2_PAGE,
+        [input.ImageIds, input.Filters],
+        invalidParam,
+      );
+      return {
+        Images: page.items.map((i) => ({
+          ImageId: i.id,
+          Name: i.name,
+          State: 'available',
+          OwnerId: '591542846629',
+          ImageOwnerAlias: 'amazon',
+          Public: true,
+          Architecture: 'x86_64',
+          ImageType: 'machine',
+          RootDeviceType: 'ebs',
+          VirtualizationType: 'hvm',
+          CreationDate: '2025-01-10T00:00:00.000Z',
+          ...(i.platform
+            ? { Platform: i.platform as Image['Platform'], PlatformDetails: 'Windows' }
+            : { PlatformDetails: 'Linux/UNIX' }),
+        })),
+        NextToken: page.nextToken,
+      };
+    }),
     RunInstances: op<RunInstancesRequest, Reservation>((input) => {
       if (!input.ImageId)
         throw ec2Error('MissingParameter', 'The request must contain the parameter ImageId');
+      if (!/^ami-[0-9a-f]{8,17}$/.test(input.ImageId)) {
+        throw ec2Error('InvalidAMIID.Malformed', `Invalid id: "${input.ImageId}"`);
+      }
+      const image = SIM_IMAGES.find((i) => i.id === input.ImageId);
+      if (!image) throw ec2Error('InvalidAMIID.NotFound', `The image id '[${input.ImageId}]' does not exist`);
       const min = input.MinCount ?? 0;
       const max = input.MaxCount ?? 0;
       if (!Number.isInteger(min) || min < 1 || max < min) {
@@ -1528,6 +1619,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
           ssmManaged: false,
           usesSystemd: true,
           reboots: 0,
+          ...(image.platform ? { platform: image.platform } : {}),
         };
         state.instances.set(instance.id, instance);
         reservations.set(instance.id, reservationId);

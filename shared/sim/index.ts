@@ -10,9 +10,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { AwsClients } from '../clients';
-import { type HandlerMap, isWrite, ManualClock, UnsupportedOperationError } from './core';
+import { deepClone, type HandlerMap, isWrite, ManualClock, UnsupportedOperationError } from './core';
 import { dynamodbHandlers, dynamodbThrottle } from './dynamodb';
-import { ec2Handlers, ec2Throttle } from './ec2';
+import { ec2Handlers, ec2Throttle, SIM_IMAGES } from './ec2';
 import { ecsHandlers, ecsThrottle } from './ecs';
 import { eventsHandlers, eventsThrottle } from './events';
 import { sfnHandlers, sfnThrottle } from './sfn';
@@ -104,6 +104,15 @@ export interface ContainerInstancesAdded {
   clusterArn: string;
   instanceIds: string[];
   containerInstanceArns: string[];
+}
+
+function imageFor(osFamily: OsFamily): string {
+  const pattern = osFamily.startsWith('WINDOWS')
+    ? /^Windows/
+    : osFamily === 'BOTTLEROCKET'
+      ? /^bottlerocket/
+      : /^al2023/;
+  return SIM_IMAGES.find((i) => pattern.test(i.name))!.id;
 }
 
 type SimClient = EC2Client | ECSClient | SSMClient | SFNClient | EventBridgeClient | DynamoDBClient;
@@ -232,8 +241,8 @@ export class SimulatedAccount {
   }
 
   private dispatch(service: SimService, operation: string, input: unknown, record: boolean): unknown {
-    const copy = structuredClone(input ?? {});
-    if (record) this.calls.push({ service, operation, input: structuredClone(copy) });
+    const copy = deepClone(input ?? {});
+    if (record) this.calls.push({ service, operation, input: deepClone(copy) });
     const key = `${service}:${operation}`;
     const pending = this.throttles.get(key) ?? 0;
     if (record && pending > 0) {
@@ -242,7 +251,7 @@ export class SimulatedAccount {
     }
     const handler = this.handlers[service][operation];
     if (!handler) throw new UnsupportedOperationError(`simulated account does not implement ${key}`);
-    return structuredClone(handler(copy));
+    return deepClone(handler(copy));
   }
 
   /** Runs an operation without recording it: the scenario builders use the same code paths as clients. */
@@ -501,7 +510,6 @@ export class SimulatedAccount {
       cluster = [...this.state.clusters.values()].find((c) => c.name === options.clusterName)!;
     }
     const osFamily = options.osFamily ?? 'LINUX';
-    const windows = osFamily.startsWith('WINDOWS');
     const added: ContainerInstancesAdded = {
       clusterArn: cluster.arn,
       instanceIds: [],
@@ -512,7 +520,7 @@ export class SimulatedAccount {
       const run = this.internal<{
         Instances: Array<{ InstanceId: string; Placement: { AvailabilityZone: string } }>;
       }>('ec2', 'RunInstances', {
-        ImageId: windows ? 'ami-0windows000000001' : 'ami-0ecsoptimized0001',
+        ImageId: imageFor(osFamily),
         InstanceType: 'm6i.large',
         MinCount: 1,
         MaxCount: 1,
@@ -525,7 +533,6 @@ export class SimulatedAccount {
       instance.state = 'running';
       instance.ssmManaged = options.ssmManaged ?? true;
       instance.usesSystemd = options.usesSystemd ?? true;
-      if (windows) instance.platform = 'windows';
       const attributes = osFamily === 'unknown' ? [] : [{ name: 'ecs.os-family', value: osFamily }];
       const registered = this.internal<{ containerInstance: { containerInstanceArn: string } }>(
         'ecs',

@@ -25,6 +25,7 @@ import type {
 import * as ssmsdk from '@aws-sdk/client-ssm';
 import {
   awsError,
+  deepClone,
   type ExceptionCtor,
   type HandlerMap,
   hashString,
@@ -146,7 +147,7 @@ export function ssmHandlers(state: SimState): HandlerMap {
       DocumentVersion: command.documentVersion ?? '$DEFAULT',
       Comment: command.comment ?? '',
       ExpiresAfter: new Date(command.expires.getTime()),
-      Parameters: structuredClone(command.parameters),
+      Parameters: deepClone(command.parameters),
       InstanceIds: [...command.instanceIds],
       Targets: [],
       RequestedDateTime: new Date(command.requested.getTime()),
@@ -279,7 +280,7 @@ export function ssmHandlers(state: SimState): HandlerMap {
         documentName: docName,
         documentVersion: input.DocumentVersion,
         comment: input.Comment,
-        parameters: structuredClone(parameters),
+        parameters: deepClone(parameters),
         instanceIds: [...instanceIds],
         requested: now,
         expires: new Date(now.getTime() + (timeout + 3600) * 1000),

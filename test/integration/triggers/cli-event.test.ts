@@ -36,6 +36,9 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
+// moto answers in milliseconds, but a full reconcile is a few dozen calls; leave room on a busy machine.
+jest.setTimeout(30_000);
+
 describe('privatelink-ecs event', () => {
   let world: TriggerWorld;
 

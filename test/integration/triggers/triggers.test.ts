@@ -16,6 +16,9 @@ import { createTriggerWorld, endpointsPerService, listExecutionNames, type Trigg
 const ONE_EACH = { 'ecr.api': 1, 'ecr.dkr': 1, ecs: 1, 'ecs-agent': 1, 'ecs-telemetry': 1, s3: 1 };
 const OPT_IN = { 'privatelink-ecs': 'enabled' };
 
+// moto answers in milliseconds, but a full reconcile is a few dozen calls; leave room on a busy machine.
+jest.setTimeout(30_000);
+
 describe('trigger Lambdas against moto', () => {
   let world: TriggerWorld;
 

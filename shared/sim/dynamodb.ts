@@ -446,6 +446,11 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
             : 'The provided key element does not match the schema',
         );
       }
+      if (v.S === '') {
+        throw validation(
+          `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${n}`,
+        );
+      }
       return v;
     });
     return JSON.stringify(parts);
@@ -710,6 +715,23 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
         throw validation(
           'Query condition missed key schema element: the KeyConditionExpression must test the partition key with =',
         );
+      }
+      for (const c of conjuncts) {
+        const operands =
+          c.kind === 'cmp'
+            ? [c.left, c.right]
+            : c.kind === 'fn' || c.kind === 'between'
+              ? c.kind === 'fn'
+                ? c.args
+                : [c.subject, c.low, c.high]
+              : [];
+        const keyName = operands.find((o) => o.kind === 'path')?.name;
+        const empty = operands.some((o) => o.kind === 'value' && o.value.S === '');
+        if (keyName && empty) {
+          throw validation(
+            `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: ${keyName}`,
+          );
+        }
       }
       const filter = input.FilterExpression
         ? parseCondition(input.FilterExpression, context(input, input.FilterExpression))

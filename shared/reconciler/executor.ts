@@ -247,7 +247,7 @@ export async function executePlan(ctx: ExecutionContext, actions: PlannedAction[
       logger.error('reconcile action failed', {
         vpcId: action.vpcId,
         kind: action.kind,
-        service: action.service,
+        endpointService: action.service,
         errorName: outcome.errorName,
         error: err as Error,
       });
@@ -257,7 +257,7 @@ export async function executePlan(ctx: ExecutionContext, actions: PlannedAction[
       logger.info('reconcile action', {
         vpcId: action.vpcId,
         kind: action.kind,
-        service: action.service,
+        endpointService: action.service,
         status: outcome.status,
         resourceId: outcome.resourceId,
       });

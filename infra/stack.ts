@@ -11,12 +11,14 @@ import { LogLevel } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { CONFIG_ENV_VAR, type Config } from '../shared/config';
 import { ConfigError } from '../shared/errors';
+import { sweepDescriptor, TRIGGER_RULES } from '../shared/events/patterns';
+import { TRIGGER_FUNCTION_PERMISSIONS } from '../shared/events/permissions';
 import type { PermissionDeclaration, PlaceholderValues } from '../shared/permissions';
 import { RESTART_DOCUMENT } from '../shared/workflow/document';
 import { type CodeMode, PrivateLinkEcsFunction } from './constructs/function';
 import { type MonitoredFunction, type MonitoredQueue, Monitoring } from './constructs/monitoring';
 import { Notifications } from './constructs/notifications';
-import { pascalCase } from './constructs/triggers';
+import { pascalCase, TriggerRules } from './constructs/triggers';
 import { acknowledge, acknowledgeWildcardResources, cfnOf } from './nag';
 import { buildStatements } from './permissions';
 import { RemediationWorkflow, type WorkflowFunctionProps } from './workflow';
@@ -57,6 +59,8 @@ export class PrivateLinkEcsStack extends Stack {
   public readonly restartDocument: CfnDocument;
   public readonly workflowLogGroup: LogGroup;
   public readonly workflow: RemediationWorkflow;
+  /** EventBridge rules for the trigger patterns and the sweep schedule. */
+  public readonly triggers: TriggerRules;
   /** Every function the stack created, by construct id. */
   public readonly functions = new Map<string, PrivateLinkEcsFunction>();
   public readonly monitoring: Monitoring;
@@ -122,6 +126,16 @@ export class PrivateLinkEcsStack extends Stack {
     });
     this.placeholderValues.stateMachineArn = this.workflow.stateMachine.stateMachineArn;
 
+    // Trigger rules and the sweep schedule, each target with retries and the event-target DLQ; their
+    // functions are invoked asynchronously and get their own DLQ too.
+    this.triggers = new TriggerRules(this, 'Triggers', {
+      config: this.config,
+      rules: TRIGGER_RULES,
+      sweep: sweepDescriptor(this.config),
+      functionFor: (entry) => this.triggerFunction(entry),
+      deadLetterQueue: this.eventTargetDeadLetterQueue,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       topic: this.notifications.topic,
       stateMachine: this.workflow.stateMachine,
@@ -176,14 +190,34 @@ export class PrivateLinkEcsStack extends Stack {
     }
     this.grantedDeclarations.push(...permissions);
     this.functions.set(id, fn);
-    if (!request.async) {
-      acknowledge(
-        cfnOf(fn.function),
-        'Serverless-LambdaDLQ',
-        'Invoked synchronously by Step Functions, which retries and catches every step; a DLQ never receives anything',
-      );
-    }
+    acknowledge(
+      cfnOf(fn.function),
+      'Serverless-LambdaDLQ',
+      request.async
+        ? 'Failed asynchronous invocations go to an SQS on-failure destination (records keep the event and the error), not a DLQ'
+        : 'Invoked synchronously by Step Functions, which retries and catches every step; a DLQ never receives anything',
+    );
     return fn.function;
+  }
+
+  /** One function per trigger handler entry; rules sharing an entry share the function. */
+  private triggerFunction(entry: string): IFunction {
+    const id = functionIdForEntry(entry);
+    const existing = this.functions.get(id);
+    if (existing) return existing.function;
+    const sweep = sweepDescriptor(this.config);
+    const isSweep = entry === sweep.handlerEntry;
+    const served = TRIGGER_RULES.filter((r) => r.handlerEntry === entry).map((r) => r.id);
+    return this.createFunction(id, {
+      entry,
+      description: isSweep
+        ? `privatelink-ecs: ${sweep.description}`
+        : `privatelink-ecs trigger: ${served.join(', ')}`,
+      async: true,
+      permissions: TRIGGER_FUNCTION_PERMISSIONS,
+      environment: { STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn },
+      timeout: isSweep ? Duration.minutes(15) : Duration.minutes(5),
+    });
   }
 
   private monitoredFunctions(): MonitoredFunction[] {

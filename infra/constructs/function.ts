@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -47,7 +48,7 @@ export class PrivateLinkEcsFunction extends Construct {
   public readonly function: LambdaFunction;
   public readonly role: Role;
   public readonly logGroup: LogGroup;
-  /** Present for asynchronously invoked functions: events Lambda could not process after its retries. */
+  /** Present for asynchronously invoked functions: on-failure destination for events Lambda could not process. */
   public readonly deadLetterQueue?: Queue;
   /** Entry file, absolute. */
   public readonly entry: string;
@@ -93,8 +94,14 @@ export class PrivateLinkEcsFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
+      // Failed asynchronous invocations (after Lambda's own retries) go to the queue as on-failure destination
+      // records, which carry the event, the error and the attempt count.
       ...(this.deadLetterQueue
-        ? { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: Duration.hours(6) }
+        ? {
+            onFailure: new SqsDestination(this.deadLetterQueue),
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }
         : {}),
     };
 

@@ -63,7 +63,9 @@ export class TriggerRules extends Construct {
     for (const trigger of props.rules) {
       const pattern = trigger.pattern(props.config) as Record<string, unknown>;
       if (!Array.isArray(pattern.source) || pattern.source.length === 0) {
-        throw new ConfigError(`trigger rule ${trigger.id}: the pattern must match on source`, { field: 'source' });
+        throw new ConfigError(`trigger rule ${trigger.id}: the pattern must match on source`, {
+          field: 'source',
+        });
       }
       const rule = new Rule(this, `${pascalCase(trigger.id)}Rule`, {
         description: `privatelink-ecs: ${trigger.description}`.slice(0, 512),

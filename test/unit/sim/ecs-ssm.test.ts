@@ -163,14 +163,12 @@ describe('simulated ECS and SSM', () => {
 
     // Act
     const err = await errorOf(
-      account
-        .clients()
-        .ssm.send(
-          new GetCommandInvocationCommand({
-            CommandId: sent.Command!.CommandId!,
-            InstanceId: instanceIds[1]!,
-          }),
-        ),
+      account.clients().ssm.send(
+        new GetCommandInvocationCommand({
+          CommandId: sent.Command!.CommandId!,
+          InstanceId: instanceIds[1]!,
+        }),
+      ),
     );
 
     // Assess
@@ -188,14 +186,12 @@ describe('simulated ECS and SSM', () => {
         .ssm.send(new SendCommandCommand({ ...RESTART, InstanceIds: added.instanceIds.slice(0, 51) })),
     );
     const describe = await errorOf(
-      account
-        .clients()
-        .ecs.send(
-          new DescribeContainerInstancesCommand({
-            cluster: 'prod',
-            containerInstances: added.containerInstanceArns,
-          }),
-        ),
+      account.clients().ecs.send(
+        new DescribeContainerInstancesCommand({
+          cluster: 'prod',
+          containerInstances: added.containerInstanceArns,
+        }),
+      ),
     );
 
     // Assess

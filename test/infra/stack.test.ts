@@ -2,6 +2,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { UNSCOPABLE_ACTIONS } from '../../infra/nag';
 import { isReadOnlyAction } from '../../infra/permissions';
+import { parseConfig } from '../../shared/config';
+import { TRIGGER_RULES } from '../../shared/events/patterns';
 import { METRICS_NAMESPACE, MetricName } from '../../shared/observability';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { STEP_NAMES } from '../../shared/workflow/steps';
@@ -193,6 +195,68 @@ describe('PrivateLinkEcsStack (default configuration plus an email address)', ()
         Content: JSON.parse(JSON.stringify(RESTART_DOCUMENT)),
         Name: Match.absent(),
       });
+    });
+  });
+
+  describe('triggers', () => {
+    it.each(TRIGGER_RULES.map((r) => [r.id, r]))(
+      'deploys rule %s with the pattern from shared/events/patterns.ts, targeting its handler with retries and a DLQ',
+      (_id, rule) => {
+        // Prepare
+        const functionPrefix = rule.handlerEntry.includes('trigger-vpc')
+          ? '^TriggerVpcFunction'
+          : '^TriggerEcsFunction';
+
+        // Assess
+        template.hasResourceProperties('AWS::Events::Rule', {
+          EventPattern: rule.pattern(parseConfig({})),
+          Targets: [
+            {
+              Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp(functionPrefix), 'Arn'] },
+              Id: Match.anyValue(),
+              DeadLetterConfig: {
+                Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EventTargetDeadLetterQueue'), 'Arn'] },
+              },
+              RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 },
+            },
+          ],
+        });
+      },
+    );
+
+    it('runs the sweep on the configured schedule', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(6 hours)',
+        Targets: [
+          Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SweepFunction'), 'Arn'] } }),
+        ],
+      });
+    });
+
+    it('gives trigger functions the state machine ARN and table, and lets them start only that state machine', () => {
+      // Prepare
+      const start = statementsAllowing(template, 'states:StartExecution');
+
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            STATE_MACHINE_ARN: { Ref: Match.stringLikeRegexp('^WorkflowStateMachine') },
+            IDEMPOTENCY_TABLE_NAME: { Ref: Match.stringLikeRegexp('^IdempotencyTable') },
+          }),
+        },
+      });
+      expect(start.map((s) => s.policy).sort()).toEqual(
+        [
+          policyOf(template, 'Sweep'),
+          policyOf(template, 'TriggerEcs'),
+          policyOf(template, 'TriggerVpc'),
+        ].sort(),
+      );
+      for (const { statement } of start) {
+        expect(statement.Resource).toEqual({ Ref: expect.stringMatching(/^WorkflowStateMachine/) });
+      }
     });
   });
 

@@ -1,0 +1,74 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { asArray, type Synthesized, statementsAllowing, synthStack } from './support';
+
+describe('PrivateLinkEcsStack with agent updates, reboot fallback, an instance tag and no sweep', () => {
+  let synth: Synthesized;
+  let template: Template;
+
+  beforeAll(() => {
+    synth = synthStack({
+      restart: { agentUpdate: true, fallback: 'reboot', instanceTag: { key: 'ecs-fleet', value: 'prod' } },
+      sweep: { enabled: false },
+      clusterTagOptIn: true,
+    });
+    template = synth.template;
+  });
+
+  it('grants ecs:UpdateContainerAgent on container instances only', () => {
+    // Act
+    const statements = statementsAllowing(template, 'ecs:UpdateContainerAgent');
+
+    // Assess
+    expect(statements).toHaveLength(1);
+    expect(JSON.stringify(statements[0]?.statement.Resource)).toContain(':container-instance/*');
+  });
+
+  it('allows SendCommand on instances only when they carry the configured tag', () => {
+    // Act
+    const onInstances = statementsAllowing(template, 'ssm:SendCommand').filter(({ statement }) =>
+      JSON.stringify(statement.Resource).includes(':instance/'),
+    );
+
+    // Assess
+    expect(onInstances.length).toBeGreaterThan(0);
+    for (const { statement } of onInstances) {
+      expect(Object.values(statement.Condition ?? {}).flatMap((block) => Object.entries(block))).toEqual([
+        [expect.stringMatching(/ResourceTag\/ecs-fleet$/i), 'prod'],
+      ]);
+    }
+  });
+
+  it('scopes the reboot fallback to tagged instances', () => {
+    // Act
+    const reboot = statementsAllowing(template, 'ec2:RebootInstances');
+
+    // Assess
+    expect(reboot).toHaveLength(1);
+    expect(asArray(reboot[0]!.statement.Action)).toEqual(['ec2:RebootInstances']);
+    expect(reboot[0]!.statement.Condition).toBeDefined();
+  });
+
+  it('deploys no sweep schedule when the sweep is disabled', () => {
+    // Act
+    const schedules = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (r) => r.Properties.ScheduleExpression !== undefined,
+    );
+
+    // Assess
+    expect(schedules).toEqual([]);
+  });
+
+  it.each([
+    ['AwsSolutions', () => new AwsSolutionsChecks()],
+    ['Serverless', () => new ServerlessChecks()],
+  ])('%s checks still report zero unacknowledged findings', (_name, pack) => {
+    // Act
+    const report = pack().validateScope(synth.stack);
+
+    // Assess
+    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources[0]?.constructPath}`)).toEqual(
+      [],
+    );
+  });
+});

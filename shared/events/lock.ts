@@ -99,7 +99,7 @@ export class DynamoDbVpcLock implements VpcLock {
         logger.warn('VPC lock still held by another worker; giving up', { vpcId, attempts, maxWaitMs });
         throw new VpcBusyError(vpcId);
       }
-      const jittered = delay / 2 + Math.random() * (delay / 2);
+      const jittered = Math.round(delay / 2 + Math.random() * (delay / 2));
       await sleep(Math.min(jittered, remaining));
       delay = Math.min(delay * 2, maxDelayMs);
     }

@@ -11,10 +11,10 @@ import {
   JitterType,
   JsonPath,
   type LogOptions,
+  Pass,
   StateMachine,
   StateMachineType,
   Succeed,
-  TaskInput,
   Timeout,
   Wait,
   WaitTime,
@@ -116,13 +116,12 @@ export class RemediationWorkflow extends Construct {
     }
     this.functions = functions;
 
-    const task = (step: StepName, payload?: TaskInput): LambdaInvoke => {
+    const task = (step: StepName): LambdaInvoke => {
       const t = new LambdaInvoke(this, step, {
         lambdaFunction: functions[step],
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
         taskTimeout: Timeout.duration(Duration.seconds(STEP_TIMEOUT_SECONDS[step] + 10)),
-        ...(payload ? { payload } : {}),
       });
       t.addRetry({
         errors: [...RETRYABLE_ERROR_NAMES],
@@ -159,20 +158,22 @@ export class RemediationWorkflow extends Construct {
       return t;
     };
 
-    // 1. Input.
-    const validate = task(
-      'ValidateInput',
-      TaskInput.fromObject({
+    // 1. Input. A Pass state wraps whatever the execution received (an object, or not), so the Catch below
+    // can always add `failure` to it.
+    const receive = new Pass(this, 'ReceiveInput', {
+      parameters: {
         input: JsonPath.entirePayload,
         executionName: JsonPath.stringAt('$$.Execution.Name'),
         startTime: JsonPath.stringAt('$$.Execution.StartTime'),
-      }),
-    );
+      },
+    });
+    const validate = task('ValidateInput');
     validate.addCatch(
       new Fail(this, 'InputRejected', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' }),
       { errors: [...INPUT_REJECTION_ERROR_NAMES], resultPath: '$.failure' },
     );
     toSummary(validate);
+    receive.next(validate);
 
     // 2-3. Endpoints.
     const ensure = toSummary(task('EnsureEndpoints'));
@@ -233,7 +234,7 @@ export class RemediationWorkflow extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       comment:
         'privatelink-ecs: ensure the VPC endpoints, wait until available, restart ecs-agent in rolling batches',
-      definitionBody: DefinitionBody.fromChainable(validate),
+      definitionBody: DefinitionBody.fromChainable(receive),
       timeout: props.timeout ?? Duration.hours(24),
       tracingEnabled: props.tracingEnabled ?? true,
       ...(props.logs ? { logs: props.logs } : {}),

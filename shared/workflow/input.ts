@@ -27,7 +27,7 @@ const inputSchema = z
 export function parseWorkflowInput(raw: unknown): WorkflowInput {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InvalidInputError(
-      `input must be a JSON object like {"vpcId": "vpc-0123456789abcdef0"}, got ${describe(raw)}`,
+      `input (root) must be a JSON object like {"vpcId": "vpc-0123456789abcdef0"}, got ${describe(raw)}`,
       { field: '(root)' },
     );
   }

@@ -156,6 +156,8 @@ export interface LocalRunResult {
   /** The largest state input or output seen, in bytes (UTF-8 JSON). */
   maxPayloadBytes: number;
   statesVisited: string[];
+  /** Task attempts repeated by a Retry rule. */
+  retries: number;
 }
 
 function payloadBytes(value: unknown): number {
@@ -220,6 +222,7 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
   let transitions = 0;
   let maxPayloadBytes = 0;
   const statesVisited: string[] = [];
+  let retries = 0;
   let failedEvent: { Error: string; Cause: unknown } | undefined;
   for await (const event of execution.eventLogs) {
     if (event.type === 'StateEntered') {
@@ -228,6 +231,8 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
       maxPayloadBytes = Math.max(maxPayloadBytes, payloadBytes(event.state.input));
     } else if (event.type === 'StateExited') {
       maxPayloadBytes = Math.max(maxPayloadBytes, payloadBytes(event.state.output));
+    } else if (event.type === 'StateRetried') {
+      retries++;
     } else if (event.type === 'ExecutionFailed') {
       failedEvent = { Error: event.Error, Cause: event.Cause };
     }
@@ -247,6 +252,7 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
       transitions,
       maxPayloadBytes,
       statesVisited,
+      retries,
     };
   } catch (err) {
     const inner = (err as { cause?: { name?: string; message?: string } }).cause;
@@ -262,6 +268,7 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
       transitions,
       maxPayloadBytes,
       statesVisited,
+      retries,
     };
   }
 }

@@ -143,7 +143,7 @@ async function workflowReasons(
   deps: TriggerDeps,
   target: VpcTarget,
   result: ReconcileResult,
-): Promise<{ reasons: string[]; generationKey?: string }> {
+): Promise<string[]> {
   const reasons: string[] = [];
   if (result.changed) reasons.push('endpoints were created or changed');
   if (result.dryRun) {
@@ -160,12 +160,7 @@ async function workflowReasons(
       );
     }
   }
-  return {
-    reasons,
-    ...(generation.newestCreatedAt
-      ? { generationKey: `endpoints@${generation.newestCreatedAt.toISOString()}` }
-      : {}),
-  };
+  return reasons;
 }
 
 async function handleOptedOut(deps: TriggerDeps, vpcId: string): Promise<VpcOutcome> {
@@ -238,7 +233,7 @@ async function processVpc(
     dryRun: Boolean(deps.dryRun),
   });
   const failed = result.results.filter((r) => r.status === 'error');
-  const { reasons, generationKey } = await workflowReasons(deps, target, result);
+  const reasons = await workflowReasons(deps, target, result);
   const outcome: VpcOutcome = {
     vpcId,
     decision: failed.length ? 'failed' : 'reconciled',
@@ -255,9 +250,10 @@ async function processVpc(
   if (failed.length) outcome.error = { name: failed[0]!.errorName ?? 'Error', message: failed[0]!.message };
 
   if (reasons.length) {
-    // One execution per VPC and endpoint generation: duplicate, late or concurrent events that see the same
-    // endpoints map to the same name. Without an endpoint of ours yet, the event id keys it.
-    const name = executionName(vpcId, generationKey ?? `event@${event.id}`);
+    // One execution per VPC and triggering event (DESIGN contract): a redelivered event maps to the same name
+    // and starts nothing new, while a later event can start a fresh run. A run that finds every agent already
+    // restarted since the endpoints became available restarts nobody (the workflow records each restart).
+    const name = executionName(vpcId, `event@${event.id}`);
     const trigger = { eventId: event.id, kind: rule };
     if (deps.dryRun || !deps.stateMachineArn) {
       outcome.workflow = { name, attempted: false, started: false, duplicate: false, reasons };

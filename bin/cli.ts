@@ -13,10 +13,14 @@ interface CommandModule {
 export function buildProgram(): Command {
   const program = new Command('privatelink-ecs')
     .description(
-      'Converge VPCs tagged privatelink-ecs=enabled on the PrivateLink endpoints ECS and ECR need,\n' +
-        'and restart ecs-agent so it moves onto them.\n\n' +
-        'AWS access follows the SDK chain: AWS_REGION/--region, AWS_PROFILE, credentials, and\n' +
-        'AWS_ENDPOINT_URL for emulators such as moto.',
+      [
+        'Converge VPCs tagged privatelink-ecs=enabled on the PrivateLink endpoints',
+        'ECS and ECR need, and restart ecs-agent so it moves onto them.',
+        '',
+        'AWS access follows the SDK chain: --region or AWS_REGION, AWS_PROFILE,',
+        'credentials, and AWS_ENDPOINT_URL for emulators such as moto.',
+        'Run `privatelink-ecs <command> --help` for details and examples.',
+      ].join('\n'),
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -39,8 +39,12 @@ function toFacts(ci: ContainerInstance, clusterArn: string): InstanceFacts | und
   };
   const version = ci.versionInfo?.agentVersion;
   if (version) facts.agentVersion = version;
+  // Agents report ecs.os-family; older ones only ecs.os-type (linux | windows).
+  const osType = attribute(ci, 'ecs.os-type');
   const os =
-    attribute(ci, 'ecs.os-family') ?? (attribute(ci, 'bottlerocket.variant') ? 'BOTTLEROCKET' : undefined);
+    attribute(ci, 'ecs.os-family') ??
+    (attribute(ci, 'bottlerocket.variant') ? 'BOTTLEROCKET' : undefined) ??
+    (osType ? (osType.toLowerCase() === 'linux' ? 'LINUX' : osType.toUpperCase()) : undefined);
   if (os) facts.osFamily = os;
   if (ci.registeredAt) facts.registeredAt = new Date(ci.registeredAt).toISOString();
   const restartedAt = attribute(ci, RESTARTED_AT_ATTRIBUTE);

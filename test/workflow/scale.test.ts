@@ -27,7 +27,9 @@ describe('workflow at fleet scale', () => {
     const sends = callsOf(s.account, 'ssm:SendCommand') as Array<{ InstanceIds: string[] }>;
     expect(sends.every((c) => c.InstanceIds.length <= 50)).toBe(true);
     expect(new Set(sends.flatMap((c) => c.InstanceIds)).size).toBe(10_000);
-    const describes = callsOf(s.account, 'ecs:DescribeContainerInstances') as Array<{ containerInstances: string[] }>;
+    const describes = callsOf(s.account, 'ecs:DescribeContainerInstances') as Array<{
+      containerInstances: string[];
+    }>;
     expect(describes.every((c) => c.containerInstances.length <= 100)).toBe(true);
     process.stdout.write(
       `10,000 instances: ${result.transitions} transitions, largest payload ${result.maxPayloadBytes} bytes, largest record ${store.largestRecordBytes()} bytes\n`,

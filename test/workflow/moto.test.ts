@@ -1,0 +1,127 @@
+// The same synthesized workflow against moto, where moto can answer: endpoints (always available there),
+// discovery through ECS and EC2, the DynamoDB state table. moto's gaps (agentVersion always 1.0.0,
+// DescribeInstanceInformation and UpdateContainerAgent answering HTTP 500) must be reported, not crash.
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { PutAttributesCommand } from '@aws-sdk/client-ecs';
+import { type AwsClients, createAwsClients } from '../../shared/clients';
+import { runWorkflowLocally } from '../../shared/workflow/local';
+import { DynamoStateStore } from '../../shared/workflow/store';
+import { createVpcLayout, registerContainerInstances } from '../support/fixtures';
+import { resetMoto } from '../support/moto';
+import startMoto from '../support/moto-global-setup';
+import stopMoto from '../support/moto-global-teardown';
+import { DOCUMENT_NAME, testConfig } from './support';
+
+const TABLE = 'privatelink-ecs-state';
+
+jest.setTimeout(60_000);
+
+describe('remediation workflow against moto', () => {
+  let clients: AwsClients;
+
+  beforeAll(async () => {
+    await startMoto();
+    process.env.AWS_ENDPOINT_URL = process.env.MOTO_URL;
+    clients = createAwsClients({ maxAttempts: 1 });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of Object.values(clients)) c.destroy();
+    delete process.env.AWS_ENDPOINT_URL;
+    await stopMoto();
+  });
+
+  beforeEach(async () => {
+    await resetMoto();
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  });
+
+  async function scenario() {
+    const layout = await createVpcLayout(clients.ec2, { azs: 3, tags: { 'privatelink-ecs': 'enabled' } });
+    const fleet = await registerContainerInstances(clients, {
+      clusterName: 'prod',
+      subnetId: layout.privateSubnetIds[0]!,
+      count: 3,
+    });
+    // A real agent registers with ecs.os-family; moto's registration drops attributes, so add it the way
+    // PutAttributes would.
+    await clients.ecs.send(
+      new PutAttributesCommand({
+        cluster: 'prod',
+        attributes: fleet.containerInstanceArns.map((arn) => ({
+          name: 'ecs.os-family',
+          value: 'LINUX',
+          targetId: arn,
+        })),
+      }),
+    );
+    return { layout, fleet };
+  }
+
+  it('happy path: ensures and waits for the endpoints, discovers the instances, reports the agents moto calls 1.0.0', async () => {
+    // Prepare
+    const { layout, fleet } = await scenario();
+
+    // Act
+    const result = await runWorkflowLocally(
+      { vpcId: layout.vpcId },
+      {
+        clients,
+        config: testConfig(),
+        store: new DynamoStateStore(clients.dynamodb, TABLE),
+        documentName: DOCUMENT_NAME,
+        fastWaits: true,
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    const summary = result.summary!;
+    expect(summary.endpoints.map((e) => e.service).sort()).toEqual([
+      'ecr.api',
+      'ecr.dkr',
+      'ecs',
+      'ecs-agent',
+      'ecs-telemetry',
+      's3',
+    ]);
+    expect(summary.endpoints.every((e) => e.state === 'available')).toBe(true);
+    expect(summary.skipped.map((r) => r.instanceId).sort()).toEqual([...fleet.instanceIds].sort());
+    expect(summary.skipped.every((r) => /agent too old \(1\.0\.0 < 1\.25\.1\)/.test(r.reason))).toBe(true);
+    expect(summary.notes.some((n) => /SSM instance status unavailable/.test(n))).toBe(true);
+    expect(result.statesVisited).toEqual(
+      expect.arrayContaining(['EnsureEndpoints', 'CheckEndpoints', 'DiscoverInstances']),
+    );
+  });
+
+  it("moto's UpdateContainerAgent 500 is reported per instance, not a crash", async () => {
+    // Prepare
+    const { layout, fleet } = await scenario();
+
+    // Act
+    const result = await runWorkflowLocally(
+      { vpcId: layout.vpcId },
+      {
+        clients,
+        config: testConfig({ restart: { agentUpdate: true, maxErrors: 5 } }),
+        store: new DynamoStateStore(clients.dynamodb, TABLE),
+        documentName: DOCUMENT_NAME,
+        fastWaits: true,
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RestartsFailed');
+    const summary = result.summary!;
+    expect(summary.failed.map((r) => r.instanceId).sort()).toEqual([...fleet.instanceIds].sort());
+    expect(summary.failed.every((r) => /agent update could not start/.test(r.reason))).toBe(true);
+  });
+});

@@ -85,7 +85,8 @@ export async function pollEndpoints(
   const waiting = endpoints.filter((e) => e.state !== 'available');
   if (waiting.length === 0) {
     const created = endpoints.map((e) => e.createdAt).filter((d): d is string => Boolean(d));
-    const since = created.length ? created.reduce((a, b) => (a > b ? a : b)) : undefined;
+    // ISO-8601 timestamps in UTC sort chronologically as strings.
+    const since = created.sort().at(-1);
     return { ...phase, ready: true, waitSeconds: 0, list, ...(since ? { since } : {}) };
   }
   const { timeoutSeconds, minIntervalSeconds, maxIntervalSeconds } = config.endpointWait;

@@ -207,7 +207,7 @@ export async function checkAgentUpdates(deps: RolloutDeps, state: WorkflowState)
     await deps.store.put(keys.updateProgress(state.runId, n), progress);
     for (const ref of refs) {
       const item = progress.items[ref.i];
-      if (!item || item.phase !== 'done') pending++;
+      if (item?.phase !== 'done') pending++;
       else if (item.outcome === 'restarted') restarted++;
       else failed++;
     }

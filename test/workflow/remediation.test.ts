@@ -1,6 +1,7 @@
 // The synthesized state machine, run locally with its Task states bound to the real step services, against
 // the simulated account: endpoint lifecycles, mixed agents, SSM outcomes, fallbacks and the error budget.
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
+import { DeleteAttributesCommand } from '@aws-sdk/client-ecs';
 import { RESTARTED_AT_ATTRIBUTE } from '../../shared/workflow/plan';
 import { MemoryStateStore } from '../../shared/workflow/store';
 import { callsOf, runOnSim, type SimScenario, simScenario, testConfig } from './support';
@@ -338,6 +339,13 @@ describe('remediation workflow on the simulated account', () => {
       count: 1,
       osFamily: 'unknown',
     });
+    // Without ecs.os-family the agent's ecs.os-type decides; remove it too so nothing tells the OS.
+    await s.clients.ecs.send(
+      new DeleteAttributesCommand({
+        cluster: 'u',
+        attributes: [{ name: 'ecs.os-type', targetId: unk.containerInstanceArns[0]! }],
+      }),
+    );
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId });

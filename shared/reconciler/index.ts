@@ -7,7 +7,14 @@ import { assertVpcId } from '../ids';
 import { countMetric, logger, MetricName } from '../observability';
 import { endpointHourlyPrice, monthlyEndpointCost } from '../pricing';
 import { executePlan } from './executor';
-import { describeVpc, listVpcIdsByTag, readEndpoints, readInventory, regionOf } from './inventory';
+import {
+  describeVpc,
+  type InventoryOptions,
+  listVpcIdsByTag,
+  readEndpoints,
+  readInventory,
+  regionOf,
+} from './inventory';
 import { tagsToRecord } from './naming';
 import { candidateServiceNames, planActions } from './planner';
 import type {
@@ -20,7 +27,7 @@ import type {
 } from './types';
 
 export { executePlan } from './executor';
-export { readInventory } from './inventory';
+export { type InventoryOptions, PAGE_LIMITS, pageSizeFor, readInventory } from './inventory';
 export { RECONCILER_PERMISSIONS } from './permissions';
 export { planActions } from './planner';
 export { teardownVpc } from './teardown';
@@ -76,10 +83,11 @@ export async function planVpc(
   ec2: EC2Client,
   config: Config,
   vpcId: string,
+  options: InventoryOptions = {},
 ): Promise<{ inventory: VpcInventory; plan: Plan }> {
   assertVpcId(vpcId);
   const region = await regionOf(ec2);
-  const inventory = await readInventory(ec2, config, vpcId, candidateServiceNames(config, region));
+  const inventory = await readInventory(ec2, config, vpcId, candidateServiceNames(config, region), options);
   return { inventory, plan: planActions(config, inventory) };
 }
 
@@ -87,26 +95,30 @@ export async function planVpc(
  * Converges one VPC on the desired endpoint set. Validates the ID (InvalidInputError), fails with
  * VpcNotFoundError for an unknown VPC and NotOptedInError for a VPC without the opt-in tag unless
  * options.force. dryRun plans only. A failed action is recorded in `results`, never thrown.
+ * The VPC is read once: the same DescribeVpcs answer decides opt-in (before any write) and feeds the
+ * inventory. `reads.pageSize` forces small pages (tests and benches); production leaves it out.
  */
 export async function reconcileVpc(
   ec2: EC2Client,
   config: Config,
   options: ReconcileOptions,
+  reads: Pick<InventoryOptions, 'pageSize'> = {},
 ): Promise<ReconcileResult> {
   if (!options || typeof options !== 'object')
     throw new InvalidInputError('options with a vpcId are required');
   const vpcId = assertVpcId(options.vpcId);
-  const opt = await readVpcOptIn(ec2, config, vpcId);
-  if (!opt.exists) throw new VpcNotFoundError(vpcId);
-  if (!opt.optedIn && !options.force) {
+  const vpc = await describeVpc(ec2, vpcId);
+  if (!vpc) throw new VpcNotFoundError(vpcId);
+  const optedIn = isOptedIn(config, tagsToRecord(vpc.Tags));
+  if (!optedIn && !options.force) {
     throw new NotOptedInError(vpcId, config.optInTag.key, config.optInTag.value);
   }
-  const { inventory, plan } = await planVpc(ec2, config, vpcId);
+  const { inventory, plan } = await planVpc(ec2, config, vpcId, { ...reads, vpc });
   const writes = plan.actions.filter((a) => a.kind !== 'covered');
   const addedMonthlyCostUsd = planCostUsd(plan.actions, inventory.region, config);
   const base = {
     vpcId,
-    optedIn: opt.optedIn,
+    optedIn,
     dryRun: Boolean(options.dryRun),
     actions: plan.actions,
     addedMonthlyCostUsd,
@@ -137,7 +149,7 @@ export async function reconcileVpc(
       (r.action.kind === 'create-interface-endpoint' || r.action.kind === 'create-gateway-endpoint'),
   ).length;
   countMetric(MetricName.EndpointsCreated, created);
-  const endpoints = changed ? await readEndpoints(ec2, config, vpcId) : inventory.endpoints;
+  const endpoints = changed ? await readEndpoints(ec2, config, vpcId, reads.pageSize) : inventory.endpoints;
   logger.info('reconcile done', { vpcId, changed, failed: failed.length, created });
   return { ...base, results, converged: failed.length === 0, changed, endpoints };
 }

@@ -33,7 +33,37 @@ import type {
   VpcInventory,
 } from './types';
 
-const PAGE_SIZE = 1000;
+/**
+ * MaxResults bounds of each paginated Describe call, from the EC2 API reference: most accept 5..1000,
+ * DescribeRouteTables only 5..100, DescribeVpcEndpoints serves at most 1000 and accepts any smaller value.
+ */
+export const PAGE_LIMITS = {
+  DescribeVpcs: { min: 5, max: 1000 },
+  DescribeSubnets: { min: 5, max: 1000 },
+  DescribeRouteTables: { min: 5, max: 100 },
+  DescribeVpcEndpoints: { min: 1, max: 1000 },
+  DescribeSecurityGroups: { min: 5, max: 1000 },
+} as const;
+
+type PagedCall = keyof typeof PAGE_LIMITS;
+
+/** How the finders read. Production leaves it empty; tests and benches force small pages. */
+export interface InventoryOptions {
+  /** The VPC as DescribeVpcs returned it, when the caller already has it (saves one call). */
+  vpc?: Vpc;
+  /**
+   * MaxResults for every paginated Describe call, clamped into the range each API accepts. Default: each
+   * API's maximum, i.e. the fewest calls.
+   */
+  pageSize?: number;
+}
+
+/** The MaxResults to send for `call`: the requested size clamped into the API's range, else its maximum. */
+export function pageSizeFor(call: PagedCall, requested?: number): number {
+  const { min, max } = PAGE_LIMITS[call];
+  if (requested === undefined) return max;
+  return Math.min(max, Math.max(min, Math.floor(requested)));
+}
 
 /** Read-only calls the finders make. EC2 Describe* actions do not support resource-level permissions. */
 export const INVENTORY_PERMISSIONS: PermissionDeclaration[] = [
@@ -84,10 +114,15 @@ export async function describeVpc(ec2: EC2Client, vpcId: string): Promise<Vpc | 
   }
 }
 
-export async function listVpcIdsByTag(ec2: EC2Client, key: string, value: string): Promise<string[]> {
+export async function listVpcIdsByTag(
+  ec2: EC2Client,
+  key: string,
+  value: string,
+  pageSize?: number,
+): Promise<string[]> {
   const ids: string[] = [];
   for await (const page of paginateDescribeVpcs(
-    { client: ec2, pageSize: PAGE_SIZE },
+    { client: ec2, pageSize: pageSizeFor('DescribeVpcs', pageSize) },
     { Filters: [{ Name: `tag:${key}`, Values: [value] }] },
   )) {
     for (const vpc of page.Vpcs ?? []) if (vpc.VpcId) ids.push(vpc.VpcId);
@@ -95,10 +130,10 @@ export async function listVpcIdsByTag(ec2: EC2Client, key: string, value: string
   return ids;
 }
 
-export async function describeSubnets(ec2: EC2Client, vpcId: string): Promise<Subnet[]> {
+export async function describeSubnets(ec2: EC2Client, vpcId: string, pageSize?: number): Promise<Subnet[]> {
   const out: Subnet[] = [];
   for await (const page of paginateDescribeSubnets(
-    { client: ec2, pageSize: PAGE_SIZE },
+    { client: ec2, pageSize: pageSizeFor('DescribeSubnets', pageSize) },
     { Filters: [vpcFilter(vpcId)] },
   )) {
     out.push(...(page.Subnets ?? []));
@@ -106,10 +141,14 @@ export async function describeSubnets(ec2: EC2Client, vpcId: string): Promise<Su
   return out;
 }
 
-export async function describeRouteTables(ec2: EC2Client, vpcId: string): Promise<RouteTable[]> {
+export async function describeRouteTables(
+  ec2: EC2Client,
+  vpcId: string,
+  pageSize?: number,
+): Promise<RouteTable[]> {
   const out: RouteTable[] = [];
   for await (const page of paginateDescribeRouteTables(
-    { client: ec2, pageSize: 100 },
+    { client: ec2, pageSize: pageSizeFor('DescribeRouteTables', pageSize) },
     { Filters: [vpcFilter(vpcId)] },
   )) {
     out.push(...(page.RouteTables ?? []));
@@ -117,10 +156,14 @@ export async function describeRouteTables(ec2: EC2Client, vpcId: string): Promis
   return out;
 }
 
-export async function describeEndpoints(ec2: EC2Client, filters: Filter[]): Promise<VpcEndpoint[]> {
+export async function describeEndpoints(
+  ec2: EC2Client,
+  filters: Filter[],
+  pageSize?: number,
+): Promise<VpcEndpoint[]> {
   const out: VpcEndpoint[] = [];
   for await (const page of paginateDescribeVpcEndpoints(
-    { client: ec2, pageSize: PAGE_SIZE },
+    { client: ec2, pageSize: pageSizeFor('DescribeVpcEndpoints', pageSize) },
     { Filters: filters },
   )) {
     out.push(...(page.VpcEndpoints ?? []));
@@ -152,8 +195,9 @@ export async function readEndpoints(
   ec2: EC2Client,
   config: Config,
   vpcId: string,
+  pageSize?: number,
 ): Promise<EndpointSummary[]> {
-  const endpoints = await describeEndpoints(ec2, [vpcFilter(vpcId)]);
+  const endpoints = await describeEndpoints(ec2, [vpcFilter(vpcId)], pageSize);
   return endpoints.map((e) => summarizeEndpoint(config, e)).sort((a, b) => a.id.localeCompare(b.id));
 }
 
@@ -275,10 +319,11 @@ export async function findOurSecurityGroup(
   ec2: EC2Client,
   config: Config,
   vpcId: string,
+  pageSize?: number,
 ): Promise<SecurityGroupInfo | undefined> {
   const groups: SecurityGroup[] = [];
   for await (const page of paginateDescribeSecurityGroups(
-    { client: ec2, pageSize: PAGE_SIZE },
+    { client: ec2, pageSize: pageSizeFor('DescribeSecurityGroups', pageSize) },
     { Filters: [vpcFilter(vpcId), { Name: 'tag-key', Values: [config.managedTagKey] }] },
   )) {
     groups.push(...(page.SecurityGroups ?? []));
@@ -317,24 +362,27 @@ async function dnsAttribute(
 
 /**
  * Reads everything the planner needs about one VPC. `serviceNames` are the full endpoint service names of
- * the desired set (interface candidates and s3). Throws VpcNotFoundError for an unknown VPC.
+ * the desired set (interface candidates and s3). Throws VpcNotFoundError for an unknown VPC. Pass
+ * `options.vpc` when the VPC has just been read (reconcileVpc's opt-in check) to skip DescribeVpcs.
  */
 export async function readInventory(
   ec2: EC2Client,
   config: Config,
   vpcId: string,
   serviceNames: string[],
+  options: InventoryOptions = {},
 ): Promise<VpcInventory> {
-  const vpc = await describeVpc(ec2, vpcId);
+  const vpc = options.vpc?.VpcId === vpcId ? options.vpc : await describeVpc(ec2, vpcId);
   if (!vpc) throw new VpcNotFoundError(vpcId);
   const region = await regionOf(ec2);
+  const size = options.pageSize;
   const [dnsSupport, dnsHostnames, rawSubnets, rawTables, endpoints, securityGroup] = await Promise.all([
     dnsAttribute(ec2, vpcId, 'enableDnsSupport'),
     dnsAttribute(ec2, vpcId, 'enableDnsHostnames'),
-    describeSubnets(ec2, vpcId),
-    describeRouteTables(ec2, vpcId),
-    readEndpoints(ec2, config, vpcId),
-    findOurSecurityGroup(ec2, config, vpcId),
+    describeSubnets(ec2, vpcId, size),
+    describeRouteTables(ec2, vpcId, size),
+    readEndpoints(ec2, config, vpcId, size),
+    findOurSecurityGroup(ec2, config, vpcId, size),
   ]);
   const routeTables = summarizeRouteTables(rawTables);
   const subnets = summarizeSubnets(rawSubnets, routeTables);

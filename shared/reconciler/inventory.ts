@@ -35,7 +35,8 @@ import type {
 
 /**
  * MaxResults bounds of each paginated Describe call, from the EC2 API reference: most accept 5..1000,
- * DescribeRouteTables only 5..100, DescribeVpcEndpoints serves at most 1000 and accepts any smaller value.
+ * DescribeRouteTables only 5..100; DescribeVpcEndpoints and DescribeVpcEndpointServices serve at most 1000
+ * (larger values are served as 1000). The simulated account enforces the same bounds.
  */
 export const PAGE_LIMITS = {
   DescribeVpcs: { min: 5, max: 1000 },
@@ -43,6 +44,7 @@ export const PAGE_LIMITS = {
   DescribeRouteTables: { min: 5, max: 100 },
   DescribeVpcEndpoints: { min: 1, max: 1000 },
   DescribeSecurityGroups: { min: 5, max: 1000 },
+  DescribeVpcEndpointServices: { min: 5, max: 1000 },
 } as const;
 
 type PagedCall = keyof typeof PAGE_LIMITS;
@@ -201,12 +203,21 @@ export async function readEndpoints(
   return endpoints.map((e) => summarizeEndpoint(config, e)).sort((a, b) => a.id.localeCompare(b.id));
 }
 
-async function describeServiceDetails(ec2: EC2Client, serviceNames: string[]): Promise<ServiceDetail[]> {
+async function describeServiceDetails(
+  ec2: EC2Client,
+  serviceNames: string[],
+  pageSize?: number,
+): Promise<ServiceDetail[]> {
   const out: ServiceDetail[] = [];
+  const maxResults = pageSizeFor('DescribeVpcEndpointServices', pageSize);
   let nextToken: string | undefined;
   do {
     const res = await ec2.send(
-      new DescribeVpcEndpointServicesCommand({ ServiceNames: serviceNames, NextToken: nextToken }),
+      new DescribeVpcEndpointServicesCommand({
+        ServiceNames: serviceNames,
+        MaxResults: maxResults,
+        NextToken: nextToken,
+      }),
     );
     out.push(...(res.ServiceDetails ?? []));
     nextToken = res.NextToken;
@@ -222,17 +233,18 @@ export async function describeOfferings(
   ec2: EC2Client,
   serviceNames: string[],
   azNameToId: Map<string, string>,
+  pageSize?: number,
 ): Promise<ServiceOffering[]> {
   if (serviceNames.length === 0) return [];
   let details: ServiceDetail[];
   try {
-    details = await describeServiceDetails(ec2, serviceNames);
+    details = await describeServiceDetails(ec2, serviceNames, pageSize);
   } catch (err) {
     if (errorName(err) !== 'InvalidServiceName') throw err;
     details = [];
     for (const name of serviceNames) {
       try {
-        details.push(...(await describeServiceDetails(ec2, [name])));
+        details.push(...(await describeServiceDetails(ec2, [name], pageSize)));
       } catch (inner) {
         if (errorName(inner) !== 'InvalidServiceName') throw inner;
       }
@@ -387,7 +399,7 @@ export async function readInventory(
   const routeTables = summarizeRouteTables(rawTables);
   const subnets = summarizeSubnets(rawSubnets, routeTables);
   const azNameToId = new Map(subnets.map((s) => [s.azName, s.azId]));
-  const offerings = await describeOfferings(ec2, serviceNames, azNameToId);
+  const offerings = await describeOfferings(ec2, serviceNames, azNameToId, size);
   const live = (state: string | undefined) => state === 'associated';
   const inventory: VpcInventory = {
     vpcId,

@@ -84,20 +84,29 @@ function detail(name: string, output: unknown): string {
 
 /** Live progress: one line per Task state finished, plus retries and caught errors. */
 export function progressPrinter(write: Writer): (event: EventLog) => void {
+  // A caught failure still ends with StateExited; it was already reported with ✗, so no ✓ follows it.
+  let failed: string | undefined;
   return (event) => {
     switch (event.type) {
       case 'StateExited':
+        if (event.state.name === failed) {
+          failed = undefined;
+          break;
+        }
         if (event.state.type === 'Task')
           write(`  ✓ ${event.state.name.padEnd(18)} ${detail(event.state.name, event.state.output)}`);
         break;
       case 'StateRetried':
+        failed = undefined;
         write(`  ↻ ${event.state.name} retried (attempt ${event.retry.attempt})`);
         break;
       case 'StateFailed':
+        failed = event.state.name;
         if (event.state.type === 'Task')
           write(`  ✗ ${event.state.name.padEnd(18)} ${event.Error}: ${String(event.Cause).split('\n')[0]}`);
         break;
       case 'StateEntered':
+        failed = undefined;
         if (event.state.type === 'Wait') write(`  … ${event.state.name}`);
         break;
       default:
@@ -157,16 +166,31 @@ export interface ExecuteOptions {
 export async function executeAndReport(
   opts: ExecuteOptions,
 ): Promise<{ code: number; result: LocalRunResult }> {
-  opts.stderr(`Running the remediation workflow for ${opts.input.vpcId} in-process:`);
+  // Progress is held back until ValidateInput accepts the input: a rejected VPC gets one line on stderr.
+  let held: string[] | undefined = [`Running the remediation workflow for ${opts.input.vpcId} in-process:`];
+  let rejectedInput = false;
+  const progress = progressPrinter((line) => {
+    if (held) held.push(line);
+    else opts.stderr(line);
+  });
   const result = await runWorkflowLocally(opts.input, {
     clients: opts.clients,
     config: opts.config,
     store: opts.store,
     ...(opts.documentName ? { documentName: opts.documentName } : {}),
     fastWaits: opts.fastWaits ?? false,
-    onEvent: progressPrinter(opts.stderr),
+    onEvent: (event) => {
+      progress(event);
+      if (event.type === 'StateFailed' && event.state.name === 'ValidateInput') rejectedInput = true;
+      if (held && !rejectedInput && event.type === 'StateExited' && event.state.name === 'ValidateInput') {
+        for (const line of held) opts.stderr(line);
+        held = undefined;
+      }
+    },
   });
-  if (result.status === 'FAILED' && REJECTIONS.has(result.error ?? '') && !result.summary) {
+  const rejected = result.status === 'FAILED' && REJECTIONS.has(result.error ?? '') && !result.summary;
+  if (held && !rejected) for (const line of held) opts.stderr(line);
+  if (rejected) {
     if (opts.json)
       opts.stdout(
         JSON.stringify({ status: result.status, error: result.error, cause: result.cause }, null, 2),

@@ -1,0 +1,71 @@
+// `privatelink-ecs demo` through main([...]): the whole remediation against the built-in simulated account,
+// with stdout and stderr captured. Needs no emulator and no credentials.
+import { main } from '../../bin/cli';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  });
+  return { stdout: () => out.join(''), stderr: () => err.join('') };
+}
+
+describe('privatelink-ecs demo', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
+  it('runs the remediation on the simulated account and prints progress, the summary and what changed', async () => {
+    // Prepare
+    const io = capture();
+
+    // Act
+    const code = await main(['demo']);
+
+    // Assess
+    expect(code).toBe(0);
+    const stdout = io.stdout();
+    expect(stdout).toMatch(/^Remediation of vpc-[0-9a-f]{17}: SUCCEEDED\n/);
+    expect(stdout).toMatch(/Endpoints \(\d+\):/);
+    for (const service of ['ecr.api', 'ecr.dkr', 'ecs-agent', 'ecs-telemetry', 'ecs', 's3']) {
+      expect(stdout).toMatch(new RegExp(`\\n  ${service.replace('.', '\\.')} +vpce-[0-9a-f]+ +available`));
+    }
+    expect(stdout).toMatch(/Restarted \(\d+\):/);
+    expect(stdout).toMatch(/Skipped \(2\):/);
+    expect(stdout).toMatch(/i-[0-9a-f]+ +batch-jobs +.*not managed by SSM/i);
+    expect(stdout).toMatch(/i-[0-9a-f]+ +legacy +agent too old \(1\.21\.0 < 1\.25\.1\)/);
+    expect(stdout).toMatch(/Failed \(0\):/);
+    expect(stdout).toMatch(/What changed \(\d+ write calls\):/);
+    expect(stdout).toMatch(/ec2:CreateVpcEndpoint +\d+/);
+    expect(stdout).toMatch(/ssm:SendCommand +\d+/);
+    const stderr = io.stderr();
+    expect(stderr).toMatch(/^privatelink-ecs demo: a simulated AWS account/);
+    expect(stderr).toMatch(/✓ ValidateInput/);
+    expect(stderr).toMatch(/✓ PollBatch/);
+    expect(stderr).toMatch(/✓ Summarize +outcome succeeded/);
+  }, 120_000);
+
+  it('--json prints the execution status and the summary as one JSON document', async () => {
+    // Prepare
+    const io = capture();
+
+    // Act
+    const code = await main(['demo', '--json']);
+
+    // Assess
+    expect(code).toBe(0);
+    const parsed = JSON.parse(io.stdout());
+    expect(parsed.status).toBe('SUCCEEDED');
+    expect(parsed.summary.outcome).toBe('succeeded');
+    expect(parsed.summary.counts.skipped).toBe(2);
+    expect(parsed.summary.counts.failed).toBe(0);
+    expect(parsed.summary.counts.restarted).toBeGreaterThan(0);
+    expect(parsed.summary.endpoints.every((e: { state: string }) => e.state === 'available')).toBe(true);
+  }, 120_000);
+});

@@ -45,6 +45,11 @@ export interface VpcLayoutOptions {
   cidr?: string;
   /** A secondary IPv4 CIDR associated after creation, e.g. 10.1.0.0/16. */
   secondaryCidr?: string;
+  /**
+   * Subnet size: 24 (default) gives up to 128 private /24s; 28 gives up to 2048 private /28s, for layouts
+   * with hundreds or thousands of subnets (benches, paging).
+   */
+  subnetPrefixLength?: 24 | 28;
 }
 
 export interface VpcLayout {
@@ -75,7 +80,16 @@ export async function createVpcLayout(ec2: EC2Client, options: VpcLayoutOptions 
   const withPublic = options.publicAndPrivate ?? true;
   const cidr = options.cidr ?? '10.0.0.0/16';
   const prefix = cidr.split('.').slice(0, 2).join('.');
-  if (azCount * perAz + azCount > 256) throw new Error('createVpcLayout: too many subnets for a /16');
+  const bits = options.subnetPrefixLength ?? 24;
+  // Subnet slots per /24: 1 for /24s, 16 for /28s. Public subnets take the first slots, private ones start
+  // half-way through the /16.
+  const perOctet = 2 ** (bits - 24);
+  const privateStart = 128 * perOctet;
+  if (azCount > privateStart || azCount * perAz > privateStart) {
+    throw new Error(`createVpcLayout: too many subnets for /${bits}s in a /16`);
+  }
+  const slotCidr = (slot: number) =>
+    `${prefix}.${Math.floor(slot / perOctet)}.${(slot % perOctet) * 2 ** (32 - bits)}/${bits}`;
 
   const zones = await ec2.send(new DescribeAvailabilityZonesCommand({}));
   const available = (zones.AvailabilityZones ?? []).filter((z) => z.ZoneName && z.ZoneId);
@@ -120,11 +134,11 @@ export async function createVpcLayout(ec2: EC2Client, options: VpcLayoutOptions 
     privateRouteTableIds: [],
   };
 
-  const subnet = async (octet: number, az: string, name: string): Promise<string> => {
+  const subnet = async (slot: number, az: string, name: string): Promise<string> => {
     const res = await ec2.send(
       new CreateSubnetCommand({
         VpcId: vpcId,
-        CidrBlock: `${prefix}.${octet}.0/24`,
+        CidrBlock: slotCidr(slot),
         AvailabilityZone: az,
         TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'Name', Value: name }] }],
       }),
@@ -175,11 +189,11 @@ export async function createVpcLayout(ec2: EC2Client, options: VpcLayoutOptions 
     layout.natGatewayId = nat.NatGateway!.NatGatewayId!;
   }
 
-  let octet = 128;
+  let slot = privateStart;
   for (const az of azNames) {
     let azTable: string | undefined;
     for (let n = 0; n < perAz; n++) {
-      const id = await subnet(octet++, az, `private-${az}-${n}`);
+      const id = await subnet(slot++, az, `private-${az}-${n}`);
       layout.privateSubnetIds.push(id);
       let table = azTable;
       if (!table || options.privateRouteTables === 'per-subnet') {

@@ -54,6 +54,14 @@ export const RECONCILER_WRITE_PERMISSIONS: PermissionDeclaration[] = [
   {
     // The one documented exception: a route table carries only one S3 route, so when someone else's S3
     // gateway endpoint exists we add our route tables to it instead of creating a second endpoint.
+    // Condition key check (search, Nov 2026): ec2:VpceServiceName is an EC2 condition key ("filters access
+    // by the name of the VPC endpoint service"); the PrivateLink guide's identity-policy examples use it
+    // only with CreateVpcEndpoint, and the Service Authorization Reference snapshot we found (iam-floyd's
+    // generated EC2 table) lists only aws:ResourceTag, ec2:Region and ec2:ResourceTag for ModifyVpcEndpoint
+    // on vpc-endpoint. Kept anyway: if AWS does not supply the key for ModifyVpcEndpoint, StringEquals
+    // fails closed and this one action is reported as UnauthorizedOperation (per item, never silent); we
+    // do not widen it to every endpoint in the account. Check the live reference before relying on it.
+    // Neither moto nor the simulated account evaluates IAM, so no test here can prove it either way.
     sid: 'ReconcilerS3GatewayException',
     actions: ['ec2:ModifyVpcEndpoint'],
     resources: [arn('vpc-endpoint')],

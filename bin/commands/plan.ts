@@ -51,7 +51,10 @@ export async function runPlan(opts: PlanOptions): Promise<number> {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       const out: string[] = [];
-      out.push(`Plan for ${vpcId} in ${inventory.region} (opt-in tag ${optedIn ? 'present' : 'ABSENT'})`);
+      const tag = `${config.optInTag.key}=${config.optInTag.value}`;
+      out.push(
+        `Plan for ${vpcId} in ${inventory.region} (opt-in tag ${tag} ${optedIn ? 'present' : 'ABSENT'})`,
+      );
       if (!optedIn) {
         out.push(
           `  ${vpcId} lacks ${config.optInTag.key}=${config.optInTag.value}: apply refuses it unless --force`,
@@ -60,10 +63,16 @@ export async function runPlan(opts: PlanOptions): Promise<number> {
       out.push(`SSM endpoints: ${plan.desired.ssmDecision}`);
       out.push('');
       out.push(writes === 0 ? `${vpcId} has converged: nothing to do.` : `${writes} change(s):`);
-      if (plan.actions.length > 0) out.push(renderTable(planRows(plan.actions)).trimEnd());
+      if (plan.actions.length > 0) {
+        const azOf = new Map(inventory.subnets.map((s) => [s.id, s.azName]));
+        const context = { azOf, hourlyUsd: price.usd, hoursPerMonth: HOURS_PER_MONTH };
+        out.push(renderTable(planRows(plan.actions, context)).trimEnd());
+      }
       out.push('');
       out.push(
-        `Added interface endpoint cost: ${endpointAzs} endpoint-AZ(s) x ${formatUsd(price.usd)}/h (${price.source}) x ${HOURS_PER_MONTH} h = ${formatUsd(monthly)}/month, plus data processing`,
+        endpointAzs === 0
+          ? 'Added cost: none (no interface endpoint AZs to add).'
+          : `Added interface endpoint cost: ${endpointAzs} endpoint-AZ(s) x ${formatUsd(price.usd)}/h (${price.source}) x ${HOURS_PER_MONTH} h = ${formatUsd(monthly)}/month, plus data processing`,
       );
       for (const warning of plan.warnings) out.push(`warning: ${warning}`);
       process.stdout.write(`${out.join('\n')}\n`);

@@ -32,13 +32,41 @@ export function actionResources(action: PlannedAction): string {
   return [...ids, ...cidrs].join(' ');
 }
 
-export function planRows(actions: PlannedAction[]): Row[] {
+export interface PlanRowContext {
+  /** Subnet ID → AZ name, so each subnet shows where it is. */
+  azOf?: Map<string, string>;
+  /** Hourly price of one interface endpoint AZ, for the per-action monthly cost. */
+  hourlyUsd?: number;
+  hoursPerMonth?: number;
+}
+
+/** Monthly cost one action adds: interface endpoint AZs only (gateways and other actions cost nothing hourly). */
+export function actionMonthlyUsd(action: PlannedAction, hourlyUsd: number, hoursPerMonth: number): number {
+  const hourly = action.kind === 'create-interface-endpoint' || action.kind === 'add-endpoint-subnets';
+  return hourly ? action.resourceIds.length * hourlyUsd * hoursPerMonth : 0;
+}
+
+export function planRows(actions: PlannedAction[], context: PlanRowContext = {}): Row[] {
+  const where = (a: PlannedAction) => {
+    const text = actionResources(a);
+    const azOf = context.azOf;
+    if (!azOf) return text;
+    return text
+      .split(' ')
+      .map((id) => (azOf.has(id) ? `${id} (${azOf.get(id)})` : id))
+      .join(' ');
+  };
   return actions.map((a, i) => ({
     '#': i + 1,
     ACTION: a.kind,
     SERVICE: a.service ?? '-',
-    RESOURCES: actionResources(a),
-    REASON: a.reason,
+    WHERE: where(a),
+    ...(context.hourlyUsd === undefined
+      ? {}
+      : {
+          'COST/MONTH': formatUsd(actionMonthlyUsd(a, context.hourlyUsd, context.hoursPerMonth ?? 730)),
+        }),
+    WHY: a.reason,
   }));
 }
 

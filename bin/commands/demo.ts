@@ -1,7 +1,7 @@
 // `privatelink-ecs demo` (what `npm start` runs): a complete remediation against a built-in simulated AWS
-// account, no credentials, no emulator. A realistic opted-in VPC (3 AZs, private subnets, no NAT), a dozen
-// container instances with mixed agent versions, one not managed by SSM and one with an agent too old; the
-// workflow runs locally with live progress, then the summary and the changes it made are printed.
+// account, no credentials, no emulator. A realistic opted-in VPC (3 AZs, private subnets, no NAT), 14
+// container instances with mixed agent versions, one without systemd, one not managed by SSM and one with an
+// agent too old; the workflow runs locally with live progress, then the summary and the changes it made are printed.
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import type { Command } from 'commander';
 import { parseConfig } from '../../shared/config';
@@ -39,6 +39,14 @@ export async function buildDemoAccount(): Promise<{ account: SimulatedAccount; v
   account.addContainerInstances({ vpcId, clusterName: 'payments', count: 6, agentVersion: '1.82.1' });
   account.addContainerInstances({ vpcId, clusterName: 'payments', count: 3, agentVersion: '1.68.2' });
   account.addContainerInstances({ vpcId, clusterName: 'batch-jobs', count: 2, agentVersion: '1.75.0' });
+  // An older Amazon Linux without systemd: the restart script's `docker restart ecs-agent` branch.
+  account.addContainerInstances({
+    vpcId,
+    clusterName: 'batch-jobs',
+    count: 1,
+    agentVersion: '1.51.0',
+    usesSystemd: false,
+  });
   account.addContainerInstances({
     vpcId,
     clusterName: 'batch-jobs',
@@ -65,8 +73,8 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   const setupCalls = account.calls.length;
   stderr('privatelink-ecs demo: a simulated AWS account (no credentials, nothing leaves this process)');
   stderr(`  VPC ${vpcId} "payments-prod", tagged privatelink-ecs=enabled: 3 AZs, private subnets, no NAT,`);
-  stderr('  13 container instances in 3 clusters: mixed agent versions, one not managed by SSM,');
-  stderr('  one agent older than 1.25.1.');
+  stderr('  14 container instances in 3 clusters: mixed agent versions, one without systemd (its agent is');
+  stderr('  restarted as the ecs-agent container), one not managed by SSM, one agent older than 1.25.1.');
   stderr('');
   const { code, result } = await executeAndReport({
     clients: account.clients(),
@@ -105,7 +113,7 @@ export function register(program: Command): void {
     .command('demo')
     .summary('run a full remediation against a built-in simulated account (what npm start runs)')
     .description(
-      'Builds a simulated AWS account with an opted-in VPC and a dozen container instances, runs the\n' +
+      'Builds a simulated AWS account with an opted-in VPC and 14 container instances, runs the\n' +
         'remediation workflow locally with live progress, and prints the summary and what changed.\n' +
         'Needs no AWS credentials, no emulator and no network.',
     )

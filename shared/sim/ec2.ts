@@ -1618,6 +1618,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
           state: 'running',
           ssmManaged: false,
           usesSystemd: true,
+          agentContainer: true,
           reboots: 0,
           ...(image.platform ? { platform: image.platform } : {}),
         };

@@ -97,7 +97,10 @@ export interface AddContainerInstancesOptions {
   ssmManaged?: boolean;
   registeredAt?: Date;
   agentConnected?: boolean;
+  /** The OS runs the agent as the `ecs` systemd unit (default true; false for Amazon Linux 1). */
   usesSystemd?: boolean;
+  /** The agent runs as the `ecs-agent` Docker container (default true). */
+  agentContainer?: boolean;
 }
 
 export interface ContainerInstancesAdded {
@@ -533,6 +536,7 @@ export class SimulatedAccount {
       instance.state = 'running';
       instance.ssmManaged = options.ssmManaged ?? true;
       instance.usesSystemd = options.usesSystemd ?? true;
+      instance.agentContainer = options.agentContainer ?? true;
       const attributes = osFamily === 'unknown' ? [] : [{ name: 'ecs.os-family', value: osFamily }];
       const registered = this.internal<{ containerInstance: { containerInstanceArn: string } }>(
         'ecs',

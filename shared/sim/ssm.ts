@@ -34,6 +34,7 @@ import {
   paginate,
   UnsupportedOperationError,
 } from './core';
+import { runShellScript } from './shell';
 import type { SimCommand, SimDocument, SimInvocation, SimState } from './state';
 
 const Base = ssmsdk.SSMServiceException as unknown as ExceptionCtor;
@@ -63,6 +64,24 @@ export function ssmHandlers(state: SimState): HandlerMap {
     return [doc?.content ?? '', ...(command.parameters.commands ?? [])].join('\n');
   }
 
+  /** The aws:runShellScript steps the command runs, in order; undefined when it runs no shell script. */
+  function shellSteps(command: SimCommand): string[][] | undefined {
+    const builtIn = BUILT_IN_DOCUMENTS[command.documentName];
+    if (builtIn)
+      return builtIn.plugin === 'aws:runShellScript' ? [command.parameters.commands ?? []] : undefined;
+    const doc = state.documents.get(command.documentName);
+    let parsed: { mainSteps?: Array<{ action?: string; inputs?: { runCommand?: unknown } }> } = {};
+    try {
+      parsed = JSON.parse(doc?.content ?? '{}') as typeof parsed;
+    } catch {
+      return undefined;
+    }
+    const steps = (parsed.mainSteps ?? [])
+      .filter((step) => step.action === 'aws:runShellScript')
+      .map((step) => (Array.isArray(step.inputs?.runCommand) ? step.inputs.runCommand.map(String) : []));
+    return steps.length ? steps : undefined;
+  }
+
   /** One observation of an invocation: report, then move it one step. */
   function observe(inv: SimInvocation): void {
     if (TERMINAL.has(inv.status)) return;
@@ -81,14 +100,36 @@ export function ssmHandlers(state: SimState): HandlerMap {
     inv.started ??= state.clock.now();
     inv.finished = state.clock.now();
     const command = state.commands.get(inv.commandId)!;
-    const text = documentText(command);
     let outcome = inv.outcome;
-    if (outcome === 'Success' && instance && !instance.usesSystemd && /\bsystemctl\b/.test(text)) {
-      inv.status = 'Failed';
-      inv.statusDetails = 'Failed';
-      inv.responseCode = 127;
-      inv.stderr =
-        '/var/lib/amazon/ssm/_script.sh: line 1: systemctl: command not found\nfailed to run commands: exit status 127';
+    const steps = shellSteps(command);
+    if (outcome === 'Success' && instance && steps) {
+      // The script decides: run it against this instance's facts (systemd unit or ecs-agent container).
+      const host = { systemd: instance.usesSystemd, agentContainer: instance.agentContainer };
+      let stdout = '';
+      let stderr = '';
+      let code = 0;
+      let restarted = false;
+      for (const lines of steps) {
+        const run = runShellScript(lines, host);
+        stdout += run.stdout;
+        stderr += run.stderr;
+        restarted ||= run.restartedAgent;
+        code = run.exitCode;
+        if (code !== 0) break;
+      }
+      inv.stdout = stdout;
+      if (restarted) state.disconnectAgent(inv.instanceId);
+      if (code === 0) {
+        inv.status = 'Success';
+        inv.statusDetails = 'Success';
+        inv.responseCode = 0;
+        inv.stderr = stderr;
+      } else {
+        inv.status = 'Failed';
+        inv.statusDetails = 'Failed';
+        inv.responseCode = code;
+        inv.stderr = `${stderr}failed to run commands: exit status ${code}`;
+      }
       return;
     }
     if (outcome === 'Undeliverable') outcome = 'Failed';

@@ -130,6 +130,8 @@ export interface SimInstance {
   ssmManaged: boolean;
   /** For agent-restart commands: does the OS have systemctl (Amazon Linux 2/2023 yes, AL1 no). */
   usesSystemd: boolean;
+  /** The agent runs as the Docker container `ecs-agent` (true on every ECS-optimized Linux AMI). */
+  agentContainer: boolean;
   reboots: number;
 }
 

@@ -2,6 +2,7 @@
 // the simulated account: endpoint lifecycles, mixed agents, SSM outcomes, fallbacks and the error budget.
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { DeleteAttributesCommand } from '@aws-sdk/client-ecs';
+import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { RESTARTED_AT_ATTRIBUTE } from '../../shared/workflow/plan';
 import { MemoryStateStore } from '../../shared/workflow/store';
 import { callsOf, runOnSim, type SimScenario, simScenario, testConfig } from './support';
@@ -315,6 +316,77 @@ describe('remediation workflow on the simulated account', () => {
         instanceId: stuck,
         reason: expect.stringMatching(/did not reconnect within 60 s/),
       }),
+    ]);
+  });
+
+  it('an instance without systemd is restarted through the ecs-agent container branch of the script', async () => {
+    // Prepare
+    const s = await simScenario();
+    const modern = s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
+    const [al1] = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 1,
+      usesSystemd: false,
+    }).instanceIds;
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.summary!.counts).toEqual({ restarted: 3, skipped: 0, failed: 0 });
+    expect(result.summary!.restarted.map((r) => r.instanceId).sort()).toEqual(
+      [...modern.instanceIds, al1!].sort(),
+    );
+    const invocations = [...s.account.state.invocations.values()];
+    expect(invocations.find((i) => i.instanceId === al1)?.stdout).toMatch(
+      /restarting the ecs-agent container/,
+    );
+    expect(invocations.find((i) => i.instanceId === modern.instanceIds[0])?.stdout).toMatch(
+      /restarting the ecs systemd unit/,
+    );
+  });
+
+  it('a restart document that only calls systemctl fails the instance without systemd, and only that one', async () => {
+    // Prepare
+    const s = await simScenario();
+    await s.clients.ssm.send(
+      new CreateDocumentCommand({
+        Name: 'SystemctlOnlyRestart',
+        Content: JSON.stringify({
+          schemaVersion: '2.2',
+          description: 'systemctl only',
+          mainSteps: [
+            {
+              action: 'aws:runShellScript',
+              name: 'restart',
+              inputs: { runCommand: ['set -eu', 'systemctl restart ecs'] },
+            },
+          ],
+        }),
+        DocumentType: 'Command',
+        DocumentFormat: 'JSON',
+      }),
+    );
+    const modern = s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
+    const [al1] = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 1,
+      usesSystemd: false,
+    }).instanceIds;
+    const config = testConfig({ restart: { maxErrors: 1 } });
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId }, { config, documentName: 'SystemctlOnlyRestart' });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RestartsFailed');
+    expect(result.summary!.restarted.map((r) => r.instanceId).sort()).toEqual([...modern.instanceIds].sort());
+    expect(result.summary!.failed).toEqual([
+      expect.objectContaining({ instanceId: al1, reason: expect.stringMatching(/^restart command Failed/) }),
     ]);
   });
 

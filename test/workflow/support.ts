@@ -47,13 +47,18 @@ export function testConfig(overrides: ConfigInput = {}) {
 export function runOnSim(
   scenario: SimScenario,
   input: unknown,
-  options: { config?: ReturnType<typeof testConfig>; store?: StateStore; executionName?: string } = {},
+  options: {
+    config?: ReturnType<typeof testConfig>;
+    store?: StateStore;
+    executionName?: string;
+    documentName?: string;
+  } = {},
 ): Promise<LocalRunResult> {
   return runWorkflowLocally(input, {
     clients: scenario.clients,
     config: options.config ?? testConfig(),
     store: options.store ?? new MemoryStateStore(),
-    documentName: DOCUMENT_NAME,
+    documentName: options.documentName ?? DOCUMENT_NAME,
     fastWaits: true,
     ...(options.executionName ? { executionName: options.executionName } : {}),
   });

@@ -8,13 +8,14 @@ import { parseConfig } from '../../shared/config';
 import { SimulatedAccount } from '../../shared/sim';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { parseWorkflowInput } from '../../shared/workflow/input';
-import { MemoryStateStore } from '../../shared/workflow/store';
+import { DynamoStateStore } from '../../shared/workflow/store';
 import { EXIT_OK, quietCliLogs } from '../lib/common';
 import { executeAndReport } from './run';
 
 export const order = 5;
 
 const DOCUMENT_NAME = 'PrivateLinkEcs-RestartAgentDocument-demo';
+const STATE_TABLE = 'PrivateLinkEcs-WorkflowState-demo';
 
 interface DemoOptions {
   json?: boolean;
@@ -55,6 +56,8 @@ export async function buildDemoAccount(): Promise<{ account: SimulatedAccount; v
     ssmManaged: false,
   });
   account.addContainerInstances({ vpcId, clusterName: 'legacy', count: 1, agentVersion: '1.21.0' });
+  // The workflow keeps batches and progress in DynamoDB, as deployed.
+  account.addTable(STATE_TABLE, { partitionKey: 'id' });
   const clients = account.clients();
   await clients.ssm.send(
     new CreateDocumentCommand({
@@ -76,27 +79,32 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   stderr('  14 container instances in 3 clusters: mixed agent versions, one without systemd (its agent is');
   stderr('  restarted as the ecs-agent container), one not managed by SSM, one agent older than 1.25.1.');
   stderr('');
+  const clients = account.clients();
   const { code, result } = await executeAndReport({
-    clients: account.clients(),
+    clients,
     config: parseConfig({}),
     input: parseWorkflowInput({ vpcId }),
     json: Boolean(opts.json),
-    store: new MemoryStateStore(),
+    store: new DynamoStateStore(clients.dynamodb, STATE_TABLE, () => account.clock.now()),
     documentName: DOCUMENT_NAME,
     fastWaits: true,
     stdout,
     stderr,
   });
   if (!opts.json) {
-    const writes = account.calls
+    const allWrites = account.calls
       .slice(setupCalls)
       .filter((c) => !/^(Describe|List|Get|BatchGet|Query|Scan)/.test(c.operation));
+    // The workflow's own bookkeeping in its state table is not a change to the account's resources.
+    const writes = allWrites.filter((c) => c.service !== 'dynamodb');
+    const bookkeeping = allWrites.length - writes.length;
     const counts = new Map<string, number>();
     for (const c of writes)
       counts.set(`${c.service}:${c.operation}`, (counts.get(`${c.service}:${c.operation}`) ?? 0) + 1);
     stdout('');
     stdout(`What changed (${writes.length} write calls):`);
     for (const [op, n] of [...counts.entries()].sort()) stdout(`  ${op.padEnd(40)} ${n}`);
+    stdout(`  (plus ${bookkeeping} writes of batch and progress records to the workflow's state table)`);
     stdout('');
     stdout(
       `${result.transitions} state transitions, largest state payload ${result.maxPayloadBytes} bytes. ` +

@@ -425,6 +425,31 @@ function applyUpdate(actions: UpdateAction[], item: Item): Item {
 
 // ------------------------------------------------------------------------------------------ handlers
 
+/** DynamoDB's item size: attribute names plus values, in UTF-8 bytes (numbers approximated by their digits). */
+export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
+
+export function itemSizeBytes(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (typeof value === 'boolean' || typeof value === 'number') return 1;
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + itemSizeBytes(v), 0);
+  let n = 0;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    // Type tags (S, N, M, L...) are not counted; attribute names are.
+    n += /^(S|N|B|BOOL|NULL|M|L|SS|NS|BS)$/.test(k)
+      ? itemSizeBytes(v)
+      : Buffer.byteLength(k) + itemSizeBytes(v);
+  }
+  return n;
+}
+
+function checkItemSize(item: Item): void {
+  if (itemSizeBytes(item) > DYNAMODB_ITEM_LIMIT_BYTES) {
+    throw validation('Item size has exceeded the maximum allowed size');
+  }
+}
+
 export function dynamodbHandlers(state: SimState): HandlerMap {
   function table(name: string | undefined): SimTable {
     const t = name ? state.tables.get(name) : undefined;
@@ -571,6 +596,7 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
       const t = table(input.TableName);
       const item = input.Item as unknown as Item;
       const key = keyOf(t, item, 'item');
+      checkItemSize(item);
       const existing = t.items.get(key);
       checkCondition(input, existing);
       t.items.set(key, deepClone(item));
@@ -607,6 +633,7 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
         }
       }
       const updated = applyUpdate(actions, existing ?? deepClone(keyItem));
+      checkItemSize(updated);
       t.items.set(key, updated);
       const targets = actions.map((a) => a.target);
       const pick = (item: Item | undefined) =>
@@ -643,6 +670,7 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
           if (w.PutRequest) {
             const item = w.PutRequest.Item as unknown as Item;
             const key = keyOf(t, item, 'item');
+            checkItemSize(item);
             if (keys.has(`${name}/${key}`))
               throw validation('Provided list of item keys contains duplicates');
             keys.add(`${name}/${key}`);

@@ -46,6 +46,8 @@ describe('privatelink-ecs demo', () => {
     expect(stdout).toMatch(/What changed \(\d+ write calls\):/);
     expect(stdout).toMatch(/ec2:CreateVpcEndpoint +\d+/);
     expect(stdout).toMatch(/ssm:SendCommand +\d+/);
+    expect(stdout).not.toMatch(/dynamodb:/);
+    expect(stdout).toMatch(/plus \d+ writes of batch and progress records to the workflow.s state table/);
     const stderr = io.stderr();
     expect(stderr).toMatch(/^privatelink-ecs demo: a simulated AWS account/);
     expect(stderr).toMatch(/✓ ValidateInput/);

@@ -5,7 +5,7 @@ import { DeleteAttributesCommand } from '@aws-sdk/client-ecs';
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { RESTARTED_AT_ATTRIBUTE } from '../../shared/workflow/plan';
 import { MemoryStateStore } from '../../shared/workflow/store';
-import { callsOf, runOnSim, type SimScenario, simScenario, testConfig } from './support';
+import { callsOf, runOnSim, type SimScenario, STATE_TABLE, simScenario, testConfig } from './support';
 
 type SendCommandInput = { DocumentName: string; InstanceIds: string[]; TimeoutSeconds: number };
 
@@ -66,6 +66,12 @@ describe('remediation workflow on the simulated account', () => {
       DetailType: 'PrivateLink ECS Remediation Completed',
     });
     expect(JSON.parse(events[0]!.Entries[0]!.Detail).counts.restarted).toBe(8);
+    // The batches and their progress went through DynamoStateStore into the state table.
+    const table = s.account.state.tables.get(STATE_TABLE)!;
+    const ids = [...table.items.values()].map((item) => (item.id as { S: string }).S);
+    expect(ids.some((id) => /#batch#0$/.test(id))).toBe(true);
+    expect(ids.some((id) => /#progress#0$/.test(id))).toBe(true);
+    expect(callsOf(s.account, 'dynamodb:GetItem').length).toBeGreaterThan(0);
   });
 
   it('endpoint failed: fails with EndpointFailed naming the endpoint, its service and LastError, restarts nobody', async () => {
@@ -456,6 +462,7 @@ describe('remediation workflow on the simulated account', () => {
       clusterName: 'prod',
       count: 4,
     });
+    // A separate store for the first run: "already restarted" must come from ECS, not from our own records.
     const first = await runOnSim(s, { vpcId: s.vpcId }, { store: new MemoryStateStore() });
     const sentBefore = sentTo(s).length;
 

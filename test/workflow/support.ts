@@ -3,11 +3,14 @@
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { type ConfigInput, parseConfig } from '../../shared/config';
 import { SimulatedAccount } from '../../shared/sim';
+import { itemSizeBytes } from '../../shared/sim/dynamodb';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
-import { MemoryStateStore, type StateStore } from '../../shared/workflow/store';
+import { DynamoStateStore, type StateStore } from '../../shared/workflow/store';
 
 export const DOCUMENT_NAME = 'PrivateLinkEcs-RestartAgent';
+/** The state table, as the stack creates it (partition key `id`), in the simulated account's DynamoDB. */
+export const STATE_TABLE = 'PrivateLinkEcs-WorkflowState';
 
 export interface SimScenario {
   account: SimulatedAccount;
@@ -27,6 +30,7 @@ export async function simScenario(
     dnsHostnames: true,
     tags: { ...tags, ...options.tags },
   });
+  account.addTable(STATE_TABLE, { partitionKey: 'id' });
   const clients = account.clients({ maxAttempts: 3 });
   await clients.ssm.send(
     new CreateDocumentCommand({
@@ -37,6 +41,20 @@ export async function simScenario(
     }),
   );
   return { account, vpcId, clients };
+}
+
+/** The production store (DynamoStateStore) on the simulated account's state table. */
+export function simStateStore(scenario: SimScenario): DynamoStateStore {
+  return new DynamoStateStore(scenario.clients.dynamodb, STATE_TABLE, () => scenario.account.clock.now());
+}
+
+/** Size of the largest record in the state table, in DynamoDB's item-size bytes. */
+export function largestStateRecordBytes(scenario: SimScenario): number {
+  const table = scenario.account.state.tables.get(STATE_TABLE);
+  if (!table) throw new Error(`no table ${STATE_TABLE} in the simulated account`);
+  let max = 0;
+  for (const item of table.items.values()) max = Math.max(max, itemSizeBytes(item));
+  return max;
 }
 
 /** Test config: ssm endpoints off (keeps the endpoint list to the ECS/ECR five plus S3), zero-ish defaults. */
@@ -57,7 +75,7 @@ export function runOnSim(
   return runWorkflowLocally(input, {
     clients: scenario.clients,
     config: options.config ?? testConfig(),
-    store: options.store ?? new MemoryStateStore(),
+    store: options.store ?? simStateStore(scenario),
     documentName: options.documentName ?? DOCUMENT_NAME,
     fastWaits: true,
     ...(options.executionName ? { executionName: options.executionName } : {}),

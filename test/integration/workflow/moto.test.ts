@@ -3,14 +3,12 @@
 // DescribeInstanceInformation and UpdateContainerAgent answering HTTP 500) must be reported, not crash.
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutAttributesCommand } from '@aws-sdk/client-ecs';
-import { type AwsClients, createAwsClients } from '../../shared/clients';
-import { runWorkflowLocally } from '../../shared/workflow/local';
-import { DynamoStateStore } from '../../shared/workflow/store';
-import { createVpcLayout, registerContainerInstances } from '../support/fixtures';
-import { resetMoto } from '../support/moto';
-import startMoto from '../support/moto-global-setup';
-import stopMoto from '../support/moto-global-teardown';
-import { DOCUMENT_NAME, testConfig } from './support';
+import { type AwsClients, createAwsClients } from '../../../shared/clients';
+import { runWorkflowLocally } from '../../../shared/workflow/local';
+import { DynamoStateStore } from '../../../shared/workflow/store';
+import { createVpcLayout, registerContainerInstances } from '../../support/fixtures';
+import { resetMoto } from '../../support/moto';
+import { DOCUMENT_NAME, testConfig } from '../../workflow/support';
 
 const TABLE = 'privatelink-ecs-state';
 
@@ -19,16 +17,13 @@ jest.setTimeout(60_000);
 describe('remediation workflow against moto', () => {
   let clients: AwsClients;
 
-  beforeAll(async () => {
-    await startMoto();
-    process.env.AWS_ENDPOINT_URL = process.env.MOTO_URL;
+  // moto comes from the integration suite's global setup (MOTO_URL, AWS_ENDPOINT_URL set by moto-env.ts).
+  beforeAll(() => {
     clients = createAwsClients({ maxAttempts: 1 });
-  }, 60_000);
+  });
 
-  afterAll(async () => {
+  afterAll(() => {
     for (const c of Object.values(clients)) c.destroy();
-    delete process.env.AWS_ENDPOINT_URL;
-    await stopMoto();
   });
 
   beforeEach(async () => {

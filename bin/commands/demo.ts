@@ -88,6 +88,7 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
     store: new DynamoStateStore(clients.dynamodb, STATE_TABLE, () => account.clock.now()),
     documentName: DOCUMENT_NAME,
     fastWaits: true,
+    simulatedClock: account.clock,
     stdout,
     stderr,
   });

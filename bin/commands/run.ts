@@ -158,6 +158,8 @@ export interface ExecuteOptions {
   store: StateStore;
   documentName?: string;
   fastWaits?: boolean;
+  /** With fastWaits on a simulated account: its clock, moved by each Wait as the deployed workflow's would. */
+  simulatedClock?: { now(): Date; advance(ms: number): void };
   stdout: Writer;
   stderr: Writer;
 }
@@ -179,6 +181,12 @@ export async function executeAndReport(
     store: opts.store,
     ...(opts.documentName ? { documentName: opts.documentName } : {}),
     fastWaits: opts.fastWaits ?? false,
+    ...(opts.simulatedClock
+      ? {
+          now: () => opts.simulatedClock!.now(),
+          advanceClock: (seconds: number) => opts.simulatedClock!.advance(seconds * 1000),
+        }
+      : {}),
     onEvent: (event) => {
       progress(event);
       if (event.type === 'StateFailed' && event.state.name === 'ValidateInput') rejectedInput = true;

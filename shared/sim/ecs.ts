@@ -148,9 +148,11 @@ export function ecsHandlers(state: SimState): HandlerMap {
   }
   /** One DescribeContainerInstances poll: reconnects and agent updates move one step. */
   function beforeRender(ci: SimContainerInstance): void {
+    if (ci.staleUntil && state.clock.now().getTime() >= ci.staleUntil.getTime()) state.dropConnection(ci);
     if (ci.reconnectPollsLeft === 0) {
       ci.agentConnected = true;
       ci.reconnectPollsLeft = undefined;
+      ci.reconnectedAt = state.clock.now();
       ci.version += 1;
     }
   }

@@ -297,7 +297,12 @@ export class SimulatedAccount {
   public setInstanceBehaviour(instanceId: string, behaviour: InstanceBehaviour): void {
     if (!this.state.instances.has(instanceId))
       throw new RangeError(`no instance ${instanceId} in the simulated account`);
-    for (const key of ['commandPolls', 'reconnectPolls', 'agentUpdatePolls'] as const) {
+    for (const key of [
+      'commandPolls',
+      'reconnectPolls',
+      'agentUpdatePolls',
+      'staleConnectionSeconds',
+    ] as const) {
       const v = behaviour[key];
       if (v !== undefined && (!Number.isInteger(v) || v < 0))
         throw new RangeError(`${key} must be a non-negative integer`);

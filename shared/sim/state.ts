@@ -23,6 +23,11 @@ export interface InstanceBehaviour {
   reconnects?: boolean;
   /** DescribeContainerInstances calls the agent stays disconnected after a restart (default 1). */
   reconnectPolls?: number;
+  /**
+   * Seconds of account clock after a restart during which ECS still reports the old connection
+   * (agentConnected: true) before the disconnect shows, as a real agent's flag lags (default 0).
+   */
+  staleConnectionSeconds?: number;
   /** Final state of an UpdateContainerAgent (default UPDATED). */
   agentUpdate?: 'UPDATED' | 'FAILED';
   /** DescribeContainerInstances calls spent in each agent update stage (default 1). */
@@ -159,6 +164,10 @@ export interface SimContainerInstance {
   updatePollsLeft: number;
   /** Describe calls until a disconnected agent is connected again; undefined when not reconnecting. */
   reconnectPollsLeft?: number;
+  /** Until then ECS still shows the pre-restart connection (see staleConnectionSeconds). */
+  staleUntil?: Date;
+  /** When the agent last connected again after a restart or reboot. */
+  reconnectedAt?: Date;
   version: number;
 }
 
@@ -359,6 +368,20 @@ export class SimState {
     const ci = this.containerInstanceFor(ec2InstanceId);
     if (!ci) return;
     const behaviour = this.behaviourOf(ec2InstanceId);
+    const stale = behaviour.staleConnectionSeconds ?? 0;
+    if (stale > 0 && ci.agentConnected) {
+      // The restart happened, but ECS keeps showing the old connection for a while (see ecs.ts).
+      ci.staleUntil = new Date(this.clock.now().getTime() + stale * 1000);
+      ci.reconnectPollsLeft = undefined;
+      return;
+    }
+    this.dropConnection(ci);
+  }
+
+  /** The disconnect shows in ECS: the agent comes back after the configured polls, or never. */
+  public dropConnection(ci: SimContainerInstance): void {
+    const behaviour = this.behaviourOf(ci.ec2InstanceId);
+    ci.staleUntil = undefined;
     ci.agentConnected = false;
     ci.reconnectPollsLeft =
       behaviour.reconnects === false ? undefined : Math.max(0, behaviour.reconnectPolls ?? 1);

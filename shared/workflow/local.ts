@@ -140,6 +140,23 @@ export interface LocalRunOptions {
   /** Called for every execution event (state entered/exited, retried, caught...), e.g. for a progress display. */
   onEvent?: (event: EventLog) => void;
   now?: () => Date;
+  /**
+   * Called with each Wait state's duration in seconds as it is entered, even when fastWaits zeroes the real
+   * pause: lets a simulated account's clock move as the deployed workflow's would.
+   */
+  advanceClock?: (seconds: number) => void;
+}
+
+/** Seconds a Wait state waits for this input: its Seconds, or its SecondsPath ($.a.b) resolved on the input. */
+export function waitSecondsOf(definition: StateMachineDefinition, name: string, input: unknown): number {
+  const state = definition.States[name] as unknown as { Seconds?: number; SecondsPath?: string };
+  if (typeof state.Seconds === 'number') return state.Seconds;
+  if (!state.SecondsPath?.startsWith('$.')) return 0;
+  let value: unknown = input;
+  for (const part of state.SecondsPath.slice(2).split('.')) {
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  return typeof value === 'number' ? value : 0;
 }
 
 export interface LocalRunResult {
@@ -226,6 +243,9 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
   let failedEvent: { Error: string; Cause: unknown } | undefined;
   for await (const event of execution.eventLogs) {
     if (event.type === 'StateEntered') {
+      if (event.state.type === 'Wait' && options.advanceClock) {
+        options.advanceClock(waitSecondsOf(definition, event.state.name, event.state.input));
+      }
       transitions++;
       statesVisited.push(event.state.name);
       maxPayloadBytes = Math.max(maxPayloadBytes, payloadBytes(event.state.input));

@@ -21,6 +21,8 @@ export interface ItemProgress {
   since: number;
   outcome?: 'restarted' | 'failed';
   reason?: string;
+  /** Seconds from the restart command's end (SSM's end time) to the poll that saw it succeed. */
+  age?: number;
 }
 
 export interface ProgressRecord {

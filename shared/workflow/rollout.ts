@@ -35,6 +35,12 @@ import type { RolloutPhase, UpdatePhase, WorkflowState } from './types';
 /** Poll interval while commands, reboots and agent updates run. */
 export const ROLLOUT_POLL_MIN_SECONDS = 5;
 export const ROLLOUT_POLL_MAX_SECONDS = 30;
+/**
+ * An agent's ECS-side agentConnected flag can lag its restart by a few seconds, so a `true` read right after
+ * the restart may be the old connection. It is accepted only once this long has passed since the command
+ * ended (SSM's ExecutionEndDateTime) or the reboot was sent, and never on the poll that saw the command end.
+ */
+export const RECONNECT_SETTLE_SECONDS = 15;
 /** Bound on waiting for an agent update to report UPDATED or FAILED. */
 export const AGENT_UPDATE_TIMEOUT_SECONDS = 900;
 /** Grace on top of commandTimeoutSeconds for SSM to report a terminal status. */
@@ -319,6 +325,16 @@ export async function startBatch(deps: RolloutDeps, state: WorkflowState): Promi
 interface InvocationStatus {
   status: string;
   details?: string;
+  /** When the invocation finished, as SSM reports it. */
+  endedAt?: Date;
+}
+
+function statusOf(status: string, details?: string, ended?: Date | string): InvocationStatus {
+  const out: InvocationStatus = { status };
+  if (details) out.details = details;
+  const endedAt = ended === undefined || ended === '' ? undefined : new Date(ended);
+  if (endedAt && !Number.isNaN(endedAt.getTime())) out.endedAt = endedAt;
+  return out;
 }
 
 /** Status per instance of one command; falls back to GetCommandInvocation where ListCommandInvocations fails. */
@@ -329,13 +345,17 @@ async function commandStatuses(
 ): Promise<Map<string, InvocationStatus>> {
   const out = new Map<string, InvocationStatus>();
   try {
-    for await (const page of paginateListCommandInvocations({ client: ssm }, { CommandId: commandId })) {
+    for await (const page of paginateListCommandInvocations(
+      { client: ssm },
+      { CommandId: commandId, Details: true },
+    )) {
       for (const inv of page.CommandInvocations ?? []) {
         if (inv.InstanceId && inv.Status) {
-          out.set(
-            inv.InstanceId,
-            inv.StatusDetails ? { status: inv.Status, details: inv.StatusDetails } : { status: inv.Status },
-          );
+          const finished = (inv.CommandPlugins ?? [])
+            .map((p) => p.ResponseFinishDateTime)
+            .filter((d): d is Date => d instanceof Date)
+            .sort((a, b) => b.getTime() - a.getTime())[0];
+          out.set(inv.InstanceId, statusOf(inv.Status, inv.StatusDetails, finished));
         }
       }
     }
@@ -347,11 +367,7 @@ async function commandStatuses(
   for (const id of ids) {
     try {
       const inv = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: id }));
-      if (inv.Status)
-        out.set(
-          id,
-          inv.StatusDetails ? { status: inv.Status, details: inv.StatusDetails } : { status: inv.Status },
-        );
+      if (inv.Status) out.set(id, statusOf(inv.Status, inv.StatusDetails, inv.ExecutionEndDateTime));
     } catch (err) {
       if (errorName(err) === 'InvocationDoesNotExist') continue; // not delivered yet
       if (isTransient(err)) throw err;
@@ -398,9 +414,11 @@ export async function pollBatch(deps: RolloutDeps, state: WorkflowState): Promis
       const st = statuses.get(id);
       if (st && TERMINAL_COMMAND_STATUSES.has(st.status)) {
         if (st.status === 'Success') {
+          const age = st.endedAt ? Math.max(0, (deps.now().getTime() - st.endedAt.getTime()) / 1000) : 0;
           Object.assign(item, {
             phase: 'reconnect',
             since: elapsed,
+            age: Math.floor(age),
             reason: 'restarted through SSM Run Command',
           });
           const ref = batch.refs.find((r) => r.i === id);
@@ -435,6 +453,8 @@ export async function pollBatch(deps: RolloutDeps, state: WorkflowState): Promis
     const item = items[ref.i]!;
     const ci = seen.get(ref.i);
     const waited = elapsed - item.since;
+    // Seconds since the restart ended: its age when first seen plus the scheduled waits since then.
+    const settled = waited > 0 && (item.age ?? 0) + waited >= RECONNECT_SETTLE_SECONDS;
     if (!ci) {
       Object.assign(item, {
         phase: 'done',
@@ -444,7 +464,7 @@ export async function pollBatch(deps: RolloutDeps, state: WorkflowState): Promis
       continue;
     }
     if (item.phase === 'reconnect') {
-      if (ci.agentConnected === true && waited > 0) {
+      if (ci.agentConnected === true && settled) {
         Object.assign(item, { phase: 'done', outcome: 'restarted' });
       } else if (waited >= reconnectTimeoutSeconds) {
         Object.assign(item, {
@@ -476,7 +496,7 @@ export async function pollBatch(deps: RolloutDeps, state: WorkflowState): Promis
         });
       }
     } else if (item.phase === 'rebooting') {
-      if (ci.agentConnected === true && waited > 0) {
+      if (ci.agentConnected === true && settled) {
         const active = await setActive(deps, ref);
         if (active) {
           Object.assign(item, { phase: 'done', outcome: 'failed', reason: `rebooted, but ${active}` });

@@ -3,9 +3,20 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { DeleteAttributesCommand } from '@aws-sdk/client-ecs';
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
+import { runWorkflowLocally } from '../../shared/workflow/local';
 import { RESTARTED_AT_ATTRIBUTE } from '../../shared/workflow/plan';
+import { RECONNECT_SETTLE_SECONDS } from '../../shared/workflow/rollout';
 import { MemoryStateStore } from '../../shared/workflow/store';
-import { callsOf, runOnSim, type SimScenario, STATE_TABLE, simScenario, testConfig } from './support';
+import {
+  callsOf,
+  DOCUMENT_NAME,
+  runOnSim,
+  type SimScenario,
+  STATE_TABLE,
+  simScenario,
+  simStateStore,
+  testConfig,
+} from './support';
 
 type SendCommandInput = { DocumentName: string; InstanceIds: string[]; TimeoutSeconds: number };
 
@@ -394,6 +405,84 @@ describe('remediation workflow on the simulated account', () => {
     expect(result.summary!.failed).toEqual([
       expect.objectContaining({ instanceId: al1, reason: expect.stringMatching(/^restart command Failed/) }),
     ]);
+  });
+
+  it('a stale agentConnected: true right after the restart is not taken as reconnected; the real reconnect is', async () => {
+    // Prepare
+    const s = await simScenario();
+    const { instanceIds, containerInstanceArns } = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 1,
+    });
+    const id = instanceIds[0]!;
+    // ECS keeps showing the old connection for 12 s after the restart, then the agent is disconnected for
+    // two polls before it really connects again.
+    s.account.setInstanceBehaviour(id, { staleConnectionSeconds: 12, reconnectPolls: 2 });
+    expect(12).toBeLessThan(RECONNECT_SETTLE_SECONDS);
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.summary!.restarted.map((r) => r.instanceId)).toEqual([id]);
+    const ci = s.account.state.containerInstances.get(containerInstanceArns[0]!)!;
+    const commandEnd = [...s.account.state.invocations.values()].find((i) => i.instanceId === id)!.finished!;
+    // The workflow kept polling through the stale window and the disconnect until the agent came back.
+    expect(ci.reconnectedAt).toBeDefined();
+    expect(ci.reconnectedAt!.getTime() - commandEnd.getTime()).toBeGreaterThanOrEqual(12_000);
+    expect(ci.staleUntil).toBeUndefined();
+    const describesAfter = (
+      callsOf(s.account, 'ecs:DescribeContainerInstances') as Array<{ containerInstances: string[] }>
+    ).filter((c) => c.containerInstances.includes(containerInstanceArns[0]!));
+    expect(describesAfter.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('an agent whose flag never drops within the settle interval is accepted only after the settle interval', async () => {
+    // Prepare
+    const s = await simScenario();
+    const { instanceIds, containerInstanceArns } = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 1,
+    });
+    const id = instanceIds[0]!;
+    // A fast agent: back before the first poll after the command (reconnectPolls 0).
+    s.account.setInstanceBehaviour(id, { reconnectPolls: 0 });
+    let acceptedAt: Date | undefined;
+    const commandEnd = () =>
+      [...s.account.state.invocations.values()].find((i) => i.instanceId === id)?.finished;
+
+    // Act
+    const result = await runWorkflowLocally(
+      { vpcId: s.vpcId },
+      {
+        clients: s.clients,
+        config: testConfig(),
+        store: simStateStore(s),
+        documentName: DOCUMENT_NAME,
+        fastWaits: true,
+        now: () => s.account.clock.now(),
+        advanceClock: (seconds) => s.account.clock.advance(seconds * 1000),
+        onEvent: (event) => {
+          const out =
+            event.type === 'StateExited'
+              ? (event.state.output as { rollout?: { restarted: number } })
+              : undefined;
+          if (!acceptedAt && out?.rollout?.restarted === 1) acceptedAt = s.account.clock.now();
+        },
+      },
+    );
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.summary!.restarted.map((r) => r.instanceId)).toEqual([id]);
+    expect(acceptedAt).toBeDefined();
+    expect(acceptedAt!.getTime() - commandEnd()!.getTime()).toBeGreaterThanOrEqual(
+      RECONNECT_SETTLE_SECONDS * 1000,
+    );
+    expect(s.account.state.containerInstances.get(containerInstanceArns[0]!)!.agentConnected).toBe(true);
   });
 
   it('Windows, Bottlerocket and unknown OS instances are skipped with their reason', async () => {

@@ -78,6 +78,9 @@ export function runOnSim(
     store: options.store ?? simStateStore(scenario),
     documentName: options.documentName ?? DOCUMENT_NAME,
     fastWaits: true,
+    // Waits take no real time but move the account's clock, so time-based behaviour stays consistent.
+    now: () => scenario.account.clock.now(),
+    advanceClock: (seconds) => scenario.account.clock.advance(seconds * 1000),
     ...(options.executionName ? { executionName: options.executionName } : {}),
   });
 }

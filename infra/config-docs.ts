@@ -18,7 +18,8 @@ export const CONFIG_MEANINGS: Readonly<Record<string, string>> = {
   'restart.maxConcurrency':
     'Agents restarted at once: a count, or a percentage of the container instances such as `"10%"`.',
   'restart.maxErrors': 'Failed restarts tolerated before the rollout stops: a count or a percentage.',
-  'restart.fallback': 'What to do with an instance SSM does not manage: `report` it (skipped, with what to do), or `reboot` it (drain, reboot, wait for the agent, set ACTIVE), one at a time.',
+  'restart.fallback':
+    'What to do with an instance SSM does not manage: `report` it (skipped, with what to do), or `reboot` it (drain, reboot, wait for the agent, set ACTIVE), one at a time.',
   'restart.agentUpdate':
     'Also update agents older than 1.25.1 with ecs:UpdateContainerAgent (the permission is only granted when on).',
   'restart.commandTimeoutSeconds': 'Timeout of the SSM restart command on one instance (30-3600).',

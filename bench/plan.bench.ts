@@ -2,15 +2,13 @@
 // one. Runs on the simulated account (in-process, pages like EC2: DescribeRouteTables at most 100 per page)
 // at 1 to 1,000 subnets, and on moto at 1 to 100 subnets when moto_server is installed (moto answers every
 // Describe in one page, so its counts never show paging). Each private subnet has its own route table.
-import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { parseConfig } from '../shared/config';
 import { logger } from '../shared/observability';
 import { planVpc, reconcileVpc } from '../shared/reconciler';
 import { SimulatedAccount } from '../shared/sim';
 import { createVpcLayout } from '../test/support/fixtures';
-import { waitForMoto } from '../test/support/moto-global-setup';
+import { startMotoServer } from '../test/support/moto-global-setup';
 
 // The SDK's multi-line Node-version notice would land in the middle of the table.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -110,30 +108,15 @@ async function simRows(): Promise<Row[]> {
   return rows;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function motoRows(): Promise<Row[]> {
-  const probe = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
-  if (probe.error || probe.status !== 0) {
+  const moto = await startMotoServer();
+  if (!moto) {
     process.stdout.write('  moto_server not found on PATH: moto rows skipped, sim rows only\n');
     return [];
   }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const { url } = moto;
   const rows: Row[] = [];
   try {
-    await waitForMoto(url);
     for (const shape of MOTO_SHAPES) {
       const ec2 = new EC2Client({
         region: 'us-east-1',
@@ -145,7 +128,7 @@ async function motoRows(): Promise<Row[]> {
       ec2.destroy();
     }
   } finally {
-    moto.kill('SIGTERM');
+    moto.process.kill('SIGTERM');
   }
   return rows;
 }

@@ -1,27 +1,23 @@
 // The workflow CLI commands against moto (AWS_ENDPOINT_URL from the harness): `run` executes the synthesized
 // state machine in-process, `start` starts an execution of a deployed state machine. Output is captured from
 // main([...]); every command any SDK client sends is recorded, so "changes nothing" is checked, not assumed.
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient, PutAttributesCommand } from '@aws-sdk/client-ecs';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
   ListExecutionsCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { main } from '../../bin/cli';
 import { cliExecutionName } from '../../bin/commands/start';
 import { parseWorkflowInput } from '../../shared/workflow/input';
+import { captureCli as capture } from '../support/cli';
 import { createVpcLayout, registerContainerInstances } from '../support/fixtures';
 import { resetMoto } from '../support/moto';
 
 jest.setTimeout(60_000);
 
-const READ_ONLY = /^(Describe|List|Get|BatchGet|Query|Scan)/;
 const SERVICES = [
   'ecr.api',
   'ecr.dkr',
@@ -33,44 +29,6 @@ const SERVICES = [
   'ssmmessages',
   'ec2messages',
 ];
-const CLIENTS = [
-  EC2Client,
-  ECSClient,
-  SSMClient,
-  SFNClient,
-  EventBridgeClient,
-  DynamoDBClient,
-  CloudFormationClient,
-];
-
-/** Captures stdout/stderr and the name of every command any SDK client sends while the CLI runs. */
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const commands: string[] = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  for (const Client of CLIENTS) {
-    const send = Client.prototype.send;
-    jest.spyOn(Client.prototype, 'send').mockImplementation(function (this: unknown, command: unknown) {
-      commands.push((command as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
-      return (send as (c: unknown) => Promise<unknown>).call(this, command);
-    } as never);
-  }
-  return {
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-    writes: () => commands.filter((c) => !READ_ONLY.test(c)),
-    commands,
-  };
-}
-
 describe('privatelink-ecs run and start (CLI against moto)', () => {
   const ec2 = new EC2Client({ maxAttempts: 1 });
   const ecs = new ECSClient({ maxAttempts: 1 });

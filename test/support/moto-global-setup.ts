@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 
-const INSTALL_HINT = "moto_server not found on PATH: install it with pip install 'moto[server]'";
+export const MOTO_INSTALL_HINT = "moto_server not found on PATH: install it with pip install 'moto[server]'";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -33,22 +33,37 @@ export async function waitForMoto(url: string, timeoutMs = 30_000): Promise<void
   throw new Error(`moto at ${url} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
+export interface MotoServer {
+  url: string;
+  process: ChildProcess;
+}
+
+/** Starts moto_server on a free loopback port and waits until it answers; undefined when moto is missing. */
+export async function startMotoServer(): Promise<MotoServer | undefined> {
+  const probe = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
+  if (probe.error || probe.status !== 0) return undefined;
+  const port = await freePort();
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForMoto(url);
+  } catch (err) {
+    child.kill('SIGTERM');
+    throw err;
+  }
+  return { url, process: child };
+}
+
 export default async function globalSetup(): Promise<void> {
   if (process.env.MOTO_URL) {
     await waitForMoto(process.env.MOTO_URL);
     return;
   }
-  const probe = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
-  if (probe.error || probe.status !== 0) {
-    process.stderr.write(`\n${INSTALL_HINT}\n`);
+  const moto = await startMotoServer();
+  if (!moto) {
+    process.stderr.write(`\n${MOTO_INSTALL_HINT}\n`);
     process.exit(1);
   }
-  const port = await freePort();
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: 'ignore',
-    detached: false,
-  });
-  (globalThis as { __MOTO__?: ChildProcess }).__MOTO__ = child;
-  process.env.MOTO_URL = `http://127.0.0.1:${port}`;
-  await waitForMoto(process.env.MOTO_URL);
+  (globalThis as { __MOTO__?: ChildProcess }).__MOTO__ = moto.process;
+  process.env.MOTO_URL = moto.url;
 }

@@ -1,20 +1,7 @@
 // `privatelink-ecs demo` through main([...]): the whole remediation against the built-in simulated account,
 // with stdout and stderr captured. Needs no emulator and no credentials.
 import { main } from '../../bin/cli';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  return { stdout: () => out.join(''), stderr: () => err.join('') };
-}
+import { captureCli as capture } from '../support/cli';
 
 describe('privatelink-ecs demo', () => {
   afterEach(() => {

@@ -1,35 +1,8 @@
 import { DescribeVpcEndpointsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { main } from '../../../bin/cli';
+import { captureCli as capture } from '../../support/cli';
 import { createVpcLayout } from '../../support/fixtures';
 import { resetMoto } from '../../support/moto';
-
-const READ_ONLY = /^(Describe|List|Get)/;
-
-/** Captures stdout/stderr and the EC2 commands every client sends while the CLI runs. */
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const commands: string[] = [];
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  const send = EC2Client.prototype.send;
-  jest.spyOn(EC2Client.prototype, 'send').mockImplementation(function (this: EC2Client, command: unknown) {
-    commands.push((command as { constructor: { name: string } }).constructor.name);
-    return (send as (c: unknown) => Promise<unknown>).call(this, command);
-  } as never);
-  return {
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-    writes: () => commands.filter((c) => !READ_ONLY.test(c)),
-    commands,
-  };
-}
 
 describe('privatelink-ecs plan and apply (CLI against moto)', () => {
   const ec2 = new EC2Client({ maxAttempts: 1 });

@@ -1,4 +1,19 @@
-// Task state DiscoverInstances of the remediation workflow; the logic is in shared/workflow.
-import { lambdaStep } from '../../shared/workflow/lambda';
+// Task state DiscoverInstances of the remediation workflow: find and decide the container instances (EC2, ECS, SSM; DynamoDB for the state table).
+// The step is built alone from its own clients, so this bundle carries no other step's code or SDK client.
+import {
+  createDynamoDbClient,
+  createEc2Client,
+  createEcsClient,
+  createSsmClient,
+} from '../../shared/clients';
+import { lambdaStep, stateStoreFromEnv } from '../../shared/workflow/lambda';
+import { discoverInstancesStep } from '../../shared/workflow/steps';
 
-export const handler = lambdaStep('DiscoverInstances');
+export const handler = lambdaStep('DiscoverInstances', (env) =>
+  discoverInstancesStep({
+    clients: { ec2: createEc2Client(), ecs: createEcsClient(), ssm: createSsmClient() },
+    config: env.config,
+    store: stateStoreFromEnv(createDynamoDbClient()),
+    documentName: env.documentName,
+  }),
+);

@@ -1,4 +1,10 @@
-// Task state EnsureEndpoints of the remediation workflow; the logic is in shared/workflow.
+// Task state EnsureEndpoints of the remediation workflow: converge the endpoint set with the reconciler (EC2 client only).
+// The step is built alone from its own clients, so this bundle carries no other step's code or SDK client.
+import { createEc2Client } from '../../shared/clients';
+import { reconcileVpc } from '../../shared/reconciler';
 import { lambdaStep } from '../../shared/workflow/lambda';
+import { ensureEndpointsStep } from '../../shared/workflow/steps';
 
-export const handler = lambdaStep('EnsureEndpoints');
+export const handler = lambdaStep('EnsureEndpoints', (env) =>
+  ensureEndpointsStep({ clients: { ec2: createEc2Client() }, config: env.config, reconcile: reconcileVpc }),
+);

@@ -1,38 +1,62 @@
-// Lambda wiring for the workflow's step functions: clients, config and the state store are made once per
-// container, outside the handler; each functions/workflow-*/index.ts exports `lambdaStep(<state name>)`.
-import { createAwsClients } from '../clients';
-import { configFromEnv } from '../config';
+// Lambda wiring for the workflow's step functions. Each functions/workflow-*/index.ts exports
+// `lambdaStep(<state name>, build)`, where `build` makes that one step with only the SDK clients it calls
+// (shared/clients.ts factories) and the step factory from ./steps. Nothing here imports a client or a step,
+// so a step's bundle carries no other step's code. `build` runs once per container, on the first invocation.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type Config, configFromEnv } from '../config';
 import { ConfigError } from '../errors';
-import { countMetric, logger, metrics } from '../observability';
-import { reconcileVpc } from '../reconciler';
+import { logger, metrics } from '../observability';
 import { RESTART_DOCUMENT_NAME_ENV } from './document';
-import { createWorkflowSteps, type StepName, type WorkflowSteps } from './steps';
-import { DynamoStateStore, STATE_TABLE_ENV } from './store';
+import type { StepName } from './steps';
+import { DynamoStateStore, STATE_TABLE_ENV, type StateStore } from './store';
 
-let steps: WorkflowSteps | undefined;
-
-function stepsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkflowSteps {
-  if (steps) return steps;
-  const table = env[STATE_TABLE_ENV];
-  if (!table) throw new ConfigError(`${STATE_TABLE_ENV} is not set`, { field: STATE_TABLE_ENV });
-  const clients = createAwsClients();
-  const documentName = env[RESTART_DOCUMENT_NAME_ENV];
-  steps = createWorkflowSteps({
-    clients,
-    config: configFromEnv(env),
-    store: new DynamoStateStore(clients.dynamodb, table),
-    reconcile: reconcileVpc,
-    ...(documentName ? { documentName } : {}),
-    eventBusName: env.EVENT_BUS_NAME ?? 'default',
-    emitMetric: countMetric,
-  });
-  return steps;
+/** What the stack passes to every workflow function, read once per container. */
+export interface StepEnvironment {
+  /** PRIVATELINK_ECS_CONFIG, validated. */
+  config: Config;
+  /** RESTART_DOCUMENT_NAME: the deployed restart command document, when restarts are enabled. */
+  documentName: string | undefined;
+  /** EVENT_BUS_NAME for the completion event; `default` unless set. */
+  eventBusName: string;
 }
 
-/** The Lambda handler of one Task state. Errors keep their names, which the state machine's Retry/Catch use. */
-export function lambdaStep(step: StepName): (event: unknown) => Promise<unknown> {
+export function stepEnvironment(env: NodeJS.ProcessEnv = process.env): StepEnvironment {
+  return {
+    config: configFromEnv(env),
+    documentName: env[RESTART_DOCUMENT_NAME_ENV] || undefined,
+    eventBusName: env.EVENT_BUS_NAME || 'default',
+  };
+}
+
+/**
+ * The workflow state table (STATE_TABLE_NAME) over `dynamodb`, for the steps that keep records; a ConfigError
+ * names the variable when it is unset. A separate function, so the steps without records bundle no DynamoDB.
+ */
+export function stateStoreFromEnv(
+  dynamodb: DynamoDBClient,
+  env: NodeJS.ProcessEnv = process.env,
+): StateStore {
+  const table = env[STATE_TABLE_ENV];
+  if (!table) throw new ConfigError(`${STATE_TABLE_ENV} is not set`, { field: STATE_TABLE_ENV });
+  return new DynamoStateStore(dynamodb, table);
+}
+
+/** A built step: the state document in, the next one out. */
+export type StepHandler<I> = (input: I) => Promise<unknown>;
+
+/**
+ * The Lambda handler of one Task state. `build` makes the step from the environment on the first invocation
+ * (a configuration error fails that invocation and the next one tries again). Errors keep their names, which
+ * the state machine's Retry/Catch use.
+ */
+export function lambdaStep<I>(
+  step: StepName,
+  build: (env: StepEnvironment) => StepHandler<I>,
+  env: NodeJS.ProcessEnv = process.env,
+): (event: unknown) => Promise<unknown> {
+  let run: StepHandler<I> | undefined;
   return async (event: unknown) => {
-    const run = stepsFromEnv()[step] as (input: unknown) => Promise<unknown>;
+    run ??= build(stepEnvironment(env));
     const state = event as { runId?: string; input?: { vpcId?: string }; executionName?: string };
     logger.appendKeys({
       step,
@@ -40,7 +64,7 @@ export function lambdaStep(step: StepName): (event: unknown) => Promise<unknown>
       vpcId: state?.input?.vpcId,
     });
     try {
-      return await run(event);
+      return await run(event as I);
     } catch (err) {
       logger.error('workflow step failed', { error: err as Error });
       throw err;

@@ -1,7 +1,7 @@
 // The agent gate (UpdateContainerAgent for old agents) and the rolling restart: one batch at a time, each
 // instance followed to a terminal state and then to a reconnected agent. Per-instance progress lives in the
 // state store, so a retried Task resumes where it stopped and never sends a restart twice.
-import { type EC2Client, RebootInstancesCommand } from '@aws-sdk/client-ec2';
+import { RebootInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   type ContainerInstance,
   DescribeContainerInstancesCommand,
@@ -16,6 +16,7 @@ import {
   SendCommandCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
+import type { AwsClients } from '../clients';
 import type { Config } from '../config';
 import { describeError, errorName } from '../errors';
 import { logger } from '../observability';
@@ -48,8 +49,11 @@ const COMMAND_GRACE_SECONDS = 60;
 const PUT_ATTRIBUTES_LIMIT = 10;
 const TERMINAL_COMMAND_STATUSES = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
 
-export interface RolloutDeps {
-  clients: { ec2: EC2Client; ecs: ECSClient; ssm: SSMClient };
+/** The clients a rollout step may use; each step names the ones it calls (RolloutDeps<'ecs'> and so on). */
+export type RolloutClientName = 'ec2' | 'ecs' | 'ssm';
+
+export interface RolloutDeps<K extends RolloutClientName = RolloutClientName> {
+  clients: Pick<AwsClients, K>;
   config: Config;
   store: StateStore;
   documentName?: string;
@@ -80,7 +84,7 @@ async function describeRefs(ecs: ECSClient, refs: InstanceRef[]): Promise<Map<st
 
 /** Records the restart on each container instance; a failure to record is logged, not fatal. */
 async function markRestarted(
-  deps: RolloutDeps,
+  deps: RolloutDeps<'ecs'>,
   refs: InstanceRef[],
   progress: Record<string, ItemProgress>,
 ): Promise<void> {
@@ -128,7 +132,10 @@ function nextRollout(r: RolloutPhase, restarted: number, failed: number): Rollou
 // ---------------------------------------------------------------------------------------------------------
 // Agent gate
 
-export async function startAgentUpdates(deps: RolloutDeps, state: WorkflowState): Promise<WorkflowState> {
+export async function startAgentUpdates(
+  deps: RolloutDeps<'ecs'>,
+  state: WorkflowState,
+): Promise<WorkflowState> {
   const updates = state.updates!;
   for (let n = 0; n < updates.chunks; n++) {
     const refs = await mustGet<InstanceRef[]>(deps.store, keys.updates(state.runId, n));
@@ -173,7 +180,10 @@ export async function startAgentUpdates(deps: RolloutDeps, state: WorkflowState)
   };
 }
 
-export async function checkAgentUpdates(deps: RolloutDeps, state: WorkflowState): Promise<WorkflowState> {
+export async function checkAgentUpdates(
+  deps: RolloutDeps<'ecs'>,
+  state: WorkflowState,
+): Promise<WorkflowState> {
   const updates = state.updates!;
   let pending = 0;
   let restarted = 0;
@@ -240,7 +250,10 @@ export async function checkAgentUpdates(deps: RolloutDeps, state: WorkflowState)
 // ---------------------------------------------------------------------------------------------------------
 // Rolling restart
 
-export async function startBatch(deps: RolloutDeps, state: WorkflowState): Promise<WorkflowState> {
+export async function startBatch(
+  deps: RolloutDeps<'ecs' | 'ssm'>,
+  state: WorkflowState,
+): Promise<WorkflowState> {
   const rollout = rolloutOf(state);
   const k = rollout.batchIndex;
   const batch = await mustGet<BatchRecord>(deps.store, keys.batch(state.runId, k));
@@ -377,7 +390,7 @@ async function commandStatuses(
   return out;
 }
 
-async function setActive(deps: RolloutDeps, ref: InstanceRef): Promise<string | undefined> {
+async function setActive(deps: RolloutDeps<'ecs'>, ref: InstanceRef): Promise<string | undefined> {
   try {
     await deps.clients.ecs.send(
       new UpdateContainerInstancesStateCommand({

@@ -1,10 +1,12 @@
 // The workflow's step services, one per Task state. Each takes the state document and returns the next one;
 // the state machine only orchestrates. Clients, config and the state store are injected, so the same code
 // runs in Lambda, in the local runner (CLI, tests) against the simulated account, moto or real AWS.
+//
+// Every step has its own factory taking only the clients and collaborators it uses, so a Lambda entry
+// (functions/workflow-*/index.ts) builds one step and its bundle carries only that step's code and SDK
+// clients. createWorkflowSteps composes all nine for the local runner and the tests.
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { ECSClient } from '@aws-sdk/client-ecs';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { AwsClients } from '../clients';
 import type { Config } from '../config';
 import { logger, type MetricName } from '../observability';
 import type { ReconcileOptions, ReconcileResult } from '../reconciler/types';
@@ -21,7 +23,14 @@ import {
   resolveErrorBudget,
 } from './plan';
 import { type BatchRecord, type InstanceRef, keys } from './records';
-import { checkAgentUpdates, pollBatch, type RolloutDeps, startAgentUpdates, startBatch } from './rollout';
+import {
+  checkAgentUpdates,
+  pollBatch,
+  type RolloutClientName,
+  type RolloutDeps,
+  startAgentUpdates,
+  startBatch,
+} from './rollout';
 import type { StateStore } from './store';
 import { summarize } from './summary';
 import type { InstanceResult, SummaryState, WorkflowState } from './types';
@@ -33,7 +42,7 @@ export type ReconcileFn = (
 ) => Promise<ReconcileResult>;
 
 export interface WorkflowDeps {
-  clients: { ec2: EC2Client; ecs: ECSClient; ssm: SSMClient; events: EventBridgeClient };
+  clients: Pick<AwsClients, 'ec2' | 'ecs' | 'ssm' | 'events'>;
   config: Config;
   store: StateStore;
   /** The endpoint reconciler (shared/reconciler reconcileVpc). */
@@ -80,175 +89,265 @@ function refOf(f: InstanceFacts): InstanceRef {
   return { i: f.instanceId, a: f.containerInstanceArn, c: f.clusterArn };
 }
 
-export function createWorkflowSteps(deps: WorkflowDeps): WorkflowSteps {
-  const now = deps.now ?? (() => new Date());
-  const { config, store, clients } = deps;
-  const rolloutDeps: RolloutDeps = {
-    clients: { ec2: clients.ec2, ecs: clients.ecs, ssm: clients.ssm },
-    config,
-    store,
-    now,
-    ...(deps.documentName ? { documentName: deps.documentName } : {}),
+/** What one step factory needs: the clients it calls (a subset of AwsClients), config and the clock. */
+export interface StepDeps<K extends keyof AwsClients> {
+  clients: Pick<AwsClients, K>;
+  config: Config;
+  now?: () => Date;
+}
+
+export type ValidateInputStep = WorkflowSteps['ValidateInput'];
+export type StateStep = (state: WorkflowState) => Promise<WorkflowState>;
+export type SummarizeStep = WorkflowSteps['Summarize'];
+
+const systemClock = (): Date => new Date();
+
+/** ValidateInput: parse the execution input and check the VPC exists and is opted in (or forced). */
+export function validateInputStep(deps: StepDeps<'ec2'>): ValidateInputStep {
+  const now = deps.now ?? systemClock;
+  const { clients, config } = deps;
+  return async (event) => {
+    const input = parseWorkflowInput(event?.input);
+    await assertVpcEligible(clients.ec2, config, input);
+    const name =
+      typeof event.executionName === 'string' && event.executionName ? event.executionName : undefined;
+    const runId = `run#${name ?? `${input.vpcId}-${now().getTime()}`}`;
+    logger.info('remediation input accepted', { vpcId: input.vpcId, runId, restart: input.restart });
+    return { input, runId, startedAt: event.startTime ?? now().toISOString() };
   };
+}
 
-  return {
-    async ValidateInput(event) {
-      const input = parseWorkflowInput(event?.input);
-      await assertVpcEligible(clients.ec2, config, input);
-      const name =
-        typeof event.executionName === 'string' && event.executionName ? event.executionName : undefined;
-      const runId = `run#${name ?? `${input.vpcId}-${now().getTime()}`}`;
-      logger.info('remediation input accepted', { vpcId: input.vpcId, runId, restart: input.restart });
-      return { input, runId, startedAt: event.startTime ?? now().toISOString() };
-    },
+/** EnsureEndpoints: run the endpoint reconciler; anything not converged (outside a dry run) fails the step. */
+export function ensureEndpointsStep(deps: StepDeps<'ec2'> & { reconcile: ReconcileFn }): StateStep {
+  const { clients, config } = deps;
+  return async (state) => {
+    const { vpcId, force, dryRun } = state.input;
+    const result = await deps.reconcile(clients.ec2, config, { vpcId, force, dryRun });
+    if (!dryRun && !result.converged) {
+      const errors = result.results.filter((r) => r.status === 'error');
+      throw new EndpointsNotConvergedError(
+        `endpoints not converged: ${errors.map((r) => `${r.action.kind}${r.action.service ? ` ${r.action.service}` : ''}: ${r.message}`).join('; ')}`,
+        { vpcId },
+      );
+    }
+    const plan = dryRun
+      ? result.actions
+          .filter((a) => a.kind !== 'covered')
+          .map((a) => ({ kind: a.kind, reason: a.reason, ...(a.service ? { service: a.service } : {}) }))
+      : undefined;
+    const list = result.endpoints.map((e) => ({
+      id: e.id,
+      service: e.service,
+      state: e.state,
+      managed: e.managed,
+    }));
+    return {
+      ...state,
+      endpoints: {
+        changed: result.changed,
+        attempts: 0,
+        elapsedSeconds: 0,
+        waitSeconds: 0,
+        ready: false,
+        list,
+        ...(plan ? { plan } : {}),
+      },
+    };
+  };
+}
 
-    async EnsureEndpoints(state) {
-      const { vpcId, force, dryRun } = state.input;
-      const result = await deps.reconcile(clients.ec2, config, { vpcId, force, dryRun });
-      if (!dryRun && !result.converged) {
-        const errors = result.results.filter((r) => r.status === 'error');
-        throw new EndpointsNotConvergedError(
-          `endpoints not converged: ${errors.map((r) => `${r.action.kind}${r.action.service ? ` ${r.action.service}` : ''}: ${r.message}`).join('; ')}`,
-          { vpcId },
-        );
-      }
-      const plan = dryRun
-        ? result.actions
-            .filter((a) => a.kind !== 'covered')
-            .map((a) => ({ kind: a.kind, reason: a.reason, ...(a.service ? { service: a.service } : {}) }))
-        : undefined;
-      const list = result.endpoints.map((e) => ({
-        id: e.id,
-        service: e.service,
-        state: e.state,
-        managed: e.managed,
-      }));
-      return {
-        ...state,
-        endpoints: {
-          changed: result.changed,
-          attempts: 0,
-          elapsedSeconds: 0,
-          waitSeconds: 0,
-          ready: false,
-          list,
-          ...(plan ? { plan } : {}),
-        },
-      };
-    },
+/** CheckEndpoints: one poll of the endpoints' states, with the next backoff. */
+export function checkEndpointsStep(deps: StepDeps<'ec2'>): StateStep {
+  const { clients, config } = deps;
+  return async (state) => {
+    const phase = state.endpoints!;
+    return { ...state, endpoints: await pollEndpoints(clients.ec2, config, state.input.vpcId, phase) };
+  };
+}
 
-    async CheckEndpoints(state) {
-      const phase = state.endpoints!;
-      return { ...state, endpoints: await pollEndpoints(clients.ec2, config, state.input.vpcId, phase) };
-    },
-
-    async DiscoverInstances(state) {
-      const { vpcId, restart } = state.input;
-      const found = await discoverInstances(clients, vpcId);
-      const ctx = {
-        mode: restart,
-        agentUpdate: config.restart.agentUpdate,
-        fallback: config.restart.fallback,
-        ...(state.endpoints?.since ? { endpointsSince: state.endpoints.since } : {}),
-      };
-      const restartRefs: InstanceRef[] = [];
-      const rebootRefs: InstanceRef[] = [];
-      const updateRefs: InstanceRef[] = [];
-      const skipped: InstanceResult[] = [];
-      for (const f of found.facts) {
-        const action = decideInstance(f, ctx);
-        if (action.kind === 'restart') restartRefs.push(refOf(f));
-        else if (action.kind === 'reboot') rebootRefs.push(refOf(f));
-        else if (action.kind === 'update') updateRefs.push(refOf(f));
-        else
-          skipped.push({
-            instanceId: f.instanceId,
-            outcome: 'skipped',
-            reason: action.reason,
-            cluster: f.clusterArn,
-          });
-      }
-      if (restartRefs.length > 0 && !deps.documentName) throw new RestartDocumentMissingError();
-      const acting = restartRefs.length + rebootRefs.length + updateRefs.length;
-      const batchSize = resolveConcurrency(config.restart.maxConcurrency, restartRefs.length || 1);
-      const batches: BatchRecord[] = [
-        ...chunk(restartRefs, Math.min(batchSize, MAX_BATCH_SIZE)).map((refs) => ({
-          kind: 'ssm' as const,
-          refs,
-        })),
-        // The reboot fallback takes one instance at a time.
-        ...rebootRefs.map((ref) => ({ kind: 'reboot' as const, refs: [ref] })),
-      ];
-      const skippedChunks = chunk(skipped, SKIPPED_CHUNK);
-      const updateChunks = chunk(updateRefs, MAX_BATCH_SIZE);
-      await store.putMany([
-        ...skippedChunks.map((c, n) => [keys.skipped(state.runId, n), c] as [string, unknown]),
-        ...updateChunks.map((c, n) => [keys.updates(state.runId, n), c] as [string, unknown]),
-        ...batches.map((b, k) => [keys.batch(state.runId, k), b] as [string, unknown]),
-      ]);
-      const maxErrors = resolveErrorBudget(config.restart.maxErrors, acting);
-      logger.info('container instances discovered', {
-        vpcId,
+/** DiscoverInstances: find the VPC's container instances, decide each one, store the batches. */
+export function discoverInstancesStep(
+  deps: StepDeps<'ec2' | 'ecs' | 'ssm'> & { store: StateStore; documentName?: string | undefined },
+): StateStep {
+  const { clients, config, store } = deps;
+  return async (state) => {
+    const { vpcId, restart } = state.input;
+    const found = await discoverInstances(clients, vpcId);
+    const ctx = {
+      mode: restart,
+      agentUpdate: config.restart.agentUpdate,
+      fallback: config.restart.fallback,
+      ...(state.endpoints?.since ? { endpointsSince: state.endpoints.since } : {}),
+    };
+    const restartRefs: InstanceRef[] = [];
+    const rebootRefs: InstanceRef[] = [];
+    const updateRefs: InstanceRef[] = [];
+    const skipped: InstanceResult[] = [];
+    for (const f of found.facts) {
+      const action = decideInstance(f, ctx);
+      if (action.kind === 'restart') restartRefs.push(refOf(f));
+      else if (action.kind === 'reboot') rebootRefs.push(refOf(f));
+      else if (action.kind === 'update') updateRefs.push(refOf(f));
+      else
+        skipped.push({
+          instanceId: f.instanceId,
+          outcome: 'skipped',
+          reason: action.reason,
+          cluster: f.clusterArn,
+        });
+    }
+    if (restartRefs.length > 0 && !deps.documentName) throw new RestartDocumentMissingError();
+    const acting = restartRefs.length + rebootRefs.length + updateRefs.length;
+    const batchSize = resolveConcurrency(config.restart.maxConcurrency, restartRefs.length || 1);
+    const batches: BatchRecord[] = [
+      ...chunk(restartRefs, Math.min(batchSize, MAX_BATCH_SIZE)).map((refs) => ({
+        kind: 'ssm' as const,
+        refs,
+      })),
+      // The reboot fallback takes one instance at a time.
+      ...rebootRefs.map((ref) => ({ kind: 'reboot' as const, refs: [ref] })),
+    ];
+    const skippedChunks = chunk(skipped, SKIPPED_CHUNK);
+    const updateChunks = chunk(updateRefs, MAX_BATCH_SIZE);
+    await store.putMany([
+      ...skippedChunks.map((c, n) => [keys.skipped(state.runId, n), c] as [string, unknown]),
+      ...updateChunks.map((c, n) => [keys.updates(state.runId, n), c] as [string, unknown]),
+      ...batches.map((b, k) => [keys.batch(state.runId, k), b] as [string, unknown]),
+    ]);
+    const maxErrors = resolveErrorBudget(config.restart.maxErrors, acting);
+    logger.info('container instances discovered', {
+      vpcId,
+      scanned: found.scanned,
+      inVpc: found.facts.length,
+      restart: restartRefs.length,
+      reboot: rebootRefs.length,
+      update: updateRefs.length,
+      skipped: skipped.length,
+      batches: batches.length,
+      maxErrors,
+    });
+    return {
+      ...state,
+      fleet: {
         scanned: found.scanned,
         inVpc: found.facts.length,
-        restart: restartRefs.length,
-        reboot: rebootRefs.length,
-        update: updateRefs.length,
+        toRestart: restartRefs.length,
+        toReboot: rebootRefs.length,
+        toUpdate: updateRefs.length,
         skipped: skipped.length,
-        batches: batches.length,
+        skippedChunks: skippedChunks.length,
+        ssmStatus: found.ssmStatus,
+      },
+      updates: {
+        chunks: updateChunks.length,
+        pending: updateRefs.length,
+        attempts: 0,
+        elapsedSeconds: 0,
+        waitSeconds: 0,
+        done: updateRefs.length === 0,
+      },
+      rollout: {
+        batchIndex: 0,
+        batchCount: batches.length,
+        batchSize,
         maxErrors,
-      });
-      return {
-        ...state,
-        fleet: {
-          scanned: found.scanned,
-          inVpc: found.facts.length,
-          toRestart: restartRefs.length,
-          toReboot: rebootRefs.length,
-          toUpdate: updateRefs.length,
-          skipped: skipped.length,
-          skippedChunks: skippedChunks.length,
-          ssmStatus: found.ssmStatus,
-        },
-        updates: {
-          chunks: updateChunks.length,
-          pending: updateRefs.length,
-          attempts: 0,
-          elapsedSeconds: 0,
-          waitSeconds: 0,
-          done: updateRefs.length === 0,
-        },
-        rollout: {
-          batchIndex: 0,
-          batchCount: batches.length,
-          batchSize,
-          maxErrors,
-          phase: 'idle',
-          attempts: 0,
-          elapsedSeconds: 0,
-          waitSeconds: 0,
-          restarted: 0,
-          failed: 0,
-          stopped: false,
-          more: batches.length > 0,
-        },
-      };
-    },
+        phase: 'idle',
+        attempts: 0,
+        elapsedSeconds: 0,
+        waitSeconds: 0,
+        restarted: 0,
+        failed: 0,
+        stopped: false,
+        more: batches.length > 0,
+      },
+    };
+  };
+}
 
-    StartAgentUpdates: (state) => startAgentUpdates(rolloutDeps, state),
-    CheckAgentUpdates: (state) => checkAgentUpdates(rolloutDeps, state),
-    StartBatch: (state) => startBatch(rolloutDeps, state),
-    PollBatch: (state) => pollBatch(rolloutDeps, state),
+/** What a rollout step factory takes: its clients, config, the state store and the restart document. */
+export type RolloutStepDeps<K extends RolloutClientName> = StepDeps<K> & {
+  store: StateStore;
+  /** Name of the deployed restart command document; StartBatch fails without it when it has to restart. */
+  documentName?: string | undefined;
+};
 
-    Summarize: (state) =>
-      summarize(
-        {
-          events: clients.events,
-          store,
-          eventBusName: deps.eventBusName ?? 'default',
-          emitMetric: deps.emitMetric ?? (() => undefined),
-        },
-        state,
-      ),
+function rolloutDeps<K extends RolloutClientName>(deps: RolloutStepDeps<K>): RolloutDeps<K> {
+  return {
+    clients: deps.clients,
+    config: deps.config,
+    store: deps.store,
+    now: deps.now ?? systemClock,
+    ...(deps.documentName ? { documentName: deps.documentName } : {}),
+  };
+}
+
+/** StartAgentUpdates: UpdateContainerAgent for the instances whose agent is too old. */
+export function startAgentUpdatesStep(deps: RolloutStepDeps<'ecs'>): StateStep {
+  const rollout = rolloutDeps(deps);
+  return (state) => startAgentUpdates(rollout, state);
+}
+
+/** CheckAgentUpdates: one poll of the agent updates started. */
+export function checkAgentUpdatesStep(deps: RolloutStepDeps<'ecs'>): StateStep {
+  const rollout = rolloutDeps(deps);
+  return (state) => checkAgentUpdates(rollout, state);
+}
+
+/** StartBatch: drain the next batch and send the restart command. */
+export function startBatchStep(deps: RolloutStepDeps<'ecs' | 'ssm'>): StateStep {
+  const rollout = rolloutDeps(deps);
+  return (state) => startBatch(rollout, state);
+}
+
+/** PollBatch: follow the batch's commands, reboots and reconnects one poll further. */
+export function pollBatchStep(deps: RolloutStepDeps<RolloutClientName>): StateStep {
+  const rollout = rolloutDeps(deps);
+  return (state) => pollBatch(rollout, state);
+}
+
+/** Summarize: collect the per-instance results, publish the completion event and the metrics. */
+export function summarizeStep(deps: {
+  clients: Pick<AwsClients, 'events'>;
+  store: StateStore;
+  eventBusName?: string;
+  emitMetric?: (name: MetricName, value: number) => void;
+}): SummarizeStep {
+  const summaryDeps = {
+    events: deps.clients.events,
+    store: deps.store,
+    eventBusName: deps.eventBusName ?? 'default',
+    emitMetric: deps.emitMetric ?? (() => undefined),
+  };
+  return (state) => summarize(summaryDeps, state);
+}
+
+/** Every step from one set of dependencies: the composition the local runner, the CLI and the tests use. */
+export function createWorkflowSteps(deps: WorkflowDeps): WorkflowSteps {
+  const { clients, config, store } = deps;
+  const common = {
+    config,
+    ...(deps.now ? { now: deps.now } : {}),
+  };
+  const rollout = {
+    ...common,
+    clients,
+    store,
+    ...(deps.documentName ? { documentName: deps.documentName } : {}),
+  };
+  return {
+    ValidateInput: validateInputStep({ ...common, clients }),
+    EnsureEndpoints: ensureEndpointsStep({ ...common, clients, reconcile: deps.reconcile }),
+    CheckEndpoints: checkEndpointsStep({ ...common, clients }),
+    DiscoverInstances: discoverInstancesStep(rollout),
+    StartAgentUpdates: startAgentUpdatesStep(rollout),
+    CheckAgentUpdates: checkAgentUpdatesStep(rollout),
+    StartBatch: startBatchStep(rollout),
+    PollBatch: pollBatchStep(rollout),
+    Summarize: summarizeStep({
+      clients,
+      store,
+      ...(deps.eventBusName ? { eventBusName: deps.eventBusName } : {}),
+      ...(deps.emitMetric ? { emitMetric: deps.emitMetric } : {}),
+    }),
   };
 }

@@ -1,7 +1,7 @@
 // The one configuration schema. The CDK app validates it at synth, each Lambda at start-up and the CLI
 // when it loads --config. A wrong value produces a ConfigError that names the field and what is allowed.
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors';
 
 /** Endpoint service short names, as in com.amazonaws.<region>.<name>. */

@@ -1,6 +1,6 @@
 // Schemas for the events our rules deliver. A trigger never trusts an event further than its shape: the
 // handler re-reads current state from AWS. An event that does not parse is dropped with the reason.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../config';
 import { INSTANCE_ID_PATTERN, VPC_ID_PATTERN } from '../ids';
 import { compilePattern } from './matcher';

@@ -1,7 +1,7 @@
 // ValidateInput: the execution input is checked field by field before any AWS call that could change
 // anything. A malformed input, an unknown VPC or a VPC that is not opted in (without force) ends the run.
 import { DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../config';
 import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
 import { VPC_ID_PATTERN } from '../ids';

@@ -1,0 +1,107 @@
+// What each Lambda bundle carries: esbuild is run on every functions/*/index.ts with the resolution settings
+// of the house construct (infra/constructs/function.ts: CJS for Node 24, ESM entry points first), and the
+// metafile's inputs are checked. The simulated account and aws-cdk-lib must never be bundled, and each
+// function must carry only the SDK clients its step or trigger calls.
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { forbiddenSources, sdkClientsOf } from '../../bench/bundles.bench';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+/** The SDK clients each entry may carry (sorted), from the calls its service makes. */
+const EXPECTED_CLIENTS: Record<string, string[]> = {
+  sweep: ['dynamodb', 'ec2', 'ecs', 'sfn'],
+  'trigger-ecs': ['dynamodb', 'ec2', 'ecs', 'sfn'],
+  'trigger-vpc': ['dynamodb', 'ec2', 'ecs', 'sfn'],
+  'workflow-validate-input': ['ec2'],
+  'workflow-ensure-endpoints': ['ec2'],
+  'workflow-check-endpoints': ['ec2'],
+  'workflow-discover-instances': ['dynamodb', 'ec2', 'ecs', 'ssm'],
+  'workflow-start-agent-updates': ['dynamodb', 'ecs'],
+  'workflow-check-agent-updates': ['dynamodb', 'ecs'],
+  'workflow-start-batch': ['dynamodb', 'ecs', 'ssm'],
+  'workflow-poll-batch': ['dynamodb', 'ec2', 'ecs', 'ssm'],
+  'workflow-summarize': ['dynamodb', 'eventbridge'],
+};
+
+const ENTRIES = readdirSync(join(ROOT, 'functions')).sort();
+
+async function bundledInputs(entry: { path: string } | { contents: string }): Promise<string[]> {
+  const result = await build({
+    ...('path' in entry
+      ? { entryPoints: [entry.path] }
+      : { stdin: { contents: entry.contents, resolveDir: join(ROOT, 'functions'), loader: 'ts' as const } }),
+    absWorkingDir: ROOT,
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'cjs',
+    mainFields: ['module', 'main'],
+    tsconfig: join(ROOT, 'tsconfig.json'),
+    logLevel: 'silent',
+    outfile: join(ROOT, 'cdk.out', 'bundles-test', 'index.js'),
+  });
+  const output = Object.values((result.metafile as Metafile).outputs)[0];
+  // Inputs esbuild tree-shook to nothing are listed with 0 bytes; only what reaches the output counts.
+  return Object.entries(output?.inputs ?? {})
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([path]) => path);
+}
+
+describe('Lambda bundles', () => {
+  const inputs = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    for (const name of ENTRIES) {
+      inputs.set(name, await bundledInputs({ path: join(ROOT, 'functions', name, 'index.ts') }));
+    }
+  }, 120_000);
+
+  it('has an expected client set for every function entry', () => {
+    // Assess
+    expect(ENTRIES).toEqual(Object.keys(EXPECTED_CLIENTS).sort());
+  });
+
+  it.each(ENTRIES)('%s bundles neither the simulated account nor aws-cdk-lib', (name) => {
+    // Prepare
+    const sources = inputs.get(name)!;
+
+    // Act
+    const forbidden = forbiddenSources(sources);
+
+    // Assess
+    expect(sources.length).toBeGreaterThan(0);
+    expect(forbidden).toEqual([]);
+  });
+
+  it.each(ENTRIES)('%s bundles only the SDK clients it calls', (name) => {
+    // Act
+    const clients = sdkClientsOf(inputs.get(name)!);
+
+    // Assess
+    expect(clients).toEqual(EXPECTED_CLIENTS[name]);
+  });
+
+  it('reports a bundle that imports the simulated account and aws-cdk-lib', async () => {
+    // Prepare
+    const contents = [
+      "import { SimulatedAccount } from '../shared/sim';",
+      "import { Duration } from 'aws-cdk-lib';",
+      'export const handler = () => [SimulatedAccount, Duration.seconds(1)];',
+    ].join('\n');
+
+    // Act
+    const forbidden = forbiddenSources(await bundledInputs({ contents }));
+
+    // Assess
+    expect(forbidden).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^shared\/sim: shared\/sim\//),
+        expect.stringMatching(/^aws-cdk-lib: node_modules\/aws-cdk-lib\//),
+      ]),
+    );
+  }, 60_000);
+});

@@ -1,28 +1,6 @@
-// Lambda entry: ECS container instance state changes and CreateCluster/TagResource calls.
-// Thin: clients, config and environment are built once per container; the shared handler validates the
-// event and calls the trigger service (shared/events/trigger.ts). Only the four clients the trigger service
-// uses are built, so the bundle carries no other SDK client.
-import {
-  createDynamoDbClient,
-  createEc2Client,
-  createEcsClient,
-  createSfnClient,
-} from '../../shared/clients';
-import { configFromEnv } from '../../shared/config';
-import { createTriggerHandler, triggerEnvironment } from '../../shared/events/handler';
+// Lambda entry: ECS container instance state changes, CreateCluster and (with clusterTagOptIn) cluster tags.
+// Thin: shared/events/lambda.ts builds the clients and config once; the shared handler validates the event
+// and calls the trigger service (shared/events/trigger.ts).
+import { triggerLambda } from '../../shared/events/lambda';
 
-const env = triggerEnvironment();
-const config = configFromEnv();
-
-export const handler = createTriggerHandler(
-  {
-    ec2: createEc2Client(),
-    ecs: createEcsClient(),
-    sfn: createSfnClient(),
-    dynamodb: createDynamoDbClient(),
-    config,
-    stateMachineArn: env.stateMachineArn,
-    tableName: env.tableName,
-  },
-  ['ecs-instance-state', 'ecs-cluster-api-call'],
-);
+export const handler = triggerLambda(['ecs-instance-state', 'ecs-cluster-api-call']);

@@ -1,0 +1,26 @@
+// Lambda wiring shared by functions/trigger-*/ and functions/sweep/: the environment, the config and the
+// four clients the trigger service uses are made once per container, at module load, outside the handler.
+import { createDynamoDbClient, createEc2Client, createEcsClient, createSfnClient } from '../clients';
+import { configFromEnv } from '../config';
+import { createTriggerHandler, type TriggerHandler, triggerEnvironment } from './handler';
+import type { TriggerRuleId } from './patterns';
+
+/** The handler for a trigger Lambda serving `rules`. A missing variable or a bad config fails the cold start. */
+export function triggerLambda(
+  rules: ReadonlyArray<TriggerRuleId | 'sweep'>,
+  env: NodeJS.ProcessEnv = process.env,
+): TriggerHandler {
+  const { stateMachineArn, tableName } = triggerEnvironment(env);
+  return createTriggerHandler(
+    {
+      ec2: createEc2Client(),
+      ecs: createEcsClient(),
+      sfn: createSfnClient(),
+      dynamodb: createDynamoDbClient(),
+      config: configFromEnv(env),
+      stateMachineArn,
+      tableName,
+    },
+    rules,
+  );
+}

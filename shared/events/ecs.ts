@@ -2,6 +2,7 @@
 // opt-in tag, and which container instances are still registered in a VPC. Read-only.
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
+  DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   type ECSClient,
   ListClustersCommand,
@@ -146,4 +147,53 @@ export async function registeredInstancesInVpc(
     const p = placements.get(i.ec2InstanceId!);
     return p?.vpcId === vpcId && p.state !== 'terminated';
   });
+}
+
+/** ARNs of the clusters carrying the opt-in tag; DescribeClusters with TAGS, 100 clusters per call. */
+export async function listOptedInClusterArns(ecs: ECSClient, config: Config): Promise<string[]> {
+  const all = await listClusterArns(ecs);
+  const out: string[] = [];
+  for (let i = 0; i < all.length; i += 100) {
+    const { clusters, failures } = await ecs.send(
+      new DescribeClustersCommand({ clusters: all.slice(i, i + 100), include: ['TAGS'] }),
+    );
+    // A cluster deleted between the two calls is reported as MISSING; anything else is a real fault.
+    const fault = (failures ?? []).find((f) => f.reason !== 'MISSING');
+    if (fault) throw new Error(`DescribeClusters failed: ${fault.reason} ${fault.arn}`);
+    for (const c of clusters ?? []) {
+      if (!c.clusterArn || c.status === 'INACTIVE') continue;
+      const tagged = (c.tags ?? []).some(
+        (t) => t.key === config.optInTag.key && t.value === config.optInTag.value,
+      );
+      if (tagged) out.push(c.clusterArn);
+    }
+  }
+  return out;
+}
+
+/**
+ * VPCs opted in through a tagged cluster (config.clusterTagOptIn): the VPCs of the running EC2 instances
+ * behind the container instances of every cluster that carries the opt-in tag. Sorted, each VPC once.
+ */
+export async function listClusterOptedInVpcIds(
+  clients: { ec2: EC2Client; ecs: ECSClient },
+  config: Config,
+): Promise<string[]> {
+  const instanceIds: string[] = [];
+  for (const clusterArn of await listOptedInClusterArns(clients.ecs, config)) {
+    let instances: RegisteredInstance[];
+    try {
+      instances = await listClusterInstances(clients.ecs, clusterArn);
+    } catch (err) {
+      if (errorName(err) === 'ClusterNotFoundException') continue;
+      throw err;
+    }
+    for (const i of instances) if (i.ec2InstanceId) instanceIds.push(i.ec2InstanceId);
+  }
+  const placements = await describeInstancePlacements(clients.ec2, instanceIds);
+  const vpcIds = new Set<string>();
+  for (const p of placements.values()) {
+    if (p.vpcId && p.state !== 'terminated') vpcIds.add(p.vpcId);
+  }
+  return [...vpcIds].sort();
 }

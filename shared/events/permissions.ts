@@ -34,13 +34,14 @@ export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
     actions: ['ecs:ListClusters'],
     resources: ['*'],
     reason:
-      'Finds container instances still registered in a VPC before teardown; ListClusters has no resource type',
+      'Finds container instances still registered in a VPC before teardown, and tagged clusters for the sweep; ListClusters has no resource type',
   },
   {
     sid: 'TriggerReadClusters',
-    actions: ['ecs:ListContainerInstances', 'ecs:ListTagsForResource'],
+    actions: ['ecs:ListContainerInstances', 'ecs:ListTagsForResource', 'ecs:DescribeClusters'],
     resources: ['arn:{partition}:ecs:{region}:{account}:cluster/*'],
-    reason: 'Lists a cluster’s container instances and reads its opt-in tag (clusterTagOptIn)',
+    reason:
+      'Lists a cluster’s container instances and reads its opt-in tag (clusterTagOptIn; the sweep reads the tags of 100 clusters per DescribeClusters)',
   },
   {
     sid: 'TriggerDescribeContainerInstances',

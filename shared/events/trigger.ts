@@ -20,6 +20,7 @@ import {
   clusterCarriesOptInTag,
   describeInstancePlacements,
   listClusterInstances,
+  listClusterOptedInVpcIds,
   registeredInstancesInVpc,
 } from './ecs';
 import type { VpcLock } from './lock';
@@ -88,8 +89,18 @@ async function resolveTargets(
   switch (intent.kind) {
     case 'vpcs':
       return intent.vpcIds.map((vpcId) => ({ vpcId }));
-    case 'sweep':
-      return (await listOptedInVpcIds(ec2, config)).map((vpcId) => ({ vpcId }));
+    case 'sweep': {
+      const tagged = await listOptedInVpcIds(ec2, config);
+      const targets: VpcTarget[] = tagged.map((vpcId) => ({ vpcId }));
+      if (config.clusterTagOptIn) {
+        // VPCs opted in only through a tagged cluster; a VPC carrying the tag itself is already listed.
+        const seen = new Set(tagged);
+        for (const vpcId of await listClusterOptedInVpcIds(deps, config)) {
+          if (!seen.has(vpcId)) targets.push({ vpcId, clusterOptIn: true });
+        }
+      }
+      return targets;
+    }
     case 'instance': {
       const placement = (await describeInstancePlacements(ec2, [intent.ec2InstanceId])).get(
         intent.ec2InstanceId,

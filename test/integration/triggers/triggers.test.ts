@@ -1,6 +1,6 @@
 // Trigger Lambdas against moto: duplicates, concurrency, malformed input, opt-out, ECS and sweep events.
 import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
 import { createAwsClients } from '../../../shared/clients';
 import { logger, metrics } from '../../../shared/observability';
 import { type AnyEvent, eventForVpc, loadEvent } from '../../fixtures/events/load';
@@ -308,6 +308,69 @@ describe('trigger Lambdas against moto', () => {
       ]);
       expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toHaveLength(2);
       expect(await endpointsPerService(world.clients.ec2, untagged.vpcId)).toEqual({});
+    });
+
+    it('with clusterTagOptIn also reconciles VPCs opted in only through a tagged cluster', async () => {
+      // Prepare
+      const viaCluster = await createVpcLayout(world.clients.ec2, { azs: 1, cidr: '10.3.0.0/16' });
+      const untaggedCluster = await createVpcLayout(world.clients.ec2, { azs: 1, cidr: '10.4.0.0/16' });
+      const tagged = await registerContainerInstances(world.clients, {
+        clusterName: 'payments',
+        subnetId: viaCluster.privateSubnetIds[0]!,
+        count: 2,
+      });
+      await registerContainerInstances(world.clients, {
+        clusterName: 'batch',
+        subnetId: untaggedCluster.privateSubnetIds[0]!,
+        count: 1,
+      });
+      await world.clients.ecs.send(
+        new TagResourceCommand({
+          resourceArn: tagged.clusterArn,
+          tags: [{ key: 'privatelink-ecs', value: 'enabled' }],
+        }),
+      );
+      const ecsCalls = recordCalls(world.clients.ecs);
+
+      // Act
+      const result = await world.handler(['sweep'], { clusterTagOptIn: true })(loadEvent('scheduled-sweep'));
+
+      // Assess
+      expect(result.vpcs).toEqual([
+        expect.objectContaining({
+          vpcId: viaCluster.vpcId,
+          decision: 'reconciled',
+          workflow: expect.objectContaining({ started: true }),
+        }),
+      ]);
+      expect(ecsCalls.calls).toContain('DescribeClustersCommand');
+      expect(await endpointsPerService(world.clients.ec2, viaCluster.vpcId)).toEqual(ONE_EACH);
+      expect(await endpointsPerService(world.clients.ec2, untaggedCluster.vpcId)).toEqual({});
+    });
+
+    it('without clusterTagOptIn leaves a VPC reached only through a tagged cluster alone', async () => {
+      // Prepare
+      const viaCluster = await createVpcLayout(world.clients.ec2, { azs: 1, cidr: '10.3.0.0/16' });
+      const registered = await registerContainerInstances(world.clients, {
+        clusterName: 'payments',
+        subnetId: viaCluster.privateSubnetIds[0]!,
+        count: 1,
+      });
+      await world.clients.ecs.send(
+        new TagResourceCommand({
+          resourceArn: registered.clusterArn,
+          tags: [{ key: 'privatelink-ecs', value: 'enabled' }],
+        }),
+      );
+      const ecsCalls = recordCalls(world.clients.ecs);
+
+      // Act
+      const result = await world.handler(['sweep'])(loadEvent('scheduled-sweep'));
+
+      // Assess
+      expect(result.vpcs).toEqual([]);
+      expect(ecsCalls.calls).toEqual([]);
+      expect(await endpointsPerService(world.clients.ec2, viaCluster.vpcId)).toEqual({});
     });
 
     it('finishes the other VPCs when one fails, then throws so the platform retries', async () => {

@@ -5,6 +5,7 @@ import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
   CreateVpcEndpointCommand,
+  type CreateVpcEndpointCommandInput,
   type EC2Client,
   type IpPermission,
   ModifyVpcAttributeCommand,
@@ -81,6 +82,42 @@ async function liveEndpointsFor(ctx: ExecutionContext, action: PlannedAction, ty
   );
 }
 
+/**
+ * CreateVpcEndpoint with a deterministic token. EC2 answers a reused token with the endpoint it first
+ * created, even when that endpoint has since been deleted (or failed): such an answer creates nothing, so
+ * the create is sent once more with a token that names the dead endpoint as replaced. A second dead answer
+ * is an error, never a silent success.
+ */
+async function createEndpoint(
+  ctx: ExecutionContext,
+  action: PlannedAction,
+  type: 'Interface' | 'Gateway',
+  parameters: string[],
+  request: (token: string) => CreateVpcEndpointCommandInput,
+): Promise<string | undefined> {
+  const replaces = [...(action.replaces ?? [])];
+  for (let attempt = 1; ; attempt++) {
+    const token = clientToken(action.vpcId, action.service!, type, replaces, parameters);
+    const created = await ctx.ec2.send(new CreateVpcEndpointCommand(request(token)));
+    const endpoint = created.VpcEndpoint;
+    // No state in the answer (some emulators): take it as created.
+    if (!endpoint?.State || isLiveState(endpoint.State)) return endpoint?.VpcEndpointId;
+    if (attempt > 1 || !endpoint.VpcEndpointId) {
+      throw new DependencyFailedError(
+        `CreateVpcEndpoint returned ${endpoint.VpcEndpointId ?? 'an endpoint'} in state ${endpoint.State} instead of a new endpoint`,
+        { vpcId: action.vpcId, service: action.service },
+      );
+    }
+    logger.warn('ClientToken returned an endpoint that is no longer live; creating with a fresh token', {
+      vpcId: action.vpcId,
+      endpointService: action.service,
+      endpointId: endpoint.VpcEndpointId,
+      state: endpoint.State,
+    });
+    replaces.push(endpoint.VpcEndpointId);
+  }
+}
+
 async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<Outcome> {
   const { ec2, config } = ctx;
   switch (action.kind) {
@@ -148,21 +185,24 @@ async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<
           : 'not created by privatelink-ecs';
         return skip(`${e.VpcEndpointId} (${who}) already provides ${action.service}`, e.VpcEndpointId);
       }
-      const created = await ec2.send(
-        new CreateVpcEndpointCommand({
+      const id = await createEndpoint(
+        ctx,
+        action,
+        'Interface',
+        [...action.resourceIds, groupId],
+        (token) => ({
           VpcId: action.vpcId,
           VpcEndpointType: 'Interface',
           ServiceName: action.serviceName,
           SubnetIds: action.resourceIds,
           SecurityGroupIds: [groupId],
           PrivateDnsEnabled: true,
-          ClientToken: clientToken(action.vpcId, action.service!, 'Interface', action.replaces),
+          ClientToken: token,
           TagSpecifications: [
             { ResourceType: 'vpc-endpoint', Tags: managedTags(config, `privatelink-ecs-${action.service}`) },
           ],
         }),
       );
-      const id = created.VpcEndpoint?.VpcEndpointId;
       return ok(`created ${id} in ${action.resourceIds.length} subnet(s)`, id);
     }
 
@@ -189,19 +229,16 @@ async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<
           foreign: !isManaged(config, e.Tags),
         });
       }
-      const created = await ec2.send(
-        new CreateVpcEndpointCommand({
-          VpcId: action.vpcId,
-          VpcEndpointType: 'Gateway',
-          ServiceName: action.serviceName,
-          RouteTableIds: action.resourceIds,
-          ClientToken: clientToken(action.vpcId, action.service!, 'Gateway', action.replaces),
-          TagSpecifications: [
-            { ResourceType: 'vpc-endpoint', Tags: managedTags(config, `privatelink-ecs-${action.service}`) },
-          ],
-        }),
-      );
-      const id = created.VpcEndpoint?.VpcEndpointId;
+      const id = await createEndpoint(ctx, action, 'Gateway', action.resourceIds, (token) => ({
+        VpcId: action.vpcId,
+        VpcEndpointType: 'Gateway',
+        ServiceName: action.serviceName,
+        RouteTableIds: action.resourceIds,
+        ClientToken: token,
+        TagSpecifications: [
+          { ResourceType: 'vpc-endpoint', Tags: managedTags(config, `privatelink-ecs-${action.service}`) },
+        ],
+      }));
       return ok(`created ${id} on route table(s) ${action.resourceIds.join(', ')}`, id);
     }
 

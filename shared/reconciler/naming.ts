@@ -25,17 +25,27 @@ export function shortServiceName(serviceName: string): string {
 }
 
 /**
- * Deterministic ClientToken per (VPC, service, endpoint type): a retried or duplicated create returns the
- * first endpoint on real EC2. At most 64 ASCII characters.
+ * Deterministic ClientToken per (VPC, service, endpoint type, request parameters): a retried or duplicated
+ * create returns the first endpoint on real EC2. At most 64 ASCII characters.
+ * `parameters` are the request's subnet or route-table IDs and security groups: EC2 rejects a token reused
+ * with other parameters (IdempotentParameterMismatch), which after a teardown and a new opt-in (new security
+ * group) or a new subnet would block the create for good, so a different request gets a different token.
  */
 export function clientToken(
   vpcId: string,
   service: string,
   type: 'Interface' | 'Gateway',
   replaces: string[] = [],
+  parameters: string[] = [],
 ): string {
   // A replacement for a failed endpoint needs a fresh token, or EC2 would hand back the failed one.
-  const key = [vpcId, service, type, ...[...replaces].sort()].join('|');
+  const key = [
+    vpcId,
+    service,
+    type,
+    ...[...replaces].sort(),
+    ...(parameters.length ? ['params', ...[...parameters].sort()] : []),
+  ].join('|');
   const digest = createHash('sha256').update(key).digest('hex').slice(0, 40);
   return `plecs-${digest}`;
 }

@@ -119,7 +119,7 @@ describe('executor', () => {
       SubnetIds: ['subnet-a', 'subnet-b'],
       SecurityGroupIds: ['sg-new'],
       PrivateDnsEnabled: true,
-      ClientToken: clientToken(VPC, 'ecr.api', 'Interface'),
+      ClientToken: clientToken(VPC, 'ecr.api', 'Interface', [], ['subnet-a', 'subnet-b', 'sg-new']),
       TagSpecifications: [
         {
           ResourceType: 'vpc-endpoint',
@@ -127,13 +127,91 @@ describe('executor', () => {
         },
       ],
     });
-    expect(api!.ClientToken).toBe(clientToken(VPC, 'ecr.api', 'Interface'));
+    expect(api!.ClientToken).toBe(
+      clientToken(VPC, 'ecr.api', 'Interface', [], ['sg-new', 'subnet-b', 'subnet-a']),
+    );
     expect(api!.ClientToken!.length).toBeLessThanOrEqual(64);
     expect(s3).toMatchObject({
       VpcEndpointType: 'Gateway',
       RouteTableIds: ['rtb-1', 'rtb-2'],
-      ClientToken: clientToken(VPC, 's3', 'Gateway'),
+      ClientToken: clientToken(VPC, 's3', 'Gateway', [], ['rtb-1', 'rtb-2']),
     });
+  });
+
+  it('gives a create with other subnets or another security group another token', () => {
+    // Act
+    const first = clientToken(VPC, 'ecr.api', 'Interface', [], ['subnet-a', 'sg-1']);
+    const newSubnet = clientToken(VPC, 'ecr.api', 'Interface', [], ['subnet-a', 'subnet-b', 'sg-1']);
+    const newGroup = clientToken(VPC, 'ecr.api', 'Interface', [], ['subnet-a', 'sg-2']);
+
+    // Assess
+    expect(new Set([first, newSubnet, newGroup]).size).toBe(3);
+    expect(clientToken(VPC, 'ecr.api', 'Interface', [], ['sg-1', 'subnet-a'])).toBe(first);
+  });
+
+  it('creates again with a fresh token when the token hands back an endpoint that was deleted', async () => {
+    // Prepare
+    const plan = freshPlan().filter((a) => a.service === 'ecr.api');
+    ec2Mock
+      .on(CreateVpcEndpointCommand)
+      .callsFake((input: { ClientToken?: string }) =>
+        input.ClientToken === clientToken(VPC, 'ecr.api', 'Interface', [], ['subnet-a', 'subnet-b', 'sg-1'])
+          ? { VpcEndpoint: { VpcEndpointId: 'vpce-old', State: 'deleted' } }
+          : { VpcEndpoint: { VpcEndpointId: 'vpce-new', State: 'pending' } },
+      );
+
+    // Act
+    const results = await executePlan({ ec2: new EC2Client({}), config, securityGroupId: 'sg-1' }, plan);
+
+    // Assess
+    expect(results.map((r) => [r.status, r.resourceId])).toEqual([['ok', 'vpce-new']]);
+    const tokens = ec2Mock.commandCalls(CreateVpcEndpointCommand).map((c) => c.args[0].input.ClientToken);
+    expect(tokens).toEqual([
+      clientToken(VPC, 'ecr.api', 'Interface', [], ['subnet-a', 'subnet-b', 'sg-1']),
+      clientToken(VPC, 'ecr.api', 'Interface', ['vpce-old'], ['subnet-a', 'subnet-b', 'sg-1']),
+    ]);
+  });
+
+  it('reports an error, not success, when the fresh token also hands back a dead endpoint', async () => {
+    // Prepare
+    const plan = freshPlan().filter((a) => a.service === 'ecr.api');
+    ec2Mock
+      .on(CreateVpcEndpointCommand)
+      .resolves({ VpcEndpoint: { VpcEndpointId: 'vpce-old', State: 'Failed' } });
+
+    // Act
+    const results = await executePlan({ ec2: new EC2Client({}), config, securityGroupId: 'sg-1' }, plan);
+
+    // Assess
+    expect(results).toEqual([expect.objectContaining({ status: 'error', errorName: 'DependencyFailed' })]);
+    expect(results[0]!.message).toMatch(/vpce-old in state Failed/);
+    expect(ec2Mock.commandCalls(CreateVpcEndpointCommand)).toHaveLength(2);
+  });
+
+  it('reports IdempotentParameterMismatch and a quota error per endpoint and goes on with the others', async () => {
+    // Prepare
+    const mismatch = Object.assign(new Error('token reused with other parameters'), {
+      name: 'IdempotentParameterMismatch',
+      $metadata: {},
+    });
+    const quota = Object.assign(new Error('The maximum number of VPC endpoints has been reached.'), {
+      name: 'VpcEndpointLimitExceeded',
+      $metadata: {},
+    });
+    ec2Mock.on(CreateVpcEndpointCommand, { ServiceName: svc('ecr.api') }).rejects(mismatch);
+    ec2Mock.on(CreateVpcEndpointCommand, { ServiceName: svc('ecr.dkr') }).rejects(quota);
+
+    // Act
+    const results = await executePlan({ ec2: new EC2Client({}), config }, freshPlan());
+
+    // Assess
+    expect(results.map((r) => [r.action.service ?? r.action.kind, r.status, r.errorName ?? null])).toEqual([
+      ['enable-dns-hostnames', 'ok', null],
+      ['create-security-group', 'ok', null],
+      ['ecr.api', 'error', 'IdempotentParameterMismatch'],
+      ['ecr.dkr', 'error', 'VpcEndpointLimitExceeded'],
+      ['s3', 'ok', null],
+    ]);
   });
 
   it('marks interface endpoints DependencyFailed when the security group cannot be created, and still creates the S3 gateway', async () => {

@@ -122,8 +122,8 @@ export function register(program: Command): void {
     .command('demo')
     .summary('run a full remediation against a built-in simulated account (what npm start runs)')
     .description(
-      'Builds a simulated AWS account with an opted-in VPC and 14 container instances, runs the\n' +
-        'remediation workflow locally with live progress, and prints the summary and what changed.\n' +
+      'Builds a simulated AWS account with an opted-in VPC and 14 container instances, runs the ' +
+        'remediation workflow locally with live progress, and prints the summary and what changed. ' +
         'Needs no AWS credentials, no emulator and no network.',
     )
     .option('--json', 'print the summary as JSON')

@@ -50,7 +50,9 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new InvalidInputError(`the input is not JSON: ${(err as Error).message}`, {}, { cause: err });
+    // JSON.parse quotes the offending text, newlines included; keep the error on one line.
+    const reason = (err as Error).message.replace(/\s+/g, ' ').trim();
+    throw new InvalidInputError(`the input is not JSON: ${reason}`, {}, { cause: err });
   }
 }
 

@@ -279,10 +279,10 @@ export function register(program: Command): void {
     .command('run')
     .summary('run the remediation workflow in-process for one VPC, with live progress')
     .description(
-      'Runs the same state machine definition the stack deploys, in this process, against the AWS account\n' +
-        'of the SDK chain (or AWS_ENDPOINT_URL): ensure endpoints, wait until available, discover container\n' +
-        'instances, restart ecs-agent in rolling batches, verify reconnection, print the summary.\n' +
-        'Progress goes to stderr, the summary to stdout. Exit code 0 when everything succeeded, 1 when\n' +
+      'Runs the same state machine definition the stack deploys, in this process, against the AWS account ' +
+        'of the SDK chain (or AWS_ENDPOINT_URL): ensure endpoints, wait until available, discover container ' +
+        'instances, restart ecs-agent in rolling batches, verify reconnection, print the summary. ' +
+        'Progress goes to stderr, the summary to stdout. Exit code 0 when everything succeeded, 1 when ' +
         'anything failed, 2 for bad input (malformed VPC ID, unknown VPC, not opted in without --force).',
     )
     .requiredOption('--vpc-id <id>', 'the VPC to remediate, e.g. vpc-0123456789abcdef0')

@@ -112,7 +112,7 @@ export function register(program: Command): void {
     .command('start')
     .summary('start the deployed remediation workflow for one VPC and print the console link')
     .description(
-      'Starts an execution of the deployed state machine. Its ARN comes from the stack outputs\n' +
+      'Starts an execution of the deployed state machine. Its ARN comes from the stack outputs ' +
         '(CloudFormation DescribeStacks on --stack-name) unless --state-machine-arn is given.',
     )
     .requiredOption('--vpc-id <id>', 'the VPC to remediate, e.g. vpc-0123456789abcdef0')

@@ -33,7 +33,8 @@ const GONE = new Set(['deleting', 'deleted', 'expired']);
 
 /**
  * The endpoints agents depend on: ours (managed tag) plus any other endpoint serving a configured service.
- * Endpoints on their way out that are not ours are ignored.
+ * Endpoints on their way out (deleting, deleted, expired) are ignored, ours included: AWS keeps listing a
+ * deleted endpoint for a while, and waiting for it to become available would only end in EndpointTimeout.
  */
 export async function observeEndpoints(
   ec2: EC2Client,
@@ -54,18 +55,26 @@ export async function observeEndpoints(
   )) {
     for (const ep of page.VpcEndpoints ?? []) {
       const v = view(ep, config.managedTagKey);
-      if (v.managed || (wanted.has(v.service) && !GONE.has(v.state))) found.push(v);
+      if (!GONE.has(v.state) && (v.managed || wanted.has(v.service))) found.push(v);
     }
   }
   return found.sort((a, b) => a.service.localeCompare(b.service) || a.id.localeCompare(b.id));
 }
 
-/** One poll. Returns the next phase, or throws EndpointFailed / EndpointTimeout. */
+/**
+ * One poll. Returns the next phase, or throws EndpointFailed / EndpointTimeout.
+ *
+ * `since` (when the endpoint set became available) decides which agents predate it. DescribeVpcEndpoints has
+ * no "available at" time: when this run saw an endpoint not yet available, the poll that finds them all
+ * available (`now`) is the bound, so an agent registered while they were pending is still restarted; when the
+ * first poll finds them all available, the newest creation time is used, so re-runs restart nobody twice.
+ */
 export async function pollEndpoints(
   ec2: EC2Client,
   config: Config,
   vpcId: string,
   phase: EndpointPhase,
+  now: () => Date = () => new Date(),
 ): Promise<EndpointPhase> {
   const endpoints = await observeEndpoints(ec2, config, vpcId);
   const list: EndpointView[] = endpoints.map(({ createdAt: _c, ...rest }) => rest);
@@ -86,7 +95,7 @@ export async function pollEndpoints(
   if (waiting.length === 0) {
     const created = endpoints.map((e) => e.createdAt).filter((d): d is string => Boolean(d));
     // ISO-8601 timestamps in UTC sort chronologically as strings.
-    const since = created.sort().at(-1);
+    const since = phase.attempts > 0 ? now().toISOString() : created.sort().at(-1);
     return { ...phase, ready: true, waitSeconds: 0, list, ...(since ? { since } : {}) };
   }
   const { timeoutSeconds, minIntervalSeconds, maxIntervalSeconds } = config.endpointWait;

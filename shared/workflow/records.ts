@@ -6,6 +6,8 @@ export interface InstanceRef {
   i: string;
   a: string;
   c: string;
+  /** Set (1) when the container instance was already DRAINING before the run: the reboot fallback leaves it so. */
+  d?: 1;
 }
 
 export interface BatchRecord {

@@ -390,7 +390,9 @@ async function commandStatuses(
   return out;
 }
 
+/** Sets the instance ACTIVE after a reboot; one the operator had drained before the run stays DRAINING. */
 async function setActive(deps: RolloutDeps<'ecs'>, ref: InstanceRef): Promise<string | undefined> {
+  if (ref.d) return undefined;
   try {
     await deps.clients.ecs.send(
       new UpdateContainerInstancesStateCommand({
@@ -517,7 +519,9 @@ export async function pollBatch(deps: RolloutDeps, state: WorkflowState): Promis
           Object.assign(item, {
             phase: 'done',
             outcome: 'restarted',
-            reason: 'rebooted (not managed by SSM), drained and set ACTIVE again',
+            reason: ref.d
+              ? 'rebooted (not managed by SSM); it was DRAINING before the run and is left DRAINING'
+              : 'rebooted (not managed by SSM), drained and set ACTIVE again',
           });
           await markRestarted(deps, [ref], items);
         }

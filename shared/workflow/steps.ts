@@ -159,9 +159,13 @@ export function ensureEndpointsStep(deps: StepDeps<'ec2'> & { reconcile: Reconci
 /** CheckEndpoints: one poll of the endpoints' states, with the next backoff. */
 export function checkEndpointsStep(deps: StepDeps<'ec2'>): StateStep {
   const { clients, config } = deps;
+  const now = deps.now ?? systemClock;
   return async (state) => {
     const phase = state.endpoints!;
-    return { ...state, endpoints: await pollEndpoints(clients.ec2, config, state.input.vpcId, phase) };
+    return {
+      ...state,
+      endpoints: await pollEndpoints(clients.ec2, config, state.input.vpcId, phase, now),
+    };
   };
 }
 
@@ -186,7 +190,8 @@ export function discoverInstancesStep(
     for (const f of found.facts) {
       const action = decideInstance(f, ctx);
       if (action.kind === 'restart') restartRefs.push(refOf(f));
-      else if (action.kind === 'reboot') rebootRefs.push(refOf(f));
+      else if (action.kind === 'reboot')
+        rebootRefs.push(f.status === 'DRAINING' ? { ...refOf(f), d: 1 } : refOf(f));
       else if (action.kind === 'update') updateRefs.push(refOf(f));
       else
         skipped.push({

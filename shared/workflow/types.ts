@@ -47,7 +47,10 @@ export interface EndpointPhase {
   elapsedSeconds: number;
   waitSeconds: number;
   ready: boolean;
-  /** When the endpoint set became complete: the newest creation time among the endpoints waited for. */
+  /**
+   * When the endpoint set became available: the poll that saw it so, if this run waited for it; otherwise the
+   * newest creation time among the endpoints (see pollEndpoints).
+   */
   since?: string;
   list: EndpointView[];
 }

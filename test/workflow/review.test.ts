@@ -1,0 +1,127 @@
+// Defects found in the correctness review of the workflow, each pinned by a scenario on the simulated account.
+import { UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
+import { callsOf, runOnSim, type SimScenario, simScenario, testConfig } from './support';
+
+type SendCommandInput = { InstanceIds: string[] };
+
+function sentTo(s: SimScenario): string[] {
+  return (callsOf(s.account, 'ssm:SendCommand') as SendCommandInput[]).flatMap((c) => c.InstanceIds);
+}
+
+const ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 's3'];
+
+describe('workflow review: endpoint wait and restart decisions', () => {
+  it('a managed endpoint AWS still lists as deleted or deleting does not hold up the endpoint wait', async () => {
+    // Prepare: a converged VPC, plus two of our endpoints that were deleted earlier and are still listed.
+    const s = await simScenario();
+    const first = await runOnSim(s, { vpcId: s.vpcId });
+    expect(first.status).toBe('SUCCEEDED');
+    const live = [...s.account.state.endpoints.values()].find((e) => e.service === 'ecs')!;
+    for (const [id, state] of [
+      ['vpce-0deleted000000001', 'deleted'],
+      ['vpce-0deleting00000001', 'deleting'],
+    ] as const) {
+      s.account.state.endpoints.set(id, { ...live, id, state, deletingPollsLeft: 1_000 });
+      s.account.state.tagsOf(id).set('privatelink-ecs:managed', 'true');
+    }
+    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 1 });
+    const config = testConfig({
+      endpointWait: { timeoutSeconds: 60, minIntervalSeconds: 15, maxIntervalSeconds: 60 },
+    });
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId, restart: 'all' }, { config });
+
+    // Assess
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.statesVisited.filter((n) => n === 'WaitForEndpoints')).toHaveLength(0);
+    expect(result.summary!.endpoints.map((e) => e.id)).not.toContain('vpce-0deleted000000001');
+    expect(result.summary!.endpoints.map((e) => e.id)).not.toContain('vpce-0deleting00000001');
+  });
+
+  it('an agent registered while the endpoints were still pending is restarted once they are available', async () => {
+    // Prepare: a first run times out while the endpoints are pending; an instance registers meanwhile.
+    const s = await simScenario();
+    for (const service of ENDPOINT_SERVICES) s.account.setEndpointBehaviour(service, { pendingPolls: 8 });
+    const config = testConfig({
+      endpointWait: { timeoutSeconds: 60, minIntervalSeconds: 15, maxIntervalSeconds: 60 },
+    });
+    const timedOut = await runOnSim(s, { vpcId: s.vpcId }, { config });
+    expect(timedOut.error).toBe('EndpointTimeout');
+    s.account.clock.advance(120_000);
+    const [duringPending] = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 1,
+    }).instanceIds;
+
+    // Act: the next run still sees them pending, waits, and then decides.
+    const result = await runOnSim(
+      s,
+      { vpcId: s.vpcId },
+      { config: testConfig({ endpointWait: { timeoutSeconds: 900 } }) },
+    );
+
+    // Assess
+    expect(result.statesVisited).toContain('WaitForEndpoints');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.summary!.restarted.map((r) => r.instanceId)).toEqual([duringPending]);
+    expect(sentTo(s)).toEqual([duringPending]);
+  });
+
+  it('a re-run after the pending-window restart still restarts nobody twice', async () => {
+    // Prepare
+    const s = await simScenario();
+    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
+    const first = await runOnSim(s, { vpcId: s.vpcId });
+    expect(first.summary!.counts.restarted).toBe(2);
+    s.account.clock.advance(60_000);
+
+    // Act
+    const second = await runOnSim(s, { vpcId: s.vpcId });
+
+    // Assess
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.summary!.counts.restarted).toBe(0);
+    expect(sentTo(s)).toHaveLength(2);
+  });
+});
+
+describe('workflow review: reboot fallback', () => {
+  it('an instance the operator had already drained is rebooted but left DRAINING, not set ACTIVE', async () => {
+    // Prepare
+    const s = await simScenario();
+    const added = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 1,
+      ssmManaged: false,
+    });
+    const [instanceId] = added.instanceIds;
+    await s.clients.ecs.send(
+      new UpdateContainerInstancesStateCommand({
+        cluster: added.clusterArn,
+        containerInstances: added.containerInstanceArns,
+        status: 'DRAINING',
+      }),
+    );
+    const before = s.account.calls.length;
+    const config = testConfig({ restart: { fallback: 'reboot' } });
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId }, { config });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(callsOf(s.account, 'ec2:RebootInstances')).toEqual([{ InstanceIds: [instanceId] }]);
+    const statuses = s.account.calls
+      .slice(before)
+      .filter((c) => c.operation === 'UpdateContainerInstancesState')
+      .map((c) => (c.input as { status: string }).status);
+    expect(statuses).not.toContain('ACTIVE');
+    expect(result.summary!.restarted).toEqual([
+      expect.objectContaining({ instanceId, reason: expect.stringMatching(/left DRAINING/) }),
+    ]);
+  });
+});

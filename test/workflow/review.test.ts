@@ -124,4 +124,34 @@ describe('workflow review: reboot fallback', () => {
       expect.objectContaining({ instanceId, reason: expect.stringMatching(/left DRAINING/) }),
     ]);
   });
+
+  it('a rebooted instance whose agent never reconnects is reported as failed and set ACTIVE again', async () => {
+    // Prepare
+    const s = await simScenario();
+    const [instanceId] = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 1,
+      ssmManaged: false,
+    }).instanceIds;
+    s.account.setInstanceBehaviour(instanceId!, { reconnects: false });
+    const config = testConfig({ restart: { fallback: 'reboot', reconnectTimeoutSeconds: 120, maxErrors: 1 } });
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId }, { config });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('RestartsFailed');
+    expect(result.summary!.failed).toEqual([
+      expect.objectContaining({
+        instanceId,
+        reason: expect.stringMatching(/rebooted but the agent did not reconnect within 120 s/),
+      }),
+    ]);
+    const statuses = (
+      callsOf(s.account, 'ecs:UpdateContainerInstancesState') as Array<{ status: string }>
+    ).map((c) => c.status);
+    expect(statuses).toEqual(['DRAINING', 'ACTIVE']);
+  });
 });

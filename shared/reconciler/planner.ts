@@ -1,6 +1,7 @@
 // The planner: a pure function from a VPC's inventory and the config to an ordered list of actions, each
 // with its reason. No I/O, no clock, no randomness: the same input always gives the same plan.
 import { type Config, configuredInterfaceServices, SSM_SERVICES } from '../config';
+import { ConfigError } from '../errors';
 import { fullServiceName, isLiveState } from './naming';
 import type { DesiredSet, EndpointSummary, Plan, PlannedAction, SubnetInfo, VpcInventory } from './types';
 
@@ -48,8 +49,13 @@ export function selectSubnets(config: Config, inv: VpcInventory, warnings: strin
   }
   const wanted = new Set(config.subnets);
   const chosen = inv.subnets.filter((s) => wanted.has(s.id));
-  if (chosen.length === 0) {
-    warnings.push(`none of the configured subnets (${config.subnets.join(', ')}) is in ${inv.vpcId}`);
+  // One subnet list serves every opted-in VPC, so IDs of other VPCs are expected. A VPC that has subnets but
+  // none of the listed ones would otherwise get nothing and still look converged: that is a config error.
+  if (chosen.length === 0 && inv.subnets.length > 0) {
+    throw new ConfigError(
+      `subnets: none of ${config.subnets.join(', ')} is in ${inv.vpcId}; add a subnet of this VPC to the list, or set subnets to "private" or "all"`,
+      { field: 'subnets', vpcId: inv.vpcId },
+    );
   }
   return chosen;
 }

@@ -394,6 +394,43 @@ describe('planner', () => {
     ]);
   });
 
+  it('fails with a ConfigError naming subnets when none of the listed subnets is in the VPC', () => {
+    // Prepare
+    const inv = inventory({ securityGroup: undefined });
+
+    // Act
+    const act = () => plan({ subnets: ['subnet-0e1000001', 'subnet-0e1000002'] }, inv);
+
+    // Assess
+    expect(act).toThrow(
+      expect.objectContaining({
+        name: 'ConfigError',
+        message: expect.stringMatching(/subnets: none of subnet-0e1000001, subnet-0e1000002 is in vpc-/),
+        context: expect.objectContaining({ field: 'subnets', vpcId: 'vpc-00000000000000001' }),
+      }),
+    );
+  });
+
+  it('plans on the listed subnets that are in the VPC and ignores those of other VPCs', () => {
+    // Prepare
+    const base = inventory({ securityGroup: undefined });
+    const inv = {
+      ...base,
+      subnets: [
+        ...base.subnets,
+        { id: 'subnet-0a1000001', azName: 'us-east-1b', azId: 'use1-az1', routeTableId: 'rtb-p1' },
+      ],
+    };
+
+    // Act
+    const result = plan({ ssmEndpoints: 'never', subnets: ['subnet-0a1000001', 'subnet-0e1000009'] }, inv);
+
+    // Assess
+    const creates = result.actions.filter((a) => a.kind === 'create-interface-endpoint');
+    expect(creates).toHaveLength(5);
+    expect(creates.every((a) => a.resourceIds.join() === 'subnet-0a1000001')).toBe(true);
+  });
+
   it('is pure: the same input gives the same plan and the input is not modified', () => {
     // Prepare
     const inv = inventory({ dnsHostnames: false, securityGroup: undefined });

@@ -49,6 +49,54 @@ describe('trigger Lambdas against moto', () => {
     for (const r of results.slice(1)) expect(r).toEqual(results[0]);
   });
 
+  it('fails a duplicate delivered while the first is still running, and a redelivery after the first failed does the work', async () => {
+    // Prepare: the first delivery's first CreateVpcEndpoint waits until released, then fails.
+    const { vpcId } = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
+    const handler = world.handler();
+    const event = eventForVpc('tag-change-vpc-opt-in', vpcId);
+    let reached!: () => void;
+    const firstReachedCreate = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let blockOnce = true;
+    world.clients.ec2.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'CreateVpcEndpointCommand' && blockOnce) {
+          blockOnce = false;
+          reached();
+          await released;
+          throw Object.assign(new Error('Request limit exceeded.'), { name: 'RequestLimitExceeded' });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'blockFirstCreate' },
+    );
+
+    // Act
+    const first = handler(event).then(
+      () => 'resolved',
+      (err: Error) => err.name,
+    );
+    await firstReachedCreate;
+    const duplicate = await handler(event).then(
+      () => 'resolved',
+      (err: Error) => err.name,
+    );
+    release();
+    const firstOutcome = await first;
+    const redelivery = await handler(event);
+
+    // Assess
+    expect(duplicate).toBe('IdempotencyAlreadyInProgressError');
+    expect(firstOutcome).not.toBe('resolved');
+    expect(redelivery).toMatchObject({ status: 'processed', vpcs: [{ vpcId, decision: 'reconciled' }] });
+    expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
+  });
+
   it('gives one endpoint per service when CreateVpc and a tag change for the same VPC arrive together', async () => {
     // Prepare
     const { vpcId } = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });

@@ -23,6 +23,7 @@ import type {
 import {
   type CommonOptions,
   clientsFor,
+  cliWording,
   EXIT_FAILED,
   EXIT_OK,
   EXIT_USAGE,
@@ -203,7 +204,7 @@ export async function executeAndReport(
       opts.stdout(
         JSON.stringify({ status: result.status, error: result.error, cause: result.cause }, null, 2),
       );
-    else opts.stderr(`privatelink-ecs: ${result.error}: ${result.cause}`);
+    else opts.stderr(`privatelink-ecs: ${result.error}: ${cliWording(String(result.cause))}`);
     return { code: EXIT_USAGE, result };
   }
   if (opts.json) {

@@ -39,6 +39,14 @@ const CREDENTIAL_ERRORS = new Set([
   'UnrecognizedClientException',
 ]);
 
+/**
+ * Shared errors speak to every caller ("pass force" is the workflow input's field); on the command line the
+ * switch is --force.
+ */
+export function cliWording(text: string): string {
+  return text.replace(/\bpass force\b/g, 'pass --force');
+}
+
 /** One line and an exit code for any error that reaches the top of the CLI. */
 export function cliErrorMessage(err: unknown): { message: string; code: number } {
   const name = errorName(err);
@@ -47,7 +55,7 @@ export function cliErrorMessage(err: unknown): { message: string; code: number }
     const usage = ['InvalidInput', 'ConfigError', 'NotOptedIn', 'VpcNotFound', 'AwsSetupError'].includes(
       name,
     );
-    return { message: text, code: usage ? EXIT_USAGE : EXIT_FAILED };
+    return { message: cliWording(text), code: usage ? EXIT_USAGE : EXIT_FAILED };
   }
   if (/region is missing|region="" is not a valid/i.test(text)) {
     return { message: 'no AWS region configured: pass --region or set AWS_REGION', code: EXIT_USAGE };

@@ -143,7 +143,11 @@ describe('privatelink-ecs run and start (CLI against moto)', () => {
     // Assess
     expect(code).toBe(2);
     const lines = io.stderr().trimEnd().split('\n');
-    expect(lines).toEqual([expect.stringMatching(/^privatelink-ecs: NotOptedIn: .*privatelink-ecs=enabled/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^privatelink-ecs: NotOptedIn: .*privatelink-ecs=enabled, or pass --force to act on it anyway$/,
+      ),
+    ]);
     expect(io.writes()).toEqual([]);
   });
 

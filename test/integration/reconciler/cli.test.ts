@@ -85,7 +85,7 @@ describe('privatelink-ecs plan and apply (CLI against moto)', () => {
     // Assess
     expect(refused).toBe(2);
     expect(io.stderr()).toBe(
-      `privatelink-ecs: VPC ${layout.vpcId} is not opted in: tag it privatelink-ecs=enabled, or pass force to act on it anyway\n`,
+      `privatelink-ecs: VPC ${layout.vpcId} is not opted in: tag it privatelink-ecs=enabled, or pass --force to act on it anyway\n`,
     );
     expect(io.writes()).toEqual([]);
 

@@ -190,7 +190,7 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n' +
         '  privatelink-ecs event --file test/fixtures/events/tag-change-vpc-opt-in.json\n' +
-        '  aws events list-archives ... | privatelink-ecs event - --json\n' +
+        '  cat event.json | privatelink-ecs event - --json\n' +
         '  privatelink-ecs event event.json --apply --state-machine-arn arn:aws:states:us-east-1:123456789012:stateMachine:Remediation\n',
     )
     .action(async (source: string | undefined, opts: EventOptions) => {

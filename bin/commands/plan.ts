@@ -94,7 +94,10 @@ export function register(program: Command): void {
         'endpoints it would add. Makes no changes.',
     )
     .requiredOption('--vpc-id <id>', 'the VPC to plan, e.g. vpc-0123456789abcdef0')
-    .option('--json', 'print JSON: each action with kind, service, resourceIds, reason, plus the cost');
+    .option(
+      '--json',
+      'print JSON: each action with kind, service, resourceIds, targetId, reason, plus the cost',
+    );
   withCommonOptions(cmd)
     .addHelpText(
       'after',

@@ -155,6 +155,11 @@ export class PrivateLinkEcsStack extends Stack {
       description: 'SNS topic that receives alarms and remediation summaries',
       value: this.notifications.topic.topicArn,
     });
+    new CfnOutput(this, 'RestartDocumentName', {
+      description:
+        'SSM command document that restarts ecs-agent; pass it to `privatelink-ecs run --document-name`',
+      value: this.restartDocument.ref,
+    });
     new CfnOutput(this, 'DashboardName', {
       description: 'CloudWatch dashboard with remediations, endpoints and agent restarts',
       value: this.monitoring.dashboard.dashboardName,

@@ -358,8 +358,11 @@ describe('PrivateLinkEcsStack (default configuration plus an email address)', ()
       }
     });
 
-    it('outputs the state machine ARN, a console URL for re-runs and the topic ARN', () => {
+    it('outputs the state machine ARN, a console URL for re-runs, the topic ARN and the restart document', () => {
       // Assess
+      template.hasOutput('RestartDocumentName', {
+        Value: { Ref: Match.stringLikeRegexp('^RestartAgentDocument') },
+      });
       template.hasOutput('StateMachineArn', {
         Value: { Ref: Match.stringLikeRegexp('^WorkflowStateMachine') },
       });

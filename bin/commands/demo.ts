@@ -1,5 +1,5 @@
 // `privatelink-ecs demo` (what `npm start` runs): a complete remediation against a built-in simulated AWS
-// account, no credentials, no emulator. A realistic opted-in VPC (3 AZs, private subnets, no NAT), 14
+// account, no credentials, no emulator. A realistic opted-in VPC (3 AZs, public and private subnets, no NAT), 14
 // container instances with mixed agent versions, one without systemd, one not managed by SSM and one with an
 // agent too old; the workflow runs locally with live progress, then the summary and the changes it made are printed.
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
@@ -75,7 +75,7 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   const { account, vpcId } = await buildDemoAccount();
   const setupCalls = account.calls.length;
   stderr('privatelink-ecs demo: a simulated AWS account (no credentials, nothing leaves this process)');
-  stderr(`  VPC ${vpcId} "payments-prod", tagged privatelink-ecs=enabled: 3 AZs, private subnets, no NAT,`);
+  stderr(`  VPC ${vpcId} "payments-prod", tagged privatelink-ecs=enabled: 3 AZs, public and private subnets, no NAT,`);
   stderr('  14 container instances in 3 clusters: mixed agent versions, one without systemd (its agent is');
   stderr('  restarted as the ecs-agent container), one not managed by SSM, one agent older than 1.25.1.');
   stderr('');

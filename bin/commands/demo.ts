@@ -75,10 +75,10 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   const { account, vpcId } = await buildDemoAccount();
   const setupCalls = account.calls.length;
   stderr('privatelink-ecs demo: a simulated AWS account (no credentials, nothing leaves this process)');
-  stderr(`  VPC ${vpcId} "payments-prod", tagged privatelink-ecs=enabled: 3 AZs, public and private`);
-  stderr('  subnets, no NAT, 14 container instances in 3 clusters: mixed agent versions, one without systemd');
-  stderr('  (its agent is restarted as the ecs-agent container), one not managed by SSM, one agent older');
-  stderr('  than 1.25.1.');
+  stderr(`  VPC ${vpcId} "payments-prod", tagged privatelink-ecs=enabled:`);
+  stderr('  3 AZs, public and private subnets, no NAT; 14 container instances in 3 clusters with mixed');
+  stderr('  agent versions, one without systemd (its agent is restarted as the ecs-agent container), one');
+  stderr('  not managed by SSM, one agent older than 1.25.1.');
   stderr('');
   const clients = account.clients();
   const { code, result } = await executeAndReport({

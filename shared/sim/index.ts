@@ -46,6 +46,11 @@ export interface SimulatedAccountOptions {
   azs?: number;
   /** Start time of the account clock (default 2025-01-15T09:00:00Z). */
   now?: Date;
+  /**
+   * SendCommand rejects the whole call (InvalidInstanceId listing the bad IDs) when any target is not a
+   * running SSM-managed instance, as real SSM does (default false: per-instance Undeliverable invocations).
+   */
+  ssmRejectsWholeCallOnInvalidTarget?: boolean;
 }
 
 export interface SimClientOptions {
@@ -152,6 +157,7 @@ export class SimulatedAccount {
     if (!Number.isInteger(azs) || azs < 1 || azs > 6) throw new RangeError(`azs must be 1 to 6, got ${azs}`);
     this.clock = new ManualClock(options.now);
     this.state = new SimState(this.region, this.accountId, azs, this.clock);
+    this.state.ssmRejectsWholeCallOnInvalidTarget = options.ssmRejectsWholeCallOnInvalidTarget ?? false;
     this.handlers = {
       ec2: ec2Handlers(this.state),
       ecs: ecsHandlers(this.state),

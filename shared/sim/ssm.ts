@@ -309,6 +309,17 @@ export function ssmHandlers(state: SimState): HandlerMap {
         const i = state.instances.get(id);
         return i?.ssmManaged && i.state === 'running';
       });
+      // Real SSM validates every target before it creates the command: one instance that is not a managed node
+      // in a usable state (agent stopped, no instance profile, stopped or terminated) fails the whole call with
+      // "Instances [[i-…]] not in a valid state for account …" and nothing runs anywhere. That is an option, not
+      // the default, because the default's per-instance Undeliverable model is what the older scenarios pin.
+      const invalid = instanceIds.filter((id) => !deliverable.includes(id));
+      if (state.ssmRejectsWholeCallOnInvalidTarget && invalid.length > 0) {
+        throw ssmError(
+          'InvalidInstanceId',
+          `Instances [[${invalid.join(', ')}]] not in a valid state for account ${state.accountId}`,
+        );
+      }
       if (deliverable.length === 0) {
         throw ssmError(
           'InvalidInstanceId',
@@ -485,11 +496,12 @@ export function ssmHandlers(state: SimState): HandlerMap {
         ];
         const rows: InstanceInformation[] = [];
         for (const i of state.instances.values()) {
-          if (!i.ssmManaged || i.state === 'terminated') continue;
+          const stale = state.ssmStaleOnline.has(i.id);
+          if (!stale && (!i.ssmManaged || i.state === 'terminated')) continue;
           const windows = i.platform === 'windows';
           const info: InstanceInformation = {
             InstanceId: i.id,
-            PingStatus: i.state === 'running' ? 'Online' : 'ConnectionLost',
+            PingStatus: stale || i.state === 'running' ? 'Online' : 'ConnectionLost',
             LastPingDateTime: state.clock.now(),
             AgentVersion: '3.3.1142.0',
             IsLatestVersion: true,

@@ -317,6 +317,14 @@ export class SimState {
   public readonly instanceBehaviour = new Map<string, InstanceBehaviour>();
   /** Service short name -> AZ names it is offered in (default all). */
   public readonly serviceAzs = new Map<string, string[]>();
+  /**
+   * SendCommand with any target that is not a running, SSM-managed instance fails as a whole with
+   * InvalidInstanceId naming the bad IDs, as real SSM does (see ssm.ts); off: those targets get Undeliverable
+   * invocations and the rest run.
+   */
+  public ssmRejectsWholeCallOnInvalidTarget = false;
+  /** Instances DescribeInstanceInformation still lists as Online although SSM cannot reach them (stale ping). */
+  public readonly ssmStaleOnline = new Set<string>();
 
   public constructor(
     public readonly region: string,

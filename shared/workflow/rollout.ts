@@ -250,6 +250,87 @@ export async function checkAgentUpdates(
 // ---------------------------------------------------------------------------------------------------------
 // Rolling restart
 
+/** Extra SendCommand calls allowed per chunk to find the instances behind an InvalidInstanceId rejection. */
+export const ISOLATION_CALL_BUDGET = 2 * Math.ceil(Math.log2(SEND_COMMAND_LIMIT));
+const INSTANCE_ID_PATTERN = /\b(?:i|mi)-[0-9a-f]{8,17}\b/g;
+const INVALID_TARGET_ADVICE =
+  'check that the instance is running, that its SSM agent is Online (aws ssm describe-instance-information) ' +
+  'and that its instance profile allows SSM, then run the restart again';
+
+/** The chunk's instance IDs that an InvalidInstanceId message names ("Instances [[i-…, i-…]] not in a valid state …"). */
+export function invalidTargetsIn(message: string, ids: string[]): string[] {
+  const named = new Set(message.match(INSTANCE_ID_PATTERN) ?? []);
+  return ids.filter((id) => named.has(id));
+}
+
+/**
+ * Sends the restart to `ids`. SSM rejects a whole SendCommand with InvalidInstanceId when a single target is not
+ * a usable managed node, so on that error the bad instances are isolated (named in the message, else found by
+ * bisecting, at most ISOLATION_CALL_BUDGET extra calls), each is recorded as failed with the reason, and the
+ * rest are sent. Transient errors are rethrown (the Task retries; instances already sent are in `items`); other
+ * errors fail the instances of the call that raised them. `send` records what it sent in `items`;
+ * `saveProgress` persists `items` and runs after every accepted call, outside the error handling of the call.
+ */
+export async function sendIsolatingInvalidTargets(
+  ids: string[],
+  send: (ids: string[]) => Promise<void>,
+  items: Record<string, ItemProgress>,
+  saveProgress: () => Promise<void>,
+): Promise<void> {
+  let budget = ISOLATION_CALL_BUDGET;
+  const fail = (list: string[], reason: string) => {
+    for (const id of list) items[id] = { phase: 'done', since: 0, outcome: 'failed', reason };
+  };
+  const attempt = async (list: string[], extra: boolean): Promise<void> => {
+    if (list.length === 0) return;
+    if (extra) {
+      if (budget <= 0) {
+        fail(
+          list,
+          `not sent: SendCommand rejected its chunk as InvalidInstanceId and the invalid target could not be isolated within ${ISOLATION_CALL_BUDGET} extra calls; ${INVALID_TARGET_ADVICE}`,
+        );
+        return;
+      }
+      budget--;
+    }
+    const err = await send(list).then(
+      () => undefined,
+      (e: unknown) => e ?? new Error('SendCommand failed without an error'),
+    );
+    if (err === undefined) {
+      await saveProgress();
+      return;
+    }
+    if (isTransient(err)) throw err;
+    if (errorName(err) !== 'InvalidInstanceId') {
+      fail(list, `SendCommand failed: ${failure(err)}`);
+      return;
+    }
+    const named = invalidTargetsIn(describeError(err), list);
+    if (named.length > 0 || list.length === 1) {
+      const bad = named.length > 0 ? named : list;
+      fail(
+        bad,
+        `not a valid SSM target: SendCommand rejected it (${failure(err)}); ${INVALID_TARGET_ADVICE}`,
+      );
+      logger.warn('restart command rejected invalid targets; sending to the rest', {
+        invalid: bad,
+        remaining: list.length - bad.length,
+      });
+      await attempt(
+        list.filter((id) => !bad.includes(id)),
+        true,
+      );
+      return;
+    }
+    // No IDs in the message: bisect; each half is one extra call.
+    const half = Math.ceil(list.length / 2);
+    await attempt(list.slice(0, half), true);
+    await attempt(list.slice(half), true);
+  };
+  await attempt(ids, false);
+}
+
 export async function startBatch(
   deps: RolloutDeps<'ecs' | 'ssm'>,
   state: WorkflowState,
@@ -262,41 +343,39 @@ export async function startBatch(
   if (batch.kind === 'ssm') {
     if (!deps.documentName) throw new RestartDocumentMissingError();
     const todo = batch.refs.filter((r) => !progress.items[r.i]);
+    const send = async (ids: string[]): Promise<void> => {
+      const out = await deps.clients.ssm.send(
+        new SendCommandCommand({
+          DocumentName: deps.documentName,
+          InstanceIds: ids,
+          TimeoutSeconds: deps.config.restart.commandTimeoutSeconds,
+          MaxConcurrency: String(ids.length),
+          MaxErrors: String(ids.length),
+          Comment: `privatelink-ecs restart, batch ${k + 1} of ${rollout.batchCount}`.slice(0, 100),
+        }),
+      );
+      const commandId = out.Command?.CommandId ?? '';
+      progress.commands.push({ id: commandId, ids });
+      for (const id of ids) progress.items[id] = { phase: 'command', since: 0 };
+      logger.info('restart command sent', {
+        vpcId: state.input.vpcId,
+        commandId,
+        instances: ids.length,
+        batch: k,
+      });
+    };
     for (const part of chunk(todo, SEND_COMMAND_LIMIT)) {
-      const ids = part.map((r) => r.i);
       try {
-        const out = await deps.clients.ssm.send(
-          new SendCommandCommand({
-            DocumentName: deps.documentName,
-            InstanceIds: ids,
-            TimeoutSeconds: deps.config.restart.commandTimeoutSeconds,
-            MaxConcurrency: String(ids.length),
-            MaxErrors: String(ids.length),
-            Comment: `privatelink-ecs restart, batch ${k + 1} of ${rollout.batchCount}`.slice(0, 100),
-          }),
+        await sendIsolatingInvalidTargets(
+          part.map((r) => r.i),
+          send,
+          progress.items,
+          // Saved after each accepted call, so a retried Task never sends to these instances again.
+          () => deps.store.put(progressKey, progress),
         );
-        const commandId = out.Command?.CommandId ?? '';
-        progress.commands.push({ id: commandId, ids });
-        for (const id of ids) progress.items[id] = { phase: 'command', since: 0 };
-        logger.info('restart command sent', {
-          vpcId: state.input.vpcId,
-          commandId,
-          instances: ids.length,
-          batch: k,
-        });
       } catch (err) {
-        if (isTransient(err)) {
-          await deps.store.put(progressKey, progress);
-          throw err;
-        }
-        for (const id of ids) {
-          progress.items[id] = {
-            phase: 'done',
-            since: 0,
-            outcome: 'failed',
-            reason: `SendCommand failed: ${failure(err)}`,
-          };
-        }
+        await deps.store.put(progressKey, progress);
+        throw err;
       }
     }
   } else {

@@ -2,7 +2,7 @@
 // runner that executes the synthesized state machine locally against it with zeroed waits.
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { type ConfigInput, parseConfig } from '../../shared/config';
-import { SimulatedAccount } from '../../shared/sim';
+import { SimulatedAccount, type SimulatedAccountOptions } from '../../shared/sim';
 import { itemSizeBytes } from '../../shared/sim/dynamodb';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
@@ -19,9 +19,9 @@ export interface SimScenario {
 }
 
 export async function simScenario(
-  options: { optedIn?: boolean; tags?: Record<string, string> } = {},
+  options: { optedIn?: boolean; tags?: Record<string, string>; account?: SimulatedAccountOptions } = {},
 ): Promise<SimScenario> {
-  const account = new SimulatedAccount();
+  const account = new SimulatedAccount(options.account);
   const tags: Record<string, string> = options.optedIn === false ? {} : { 'privatelink-ecs': 'enabled' };
   const { vpcId } = account.addVpc({
     cidr: '10.20.0.0/16',

@@ -135,7 +135,9 @@ describe('workflow review: reboot fallback', () => {
       ssmManaged: false,
     }).instanceIds;
     s.account.setInstanceBehaviour(instanceId!, { reconnects: false });
-    const config = testConfig({ restart: { fallback: 'reboot', reconnectTimeoutSeconds: 120, maxErrors: 1 } });
+    const config = testConfig({
+      restart: { fallback: 'reboot', reconnectTimeoutSeconds: 120, maxErrors: 1 },
+    });
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId }, { config });

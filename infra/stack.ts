@@ -157,7 +157,7 @@ export class PrivateLinkEcsStack extends Stack {
     });
     new CfnOutput(this, 'RestartDocumentName', {
       description:
-        'SSM command document that restarts ecs-agent; pass it to `privatelink-ecs run --document-name`',
+        'SSM command document that restarts ecs-agent; privatelink-ecs run reads it from this output',
       value: this.restartDocument.ref,
     });
     new CfnOutput(this, 'DashboardName', {

@@ -31,6 +31,7 @@ import {
   quietCliLogs,
   withCommonOptions,
 } from '../lib/common';
+import { cloudFormationClient, DEFAULT_STACK_NAME, stackOutputs } from '../lib/stack';
 
 export const order = 40;
 
@@ -43,6 +44,37 @@ interface RunOptions extends CommonOptions {
   restart?: string;
   documentName?: string;
   stateTable?: string;
+  stackName?: string;
+}
+
+/** The stack output that names the deployed restart document (infra/stack.ts). */
+export const RESTART_DOCUMENT_OUTPUT = 'RestartDocumentName';
+
+/**
+ * The restart document: --document-name, else RESTART_DOCUMENT_NAME, else the deployed stack's
+ * RestartDocumentName output. Undefined when no restart can happen (dry run, --restart none).
+ */
+async function resolveDocumentName(opts: RunOptions, input: WorkflowInput): Promise<string | undefined> {
+  const given = opts.documentName ?? process.env[RESTART_DOCUMENT_NAME_ENV];
+  if (given || input.dryRun || input.restart === 'none') return given;
+  const stackName = opts.stackName ?? DEFAULT_STACK_NAME;
+  const hint = `--document-name (or set ${RESTART_DOCUMENT_NAME_ENV}), or use --dry-run or --restart none`;
+  const cfn = cloudFormationClient(opts.region);
+  try {
+    const outputs = await stackOutputs(cfn, stackName, hint);
+    const found = outputs.find((o) => o.OutputKey === RESTART_DOCUMENT_OUTPUT)?.OutputValue;
+    if (!found) {
+      throw new InvalidInputError(
+        `stack ${stackName} has no ${RESTART_DOCUMENT_OUTPUT} output; pass ${hint}`,
+        {
+          field: '--document-name',
+        },
+      );
+    }
+    return found;
+  } finally {
+    cfn.destroy();
+  }
 }
 
 type Writer = (line: string) => void;
@@ -247,13 +279,7 @@ export async function runRun(opts: RunOptions): Promise<number> {
     throw err;
   }
   const config = loadConfig(opts);
-  const documentName = opts.documentName ?? process.env[RESTART_DOCUMENT_NAME_ENV];
-  if (!documentName && !input.dryRun && input.restart !== 'none') {
-    throw new InvalidInputError(
-      `--document-name is required to restart agents (the stack's RestartAgentDocument; or set ${RESTART_DOCUMENT_NAME_ENV}); use --dry-run or --restart none without it`,
-      { field: '--document-name' },
-    );
-  }
+  const documentName = await resolveDocumentName(opts, input);
   const clients = clientsFor(opts);
   const table = opts.stateTable ?? process.env[STATE_TABLE_ENV];
   const store = table ? new DynamoStateStore(clients.dynamodb, table) : new MemoryStateStore();
@@ -290,7 +316,11 @@ export function register(program: Command): void {
     .option('--dry-run', 'plan the endpoints only: no changes, no restarts')
     .option('--force', 'act on a VPC that lacks the opt-in tag')
     .option('--restart <mode>', 'auto (only agents that need it), all, or none', undefined)
-    .option('--document-name <name>', `restart command document (default: $${RESTART_DOCUMENT_NAME_ENV})`)
+    .option(
+      '--document-name <name>',
+      `restart command document (default: $${RESTART_DOCUMENT_NAME_ENV}, else the stack's ${RESTART_DOCUMENT_OUTPUT} output)`,
+    )
+    .option('--stack-name <name>', 'the deployed stack to read the restart document from', DEFAULT_STACK_NAME)
     .option(
       '--state-table <name>',
       `DynamoDB table for batch records (default: $${STATE_TABLE_ENV}, else memory)`,
@@ -301,6 +331,7 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n' +
         '  privatelink-ecs run --vpc-id vpc-0123456789abcdef0 --dry-run\n' +
+        '  privatelink-ecs run --vpc-id vpc-0123456789abcdef0                 # document from the PrivateLinkEcs stack\n' +
         '  privatelink-ecs run --vpc-id vpc-0123456789abcdef0 --document-name PrivateLinkEcs-RestartAgentDocument-AbC\n' +
         '  privatelink-ecs run --vpc-id vpc-0123456789abcdef0 --restart none --json\n',
     )

@@ -2,13 +2,14 @@
 // console link. The state machine is found through the stack's outputs, or given with --state-machine-arn.
 
 import { createHash } from 'node:crypto';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../shared/errors';
 import { parseWorkflowInput } from '../../shared/workflow/input';
 import type { WorkflowInput } from '../../shared/workflow/types';
 import { type CommonOptions, clientsFor, EXIT_OK, quietCliLogs, withCommonOptions } from '../lib/common';
+import { cloudFormationClient, DEFAULT_STACK_NAME, stackOutputs } from '../lib/stack';
 
 export const order = 41;
 
@@ -25,20 +26,7 @@ interface StartOptions extends CommonOptions {
 
 /** The state machine ARN among a stack's outputs: the output whose value is a state machine ARN. */
 export async function stateMachineFromStack(cfn: CloudFormationClient, stackName: string): Promise<string> {
-  let outputs: Array<{ OutputKey?: string; OutputValue?: string }>;
-  try {
-    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    outputs = out.Stacks?.[0]?.Outputs ?? [];
-  } catch (err) {
-    if ((err as { name?: string }).name === 'ValidationError') {
-      throw new InvalidInputError(
-        `stack ${stackName} was not found in this account and region: deploy it (npx cdk deploy) or pass --stack-name / --state-machine-arn`,
-        { field: '--stack-name' },
-        { cause: err },
-      );
-    }
-    throw err;
-  }
+  const outputs = await stackOutputs(cfn, stackName, '--state-machine-arn');
   const found = outputs.find((o) => o.OutputValue && STATE_MACHINE_ARN.test(o.OutputValue));
   if (!found?.OutputValue) {
     throw new InvalidInputError(
@@ -80,7 +68,7 @@ export async function runStart(opts: StartOptions): Promise<number> {
     );
   }
   const clients = clientsFor(opts);
-  const cfn = new CloudFormationClient(opts.region ? { region: opts.region } : {});
+  const cfn = cloudFormationClient(opts.region);
   try {
     const stateMachineArn = opts.stateMachineArn ?? (await stateMachineFromStack(cfn, opts.stackName));
     const out = await clients.sfn.send(
@@ -117,7 +105,7 @@ export function register(program: Command): void {
     )
     .requiredOption('--vpc-id <id>', 'the VPC to remediate, e.g. vpc-0123456789abcdef0')
     .option('--state-machine-arn <arn>', 'the state machine to start (skips the stack lookup)')
-    .option('--stack-name <name>', 'the deployed stack', 'PrivateLinkEcs')
+    .option('--stack-name <name>', 'the deployed stack', DEFAULT_STACK_NAME)
     .option('--dry-run', 'plan the endpoints only')
     .option('--force', 'act on a VPC that lacks the opt-in tag')
     .option('--restart <mode>', 'auto, all or none')

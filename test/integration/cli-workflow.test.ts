@@ -1,6 +1,7 @@
 // The workflow CLI commands against moto (AWS_ENDPOINT_URL from the harness): `run` executes the synthesized
 // state machine in-process, `start` starts an execution of a deployed state machine. Output is captured from
 // main([...]); every command any SDK client sends is recorded, so "changes nothing" is checked, not assumed.
+import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient, PutAttributesCommand } from '@aws-sdk/client-ecs';
 import {
@@ -33,6 +34,7 @@ describe('privatelink-ecs run and start (CLI against moto)', () => {
   const ec2 = new EC2Client({ maxAttempts: 1 });
   const ecs = new ECSClient({ maxAttempts: 1 });
   const sfn = new SFNClient({ maxAttempts: 1 });
+  const cfn = new CloudFormationClient({ maxAttempts: 1 });
 
   beforeEach(resetMoto);
 
@@ -130,6 +132,46 @@ describe('privatelink-ecs run and start (CLI against moto)', () => {
     expect(lines[0]).toMatch(/^privatelink-ecs: /);
     expect(lines[0]).toMatch(message);
     expect(io.writes()).toEqual([]);
+  });
+
+  it('run without --document-name reads the restart document from the deployed stack output', async () => {
+    // Prepare
+    const { layout } = await taggedVpcWithInstances();
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: 'PrivateLinkEcs',
+        TemplateBody: JSON.stringify({
+          Resources: { Placeholder: { Type: 'AWS::SQS::Queue' } },
+          Outputs: { RestartDocumentName: { Value: 'PrivateLinkEcs-RestartAgentDocument-Test' } },
+        }),
+      }),
+    );
+    const io = capture();
+
+    // Act
+    const code = await main(['run', '--vpc-id', layout.vpcId]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.commands).toContain('DescribeStacks');
+    expect(io.stdout()).toMatch(new RegExp(`^Remediation of ${layout.vpcId}: SUCCEEDED`));
+  });
+
+  it('run without --document-name and no deployed stack: one line naming the options, exit 2, zero writes', async () => {
+    // Prepare
+    const { layout } = await taggedVpcWithInstances();
+    const io = capture();
+
+    // Act
+    const code = await main(['run', '--vpc-id', layout.vpcId, '--stack-name', 'NoSuchStack']);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(io.stderr().trimEnd().split('\n')).toEqual([
+      'privatelink-ecs: stack NoSuchStack was not found in this account and region: deploy it (npx cdk deploy) or ' +
+        'pass --stack-name / --document-name (or set RESTART_DOCUMENT_NAME), or use --dry-run or --restart none',
+    ]);
+    expect(io.commands).toEqual(['DescribeStacks']);
   });
 
   it('run on an untagged VPC without --force: one line naming the opt-in tag, exit 2, zero writes', async () => {

@@ -1,0 +1,38 @@
+// Reading the deployed stack's outputs, for the CLI commands that act on a deployed privatelink-ecs stack.
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvalidInputError } from '../../shared/errors';
+
+export const DEFAULT_STACK_NAME = 'PrivateLinkEcs';
+
+export interface StackOutput {
+  OutputKey?: string;
+  OutputValue?: string;
+}
+
+export function cloudFormationClient(region?: string): CloudFormationClient {
+  return new CloudFormationClient(region ? { region } : {});
+}
+
+/**
+ * The outputs of a deployed stack. A stack that does not exist is bad input (InvalidInputError naming
+ * `--stack-name` and `hint`, what the caller can pass instead); every other error is thrown as it is.
+ */
+export async function stackOutputs(
+  cfn: CloudFormationClient,
+  stackName: string,
+  hint: string,
+): Promise<StackOutput[]> {
+  try {
+    const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    return out.Stacks?.[0]?.Outputs ?? [];
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ValidationError') {
+      throw new InvalidInputError(
+        `stack ${stackName} was not found in this account and region: deploy it (npx cdk deploy) or pass --stack-name / ${hint}`,
+        { field: '--stack-name' },
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}

@@ -21,9 +21,6 @@ export interface AwsClients {
   dynamodb: DynamoDBClient;
 }
 
-/** The client names; a service or handler that needs some of them takes `Pick<AwsClients, ...>`. */
-export type ClientName = keyof AwsClients;
-
 export interface ClientOptions {
   /** Overrides the region from the standard chain (CLI --region). */
   region?: string;

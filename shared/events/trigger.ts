@@ -12,7 +12,7 @@ import {
   listEndpoints,
   listOptedInVpcIds,
   type ReconcileResult,
-  readVpcOptIn,
+  readVpc,
   reconcileVpc,
   teardownVpc,
 } from '../reconciler';
@@ -231,18 +231,19 @@ async function processVpc(
   target: VpcTarget,
 ): Promise<VpcOutcome> {
   const { vpcId } = target;
-  const optIn = await readVpcOptIn(deps.ec2, deps.config, vpcId);
+  const optIn = await readVpc(deps.ec2, deps.config, vpcId);
   if (!optIn.exists) {
     return { vpcId, decision: 'vpc-not-found', message: `VPC ${vpcId} no longer exists; nothing to do` };
   }
   if (!optIn.optedIn && !target.clusterOptIn) return handleOptedOut(deps, vpcId);
 
   const optInSource = optIn.optedIn ? 'vpc-tag' : 'cluster-tag';
-  const result = await reconcileVpc(deps.ec2, deps.config, {
-    vpcId,
-    force: !optIn.optedIn,
-    dryRun: Boolean(deps.dryRun),
-  });
+  const result = await reconcileVpc(
+    deps.ec2,
+    deps.config,
+    { vpcId, force: !optIn.optedIn, dryRun: Boolean(deps.dryRun) },
+    { vpc: optIn.vpc },
+  );
   const failed = result.results.filter((r) => r.status === 'error');
   const reasons = await workflowReasons(deps, target, result);
   const outcome: VpcOutcome = {

@@ -1,6 +1,6 @@
 // The endpoint reconciler: inventory (finders) → pure planner → executor. Triggers, the workflow and the
 // CLI call these functions; the EC2 client is injected.
-import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client, Vpc } from '@aws-sdk/client-ec2';
 import type { Config } from '../config';
 import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
 import { assertVpcId } from '../ids';
@@ -43,13 +43,26 @@ export function isOptedIn(config: Config, tags: Record<string, string>): boolean
   return tags[config.optInTag.key] === config.optInTag.value;
 }
 
-/** Whether the VPC exists and carries the opt-in tag. Throws InvalidInputError for a malformed ID. */
-export async function readVpcOptIn(ec2: EC2Client, config: Config, vpcId: string): Promise<VpcOptIn> {
+/**
+ * readVpcOptIn plus the DescribeVpcs answer itself, for a caller that goes on to reconcileVpc: passing
+ * `vpc` back as `reads.vpc` saves reconcileVpc a second DescribeVpcs.
+ */
+export async function readVpc(
+  ec2: EC2Client,
+  config: Config,
+  vpcId: string,
+): Promise<VpcOptIn & { vpc?: Vpc }> {
   assertVpcId(vpcId);
   const vpc = await describeVpc(ec2, vpcId);
   if (!vpc) return { exists: false, optedIn: false, tags: {} };
   const tags = tagsToRecord(vpc.Tags);
-  return { exists: true, optedIn: isOptedIn(config, tags), tags };
+  return { exists: true, optedIn: isOptedIn(config, tags), tags, vpc };
+}
+
+/** Whether the VPC exists and carries the opt-in tag. Throws InvalidInputError for a malformed ID. */
+export async function readVpcOptIn(ec2: EC2Client, config: Config, vpcId: string): Promise<VpcOptIn> {
+  const { vpc: _vpc, ...optIn } = await readVpc(ec2, config, vpcId);
+  return optIn;
 }
 
 /** Every VPC carrying the opt-in tag (paginated, filtered server-side by tag). */
@@ -96,18 +109,19 @@ export async function planVpc(
  * VpcNotFoundError for an unknown VPC and NotOptedInError for a VPC without the opt-in tag unless
  * options.force. dryRun plans only. A failed action is recorded in `results`, never thrown.
  * The VPC is read once: the same DescribeVpcs answer decides opt-in (before any write) and feeds the
- * inventory. `reads.pageSize` forces small pages (tests and benches); production leaves it out.
+ * inventory; `reads.vpc` (the caller's own DescribeVpcs answer, see readVpc) skips that call. `reads.pageSize`
+ * forces small pages (tests and benches); production leaves it out.
  */
 export async function reconcileVpc(
   ec2: EC2Client,
   config: Config,
   options: ReconcileOptions,
-  reads: Pick<InventoryOptions, 'pageSize'> = {},
+  reads: Pick<InventoryOptions, 'pageSize' | 'vpc'> = {},
 ): Promise<ReconcileResult> {
   if (!options || typeof options !== 'object')
     throw new InvalidInputError('options with a vpcId are required');
   const vpcId = assertVpcId(options.vpcId);
-  const vpc = await describeVpc(ec2, vpcId);
+  const vpc = reads.vpc?.VpcId === vpcId ? reads.vpc : await describeVpc(ec2, vpcId);
   if (!vpc) throw new VpcNotFoundError(vpcId);
   const optedIn = isOptedIn(config, tagsToRecord(vpc.Tags));
   if (!optedIn && !options.force) {

@@ -10,7 +10,15 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { AwsClients } from '../clients';
-import { deepClone, type HandlerMap, isWrite, ManualClock, UnsupportedOperationError } from './core';
+import {
+  deepClone,
+  formatCidr,
+  type HandlerMap,
+  isWrite,
+  ManualClock,
+  parseCidr,
+  UnsupportedOperationError,
+} from './core';
 import { dynamodbHandlers, dynamodbThrottle } from './dynamodb';
 import { ec2Handlers, ec2Throttle, SIM_IMAGES } from './ec2';
 import { ecsHandlers, ecsThrottle } from './ecs';
@@ -410,17 +418,11 @@ export class SimulatedAccount {
       EnableDnsHostnames: { Value: options.dnsHostnames ?? true },
     });
 
-    const [baseText, prefixText] = options.cidr.split('/');
-    const subnetPrefix = Math.min(28, Number(prefixText) + 4);
-    const octets = (baseText ?? '').split('.').map(Number);
-    const base =
-      (((octets[0] ?? 0) << 24) | ((octets[1] ?? 0) << 16) | ((octets[2] ?? 0) << 8) | (octets[3] ?? 0)) >>>
-      0;
-    const block = 2 ** (32 - subnetPrefix);
-    const subnetCidr = (index: number) => {
-      const ip = base + index * block;
-      return `${[ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.')}/${subnetPrefix}`;
-    };
+    // CreateVpc accepted options.cidr, so it parses.
+    const vpcCidr = parseCidr(options.cidr)!;
+    const subnetPrefix = Math.min(28, vpcCidr.prefix + 4);
+    const subnetCidr = (index: number) =>
+      formatCidr({ base: vpcCidr.base + index * 2 ** (32 - subnetPrefix), prefix: subnetPrefix });
     const result: VpcLayout = {
       vpcId,
       publicSubnetIds: [],

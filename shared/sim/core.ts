@@ -296,14 +296,6 @@ export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
   return a.base < b.base + cidrSize(b) && b.base < a.base + cidrSize(a);
 }
 
-/** The n-th sub-block of `prefix` bits inside `outer`. */
-export function subCidr(outer: Cidr, prefix: number, index: number): Cidr | undefined {
-  if (prefix < outer.prefix) return undefined;
-  const base = outer.base + index * 2 ** (32 - prefix);
-  const sub = { base: base >>> 0, prefix };
-  return cidrContains(outer, sub) ? sub : undefined;
-}
-
 export function isWrite(operation: string): boolean {
   return !/^(Describe|List|Get|BatchGet|Query|Scan)/.test(operation);
 }

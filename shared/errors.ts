@@ -56,14 +56,6 @@ export class NotOptedInError extends PrivateLinkEcsError {
   }
 }
 
-/** No usable AWS credentials or region. */
-export class AwsSetupError extends PrivateLinkEcsError {
-  public constructor(message: string, options?: { cause?: unknown }) {
-    super(message, {}, options);
-    this.name = 'AwsSetupError';
-  }
-}
-
 /** An endpoint reached `failed` or `rejected`. */
 export class EndpointFailedError extends PrivateLinkEcsError {
   public constructor(message: string, context: ErrorContext = {}) {

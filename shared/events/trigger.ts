@@ -161,8 +161,10 @@ async function workflowReasons(
     const writes = result.actions.filter((a) => a.kind !== 'covered');
     if (writes.length) reasons.push(`${writes.length} endpoint change(s) are planned`);
   }
+  // Only an instance event looks at the endpoints' states and ages; other events do not read them.
+  if (!target.instance) return reasons;
   const generation = await readEndpointGeneration(deps.ec2, deps.config, target.vpcId);
-  if (target.instance && generation.managedCount > 0) {
+  if (generation.managedCount > 0) {
     if (!generation.allAvailable) reasons.push('not every endpoint is available yet');
     const registeredAt = target.instance.registeredAt;
     if (registeredAt && generation.newestCreatedAt && registeredAt < generation.newestCreatedAt) {

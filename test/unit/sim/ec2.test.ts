@@ -11,17 +11,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import { SimulatedAccount, type VpcLayout } from '../../../shared/sim';
+import { errorOf } from './support';
 
 const svc = (name: string) => `com.amazonaws.us-east-1.${name}`;
-
-async function errorOf(promise: Promise<unknown>): Promise<Error & { $metadata?: { attempts?: number } }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('simulated EC2', () => {
   let account: SimulatedAccount;

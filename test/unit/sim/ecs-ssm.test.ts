@@ -11,17 +11,7 @@ import {
   SendCommandCommand,
 } from '@aws-sdk/client-ssm';
 import { LATEST_AGENT_VERSION, SimulatedAccount } from '../../../shared/sim';
-
-async function errorOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-const RESTART = { DocumentName: 'AWS-RunShellScript', Parameters: { commands: ['systemctl restart ecs'] } };
+import { errorOf, RESTART } from './support';
 
 describe('simulated ECS and SSM', () => {
   let account: SimulatedAccount;

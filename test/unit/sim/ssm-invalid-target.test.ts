@@ -6,17 +6,7 @@ import {
   SendCommandCommand,
 } from '@aws-sdk/client-ssm';
 import { SimulatedAccount } from '../../../shared/sim';
-
-async function errorOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-const RESTART = { DocumentName: 'AWS-RunShellScript', Parameters: { commands: ['systemctl restart ecs'] } };
+import { errorOf, RESTART } from './support';
 
 describe('simulated SSM with ssmRejectsWholeCallOnInvalidTarget', () => {
   function accountWith(reject: boolean) {

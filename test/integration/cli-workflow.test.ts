@@ -3,7 +3,7 @@
 // main([...]); every command any SDK client sends is recorded, so "changes nothing" is checked, not assumed.
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { ECSClient, PutAttributesCommand } from '@aws-sdk/client-ecs';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -14,8 +14,9 @@ import { main } from '../../bin/cli';
 import { cliExecutionName } from '../../bin/commands/start';
 import { parseWorkflowInput } from '../../shared/workflow/input';
 import { captureCli as capture } from '../support/cli';
-import { createVpcLayout, registerContainerInstances } from '../support/fixtures';
+import { createVpcLayout } from '../support/fixtures';
 import { resetMoto } from '../support/moto';
+import { optedInVpcWithInstances } from './workflow/support';
 
 jest.setTimeout(60_000);
 
@@ -48,24 +49,7 @@ describe('privatelink-ecs run and start (CLI against moto)', () => {
     sfn.destroy();
   });
 
-  async function taggedVpcWithInstances() {
-    const layout = await createVpcLayout(ec2, { azs: 2, tags: { 'privatelink-ecs': 'enabled' } });
-    const fleet = await registerContainerInstances(
-      { ec2, ecs },
-      { clusterName: 'prod', subnetId: layout.privateSubnetIds[0]!, count: 2 },
-    );
-    await ecs.send(
-      new PutAttributesCommand({
-        cluster: 'prod',
-        attributes: fleet.containerInstanceArns.map((arn) => ({
-          name: 'ecs.os-family',
-          value: 'LINUX',
-          targetId: arn,
-        })),
-      }),
-    );
-    return { layout, fleet };
-  }
+  const taggedVpcWithInstances = () => optedInVpcWithInstances({ ec2, ecs }, { azs: 2, count: 2 });
 
   it('run on a tagged VPC creates the endpoints, prints progress on stderr and the summary on stdout, exit 0', async () => {
     // Prepare

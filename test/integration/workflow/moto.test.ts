@@ -2,13 +2,12 @@
 // discovery through ECS and EC2, the DynamoDB state table. moto's gaps (agentVersion always 1.0.0,
 // DescribeInstanceInformation and UpdateContainerAgent answering HTTP 500) must be reported, not crash.
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { PutAttributesCommand } from '@aws-sdk/client-ecs';
 import { type AwsClients, createAwsClients } from '../../../shared/clients';
 import { runWorkflowLocally } from '../../../shared/workflow/local';
 import { DynamoStateStore } from '../../../shared/workflow/store';
-import { createVpcLayout, registerContainerInstances } from '../../support/fixtures';
 import { resetMoto } from '../../support/moto';
 import { DOCUMENT_NAME, testConfig } from '../../workflow/support';
+import { optedInVpcWithInstances } from './support';
 
 const TABLE = 'privatelink-ecs-state';
 
@@ -38,27 +37,7 @@ describe('remediation workflow against moto', () => {
     );
   });
 
-  async function scenario() {
-    const layout = await createVpcLayout(clients.ec2, { azs: 3, tags: { 'privatelink-ecs': 'enabled' } });
-    const fleet = await registerContainerInstances(clients, {
-      clusterName: 'prod',
-      subnetId: layout.privateSubnetIds[0]!,
-      count: 3,
-    });
-    // A real agent registers with ecs.os-family; moto's registration drops attributes, so add it the way
-    // PutAttributes would.
-    await clients.ecs.send(
-      new PutAttributesCommand({
-        cluster: 'prod',
-        attributes: fleet.containerInstanceArns.map((arn) => ({
-          name: 'ecs.os-family',
-          value: 'LINUX',
-          targetId: arn,
-        })),
-      }),
-    );
-    return { layout, fleet };
-  }
+  const scenario = () => optedInVpcWithInstances(clients, { azs: 3, count: 3 });
 
   it('happy path: ensures and waits for the endpoints, discovers the instances, reports the agents moto calls 1.0.0', async () => {
     // Prepare

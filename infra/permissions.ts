@@ -13,12 +13,6 @@ const SID = /^[A-Za-z0-9]+$/;
 export const AGENT_UPDATE_ACTION = 'ecs:UpdateContainerAgent';
 export const SEND_COMMAND_ACTION = 'ssm:SendCommand';
 
-export interface GrantedStatement {
-  statement: PolicyStatement;
-  /** The declaration it came from (its reason documents the grant and acknowledges cdk-nag findings). */
-  declaration: PermissionDeclaration;
-}
-
 export function isReadOnlyAction(action: string): boolean {
   return READ_ONLY_PREFIX.test(action);
 }
@@ -79,9 +73,9 @@ export function buildStatements(
   declarations: readonly PermissionDeclaration[],
   config: Config,
   values: Partial<PlaceholderValues>,
-): GrantedStatement[] {
+): PolicyStatement[] {
   const seen = new Map<string, PermissionDeclaration>();
-  const granted: GrantedStatement[] = [];
+  const granted: PolicyStatement[] = [];
   for (const decl of declarations) {
     validateDeclaration(decl);
     const previous = seen.get(decl.sid);
@@ -102,17 +96,14 @@ export function buildStatements(
     const splitSendCommand =
       actions.includes(SEND_COMMAND_ACTION) && resources.some((r) => INSTANCE_RESOURCE.test(r));
     if (!splitSendCommand) {
-      granted.push({ declaration: decl, statement: statement(decl.sid, actions, resources, conditions) });
+      granted.push(statement(decl.sid, actions, resources, conditions));
       continue;
     }
     const instanceResources = resources.filter((r) => INSTANCE_RESOURCE.test(r));
     const otherResources = resources.filter((r) => !INSTANCE_RESOURCE.test(r));
     const otherActions = actions.filter((a) => a !== SEND_COMMAND_ACTION);
     if (otherResources.length > 0) {
-      granted.push({
-        declaration: decl,
-        statement: statement(decl.sid, actions, otherResources, conditions),
-      });
+      granted.push(statement(decl.sid, actions, otherResources, conditions));
     }
     // A declaration that already scopes its instances keeps its own condition; otherwise the configured tag
     // becomes the condition.
@@ -121,15 +112,14 @@ export function buildStatements(
       (instanceTag
         ? { StringEquals: { [`aws:ResourceTag/${instanceTag.key}`]: instanceTag.value } }
         : undefined);
-    granted.push({
-      declaration: decl,
-      statement: statement(
+    granted.push(
+      statement(
         otherResources.length > 0 ? `${decl.sid}Instances` : decl.sid,
         otherResources.length > 0 ? [SEND_COMMAND_ACTION] : [SEND_COMMAND_ACTION, ...otherActions],
         instanceResources,
         instanceConditions,
       ),
-    });
+    );
   }
   return granted;
 }

@@ -190,7 +190,7 @@ export class PrivateLinkEcsStack extends Stack {
       codeMode: this.codeMode,
     });
     const permissions = request.permissions ?? [];
-    for (const { statement } of buildStatements(permissions, this.config, this.placeholderValues)) {
+    for (const statement of buildStatements(permissions, this.config, this.placeholderValues)) {
       fn.role.addToPrincipalPolicy(statement);
     }
     this.grantedDeclarations.push(...permissions);

@@ -34,8 +34,7 @@ const tagged: PermissionDeclaration = {
   reason: 'Only endpoints we created',
 };
 
-const json = (granted: ReturnType<typeof buildStatements>) =>
-  granted.map((g) => g.statement.toStatementJson());
+const json = (granted: ReturnType<typeof buildStatements>) => granted.map((s) => s.toStatementJson());
 
 describe('permission declarations to IAM statements', () => {
   it('fills placeholders in resources and condition keys', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { main } from '../../../bin/cli';
 import { createAwsClients } from '../../../shared/clients';
 import { eventForVpc, loadEvent } from '../../fixtures/events/load';
+import { captureCli } from '../../support/cli';
 import { createVpcLayout } from '../../support/fixtures';
 import { resetMoto } from '../../support/moto';
 import { createTriggerWorld, endpointsPerService, listExecutionNames, type TriggerWorld } from './support';
@@ -16,22 +17,11 @@ function eventFile(event: unknown): string {
 }
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
+  const io = captureCli();
   try {
     const code = await main(args);
-    return { code, stdout, stderr };
+    return { code, stdout: io.stdout(), stderr: io.stderr() };
   } finally {
-    out.mockRestore();
-    err.mockRestore();
     process.exitCode = undefined;
   }
 }

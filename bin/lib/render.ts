@@ -1,4 +1,5 @@
 // Rendering helpers for CLI output: plain-text tables, money, and the reconciler's plan and results.
+import { addedEndpointAzs } from '../../shared/reconciler';
 import type { ActionResult, PlannedAction } from '../../shared/reconciler/types';
 
 export type Row = Record<string, string | number>;
@@ -42,8 +43,7 @@ export interface PlanRowContext {
 
 /** Monthly cost one action adds: interface endpoint AZs only (gateways and other actions cost nothing hourly). */
 export function actionMonthlyUsd(action: PlannedAction, hourlyUsd: number, hoursPerMonth: number): number {
-  const hourly = action.kind === 'create-interface-endpoint' || action.kind === 'add-endpoint-subnets';
-  return hourly ? action.resourceIds.length * hourlyUsd * hoursPerMonth : 0;
+  return addedEndpointAzs([action]) * hourlyUsd * hoursPerMonth;
 }
 
 export function planRows(actions: PlannedAction[], context: PlanRowContext = {}): Row[] {

@@ -1,7 +1,8 @@
 // Helpers for the infra tests: synthesize the stack once per file (inline code stand-ins: the template shape is
 // the same as with real bundles, which test/infra/function.test.ts and `npx cdk synth` cover), and read IAM.
-import { App } from 'aws-cdk-lib';
+import { App, type PolicyValidationPluginReport, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, type NagPack, ServerlessChecks } from 'cdk-nag';
 import { PrivateLinkEcsStack } from '../../infra/stack';
 import { type ConfigInput, parseConfig } from '../../shared/config';
 
@@ -18,6 +19,22 @@ export function synthStack(config: ConfigInput = {}): Synthesized {
     codeMode: 'inline',
   });
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The cdk-nag packs the app runs as validation plugins (infra/app.ts), as it.each rows. */
+export const NAG_PACKS: Array<[string, () => NagPack]> = [
+  ['AwsSolutions', () => new AwsSolutionsChecks()],
+  ['Serverless', () => new ServerlessChecks()],
+];
+
+/** Runs a cdk-nag pack on a stack; its unacknowledged findings as "rule constructPath" lines. */
+export function nagReport(
+  pack: () => NagPack,
+  stack: Stack,
+): { report: PolicyValidationPluginReport; findings: string[] } {
+  const report = pack().validateScope(stack);
+  const findings = report.violations.map((v) => `${v.ruleName} ${v.violatingResources[0]?.constructPath}`);
+  return { report, findings };
 }
 
 export interface IamStatement {

@@ -9,13 +9,11 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../shared/errors';
 import { COMPLETED_DETAIL_TYPE, EVENT_SOURCE } from '../../shared/workflow/summary';
+import { RULE_TARGET_MAX_EVENT_AGE, RULE_TARGET_RETRY_ATTEMPTS } from './triggers';
 
 /** The event the workflow's summary step puts on the default bus when a remediation ends. */
 export const COMPLETION_EVENT_SOURCE = EVENT_SOURCE;
 export const COMPLETION_DETAIL_TYPE = COMPLETED_DETAIL_TYPE;
-
-export const TARGET_RETRY_ATTEMPTS = 8;
-export const TARGET_MAX_EVENT_AGE = Duration.hours(6);
 
 export interface NotificationsProps {
   /** Subscribed to the topic when set (the recipient must confirm the subscription). */
@@ -64,8 +62,8 @@ export class Notifications extends Construct {
     this.completionRule.addTarget(
       new SnsTopic(this.topic, {
         deadLetterQueue: props.targetDeadLetterQueue,
-        retryAttempts: TARGET_RETRY_ATTEMPTS,
-        maxEventAge: TARGET_MAX_EVENT_AGE,
+        retryAttempts: RULE_TARGET_RETRY_ATTEMPTS,
+        maxEventAge: RULE_TARGET_MAX_EVENT_AGE,
       }),
     );
   }

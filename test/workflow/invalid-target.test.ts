@@ -4,13 +4,9 @@
 import { ssmError, ssmThrottle } from '../../shared/sim/ssm';
 import type { ItemProgress } from '../../shared/workflow/records';
 import { ISOLATION_CALL_BUDGET, sendIsolatingInvalidTargets } from '../../shared/workflow/rollout';
-import { callsOf, runOnSim, type SimScenario, simScenario, testConfig } from './support';
+import { callsOf, runOnSim, type SimScenario, sentTo, simScenario, testConfig } from './support';
 
 type SendCommandInput = { InstanceIds: string[] };
-
-function sentTo(s: SimScenario): string[] {
-  return (callsOf(s.account, 'ssm:SendCommand') as SendCommandInput[]).flatMap((c) => c.InstanceIds);
-}
 
 /** Instance IDs of the SendCommand calls SSM accepted (those that created a command). */
 function acceptedTargets(s: SimScenario): string[] {

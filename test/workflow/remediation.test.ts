@@ -11,18 +11,14 @@ import {
   callsOf,
   DOCUMENT_NAME,
   runOnSim,
-  type SimScenario,
   STATE_TABLE,
+  sentTo,
   simScenario,
   simStateStore,
   testConfig,
 } from './support';
 
 type SendCommandInput = { DocumentName: string; InstanceIds: string[]; TimeoutSeconds: number };
-
-function sentTo(s: SimScenario): string[] {
-  return (callsOf(s.account, 'ssm:SendCommand') as SendCommandInput[]).flatMap((c) => c.InstanceIds);
-}
 
 describe('remediation workflow on the simulated account', () => {
   it('happy path: waits for pending endpoints, restarts every agent that predates them, records and reports it', async () => {

@@ -1,12 +1,6 @@
 // Defects found in the correctness review of the workflow, each pinned by a scenario on the simulated account.
 import { UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
-import { callsOf, runOnSim, type SimScenario, simScenario, testConfig } from './support';
-
-type SendCommandInput = { InstanceIds: string[] };
-
-function sentTo(s: SimScenario): string[] {
-  return (callsOf(s.account, 'ssm:SendCommand') as SendCommandInput[]).flatMap((c) => c.InstanceIds);
-}
+import { callsOf, runOnSim, sentTo, simScenario, testConfig } from './support';
 
 const ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 's3'];
 

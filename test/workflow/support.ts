@@ -90,3 +90,10 @@ export function callsOf(account: SimulatedAccount, op: string): unknown[] {
   const [service, operation] = op.split(':');
   return account.calls.filter((c) => c.service === service && c.operation === operation).map((c) => c.input);
 }
+
+/** Instance IDs of every SendCommand call the account recorded, accepted or not, in call order. */
+export function sentTo(scenario: SimScenario): string[] {
+  return (callsOf(scenario.account, 'ssm:SendCommand') as Array<{ InstanceIds: string[] }>).flatMap(
+    (c) => c.InstanceIds,
+  );
+}

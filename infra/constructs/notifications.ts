@@ -11,10 +11,6 @@ import { ConfigError } from '../../shared/errors';
 import { COMPLETED_DETAIL_TYPE, EVENT_SOURCE } from '../../shared/workflow/summary';
 import { RULE_TARGET_MAX_EVENT_AGE, RULE_TARGET_RETRY_ATTEMPTS } from './triggers';
 
-/** The event the workflow's summary step puts on the default bus when a remediation ends. */
-export const COMPLETION_EVENT_SOURCE = EVENT_SOURCE;
-export const COMPLETION_DETAIL_TYPE = COMPLETED_DETAIL_TYPE;
-
 export interface NotificationsProps {
   /** Subscribed to the topic when set (the recipient must confirm the subscription). */
   email?: string;
@@ -57,7 +53,8 @@ export class Notifications extends Construct {
 
     this.completionRule = new Rule(this, 'CompletionRule', {
       description: 'Forwards privatelink-ecs remediation summaries to the notification topic',
-      eventPattern: { source: [COMPLETION_EVENT_SOURCE], detailType: [COMPLETION_DETAIL_TYPE] },
+      // The event the workflow's summary step puts on the default bus when a remediation ends.
+      eventPattern: { source: [EVENT_SOURCE], detailType: [COMPLETED_DETAIL_TYPE] },
     });
     this.completionRule.addTarget(
       new SnsTopic(this.topic, {

@@ -6,6 +6,7 @@ import type { AwsClients } from '../../shared/clients';
 import type { Config } from '../../shared/config';
 import { InvalidInputError } from '../../shared/errors';
 import { RESTART_DOCUMENT_NAME_ENV } from '../../shared/workflow/document';
+import { INPUT_REJECTION_ERROR_NAMES } from '../../shared/workflow/errors';
 import { parseWorkflowInput } from '../../shared/workflow/input';
 import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
 import {
@@ -35,7 +36,8 @@ import { cloudFormationClient, DEFAULT_STACK_NAME, stackOutputs } from '../lib/s
 
 export const order = 40;
 
-const REJECTIONS = new Set(['InvalidInput', 'NotOptedIn', 'VpcNotFound']);
+/** The errors ValidateInput fails a run with before anything changed: bad input, exit 2. */
+const REJECTIONS: ReadonlySet<string> = new Set(INPUT_REJECTION_ERROR_NAMES);
 
 interface RunOptions extends CommonOptions {
   vpcId: string;

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 
-export const MOTO_INSTALL_HINT = "moto_server not found on PATH: install it with pip install 'moto[server]'";
+const MOTO_INSTALL_HINT = "moto_server not found on PATH: install it with pip install 'moto[server]'";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -159,8 +159,3 @@ export function workflowPermissions(config: Config): Record<StepName, Permission
     ],
   };
 }
-
-/** Every declaration any step may need (the union for the most permissive configuration), by step. */
-export const WORKFLOW_PERMISSIONS: Record<StepName, PermissionDeclaration[]> = workflowPermissions({
-  restart: { agentUpdate: true, fallback: 'reboot' },
-} as Config);

@@ -1,5 +1,4 @@
 // Loaded before every test file: a deterministic, offline AWS environment.
-import '../../shared/polyfills';
 
 // Powertools idempotency refuses to run without a function name.
 process.env.AWS_LAMBDA_FUNCTION_NAME ??= 'privatelink-ecs-test';

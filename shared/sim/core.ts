@@ -54,6 +54,40 @@ export function awsError(
   return err;
 }
 
+export interface ServiceErrors {
+  /** An error by AWS code: HTTP 500 for the service's server-fault code, 400 for the rest. */
+  error(name: string, message: string, members?: Record<string, unknown>): Error;
+  /** The error the service throttles with; the operation is not part of it. */
+  throttle(_operation?: string): Error;
+}
+
+/** One service's error factories over awsError; the throttling error defaults to ThrottlingException/400. */
+export function serviceErrors(
+  module: ExceptionModule,
+  base: unknown,
+  options: {
+    serverError?: string;
+    throttle?: { name: string; message: string } & Pick<ErrorOptions, 'status' | 'fault'>;
+  } = {},
+): ServiceErrors {
+  const ctor = base as ExceptionCtor;
+  const {
+    name: throttleName,
+    message: throttleMessage,
+    ...throttleOptions
+  } = options.throttle ?? {
+    name: 'ThrottlingException',
+    message: 'Rate exceeded',
+    status: 400,
+  };
+  return {
+    error: (name, message, members) =>
+      awsError(module, ctor, name, message, { status: name === options.serverError ? 500 : 400, members }),
+    throttle: () =>
+      awsError(module, ctor, throttleName, throttleMessage, { ...throttleOptions, throttling: true }),
+  };
+}
+
 /** Thrown for any operation, parameter or expression the simulated account does not model. */
 export class UnsupportedOperationError extends Error {
   public readonly $fault = 'client';

@@ -24,29 +24,21 @@ import type {
   UpdateItemOutput,
 } from '@aws-sdk/client-dynamodb';
 import * as ddbsdk from '@aws-sdk/client-dynamodb';
-import {
-  awsError,
-  deepClone,
-  type ExceptionCtor,
-  type HandlerMap,
-  op,
-  UnsupportedOperationError,
-} from './core';
+import { deepClone, type HandlerMap, op, serviceErrors, UnsupportedOperationError } from './core';
 import type { AttributeValue, Item, SimState, SimTable } from './state';
 
-const Base = ddbsdk.DynamoDBServiceException as unknown as ExceptionCtor;
-const mod = ddbsdk as unknown as Record<string, unknown>;
-
-export function dynamodbError(name: string, message: string, members?: Record<string, unknown>): Error {
-  return awsError(mod, Base, name, message, { status: name === 'InternalServerError' ? 500 : 400, members });
-}
-
-export function dynamodbThrottle(_operation: string): Error {
-  return awsError(mod, Base, 'ThrottlingException', 'Rate of requests exceeds the allowed throughput.', {
-    status: 400,
-    throttling: true,
-  });
-}
+export const { error: dynamodbError, throttle: dynamodbThrottle } = serviceErrors(
+  ddbsdk,
+  ddbsdk.DynamoDBServiceException,
+  {
+    serverError: 'InternalServerError',
+    throttle: {
+      name: 'ThrottlingException',
+      message: 'Rate of requests exceeds the allowed throughput.',
+      status: 400,
+    },
+  },
+);
 
 const validation = (message: string) => dynamodbError('ValidationException', message);
 

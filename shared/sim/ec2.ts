@@ -77,11 +77,9 @@ import type {
 } from '@aws-sdk/client-ec2';
 import * as ec2sdk from '@aws-sdk/client-ec2';
 import {
-  awsError,
   type Cidr,
   cidrContains,
   cidrOverlaps,
-  type ExceptionCtor,
   formatIp,
   type HandlerMap,
   hashString,
@@ -90,6 +88,7 @@ import {
   type PageLimits,
   paginate,
   parseCidr,
+  serviceErrors,
   type TagMap,
   tagList,
   UnsupportedOperationError,
@@ -107,25 +106,15 @@ import {
   type SimVpc,
 } from './state';
 
-const Base = ec2sdk.EC2ServiceException as unknown as ExceptionCtor;
-
-export function ec2Error(name: string, message: string, status = 400): Error {
-  return awsError(ec2sdk as unknown as Record<string, unknown>, Base, name, message, { status });
-}
-
-export function ec2Throttle(_operation: string): Error {
-  return awsError(
-    ec2sdk as unknown as Record<string, unknown>,
-    Base,
-    'RequestLimitExceeded',
-    'Request limit exceeded.',
-    {
-      status: 503,
-      fault: 'client',
-      throttling: true,
-    },
-  );
-}
+// Real EC2 throttles with HTTP 503 but a client fault.
+export const { error: ec2Error, throttle: ec2Throttle } = serviceErrors(ec2sdk, ec2sdk.EC2ServiceException, {
+  throttle: {
+    name: 'RequestLimitExceeded',
+    message: 'Request limit exceeded.',
+    status: 503,
+    fault: 'client',
+  },
+});
 
 const EC2_PAGE: PageLimits = { min: 5, max: 1000, defaultSize: Number.POSITIVE_INFINITY };
 const invalidParam = (message: string) => ec2Error('InvalidParameterValue', message);

@@ -32,13 +32,12 @@ import type {
 } from '@aws-sdk/client-ecs';
 import * as ecssdk from '@aws-sdk/client-ecs';
 import {
-  awsError,
-  type ExceptionCtor,
   type HandlerMap,
   hashString,
   op,
   type PageLimits,
   paginate,
+  serviceErrors,
   UnsupportedOperationError,
 } from './core';
 import {
@@ -49,16 +48,9 @@ import {
   type SimState,
 } from './state';
 
-const Base = ecssdk.ECSServiceException as unknown as ExceptionCtor;
-const mod = ecssdk as unknown as Record<string, unknown>;
-
-export function ecsError(name: string, message: string): Error {
-  return awsError(mod, Base, name, message, { status: name === 'ServerException' ? 500 : 400 });
-}
-
-export function ecsThrottle(_operation: string): Error {
-  return awsError(mod, Base, 'ThrottlingException', 'Rate exceeded', { status: 400, throttling: true });
-}
+export const { error: ecsError, throttle: ecsThrottle } = serviceErrors(ecssdk, ecssdk.ECSServiceException, {
+  serverError: 'ServerException',
+});
 
 const invalid = (message: string) => ecsError('InvalidParameterException', message);
 const ECS_PAGE: PageLimits = { min: 1, max: 100, defaultSize: 100 };

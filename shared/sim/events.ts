@@ -3,19 +3,13 @@
 
 import type { PutEventsRequest, PutEventsResponse, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import * as eventssdk from '@aws-sdk/client-eventbridge';
-import { awsError, type ExceptionCtor, type HandlerMap, op } from './core';
+import { type HandlerMap, op, serviceErrors } from './core';
 import type { SimState } from './state';
 
-const Base = eventssdk.EventBridgeServiceException as unknown as ExceptionCtor;
-const mod = eventssdk as unknown as Record<string, unknown>;
-
-export function eventsError(name: string, message: string): Error {
-  return awsError(mod, Base, name, message, { status: 400 });
-}
-
-export function eventsThrottle(_operation: string): Error {
-  return awsError(mod, Base, 'ThrottlingException', 'Rate exceeded', { status: 400, throttling: true });
-}
+export const { error: eventsError, throttle: eventsThrottle } = serviceErrors(
+  eventssdk,
+  eventssdk.EventBridgeServiceException,
+);
 
 export function eventsHandlers(state: SimState): HandlerMap {
   return {

@@ -10,19 +10,10 @@ import type {
   StartExecutionOutput,
 } from '@aws-sdk/client-sfn';
 import * as sfnsdk from '@aws-sdk/client-sfn';
-import { awsError, type ExceptionCtor, type HandlerMap, op, paginate } from './core';
+import { type HandlerMap, op, paginate, serviceErrors } from './core';
 import type { SimExecution, SimState } from './state';
 
-const Base = sfnsdk.SFNServiceException as unknown as ExceptionCtor;
-const mod = sfnsdk as unknown as Record<string, unknown>;
-
-export function sfnError(name: string, message: string): Error {
-  return awsError(mod, Base, name, message, { status: 400 });
-}
-
-export function sfnThrottle(_operation: string): Error {
-  return awsError(mod, Base, 'ThrottlingException', 'Rate exceeded', { status: 400, throttling: true });
-}
+export const { error: sfnError, throttle: sfnThrottle } = serviceErrors(sfnsdk, sfnsdk.SFNServiceException);
 
 const ARN =
   /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:(stateMachine|execution):[A-Za-z0-9_-]+(:[A-Za-z0-9_-]+)?$/;

@@ -24,29 +24,21 @@ import type {
 } from '@aws-sdk/client-ssm';
 import * as ssmsdk from '@aws-sdk/client-ssm';
 import {
-  awsError,
   deepClone,
-  type ExceptionCtor,
   type HandlerMap,
   hashString,
   op,
   type PageLimits,
   paginate,
+  serviceErrors,
   UnsupportedOperationError,
 } from './core';
 import { runShellScript } from './shell';
 import type { SimCommand, SimDocument, SimInvocation, SimState } from './state';
 
-const Base = ssmsdk.SSMServiceException as unknown as ExceptionCtor;
-const mod = ssmsdk as unknown as Record<string, unknown>;
-
-export function ssmError(name: string, message: string): Error {
-  return awsError(mod, Base, name, message, { status: name === 'InternalServerError' ? 500 : 400 });
-}
-
-export function ssmThrottle(_operation: string): Error {
-  return awsError(mod, Base, 'ThrottlingException', 'Rate exceeded', { status: 400, throttling: true });
-}
+export const { error: ssmError, throttle: ssmThrottle } = serviceErrors(ssmsdk, ssmsdk.SSMServiceException, {
+  serverError: 'InternalServerError',
+});
 
 const validation = (message: string) => ssmError('ValidationException', message);
 const SSM_PAGE: PageLimits = { min: 1, max: 50, defaultSize: 50 };

@@ -14,7 +14,7 @@ export const title = 'Lambda bundles (minified esbuild output per function, as d
 const kib = (bytes: number): number => Math.round((bytes / 1024) * 10) / 10;
 
 /** Source paths that must never reach a Lambda bundle. */
-export const FORBIDDEN_IN_BUNDLES: ReadonlyArray<{ label: string; test: (source: string) => boolean }> = [
+const FORBIDDEN_IN_BUNDLES: ReadonlyArray<{ label: string; test: (source: string) => boolean }> = [
   { label: 'shared/sim', test: (source) => /(^|\/)shared\/sim\//.test(source) },
   { label: 'aws-cdk-lib', test: (source) => source.includes('node_modules/aws-cdk-lib/') },
 ];

@@ -47,6 +47,7 @@ describe('privatelink-ecs run and start (CLI against moto)', () => {
     ec2.destroy();
     ecs.destroy();
     sfn.destroy();
+    cfn.destroy();
   });
 
   const taggedVpcWithInstances = () => optedInVpcWithInstances({ ec2, ecs }, { azs: 2, count: 2 });

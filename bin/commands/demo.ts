@@ -23,8 +23,8 @@ interface DemoOptions {
 
 type Writer = (line: string) => void;
 
-/** Builds the demo account; exported for its test. */
-export async function buildDemoAccount(): Promise<{ account: SimulatedAccount; vpcId: string }> {
+/** Builds the demo account. */
+async function buildDemoAccount(): Promise<{ account: SimulatedAccount; vpcId: string }> {
   const account = new SimulatedAccount({ azs: 3 });
   const { vpcId } = account.addVpc({
     cidr: '10.42.0.0/16',

@@ -24,6 +24,18 @@ const hasControlCharacter = (name: string) =>
     return code < 0x20 || (code >= 0x7f && code <= 0x9f);
   });
 
+/** The fields ListExecutions returns for an execution; DescribeExecution returns them and more. */
+function executionSummary(e: SimExecution) {
+  return {
+    executionArn: e.arn,
+    stateMachineArn: e.stateMachineArn,
+    name: e.name,
+    status: e.status,
+    startDate: new Date(e.startDate.getTime()),
+    ...(e.stopDate ? { stopDate: new Date(e.stopDate.getTime()) } : {}),
+  };
+}
+
 export function sfnHandlers(state: SimState): HandlerMap {
   function machine(arn: string | undefined) {
     if (!arn || !ARN.test(arn) || !arn.includes(':stateMachine:'))
@@ -77,12 +89,7 @@ export function sfnHandlers(state: SimState): HandlerMap {
       const e = state.executions.get(arn);
       if (!e) throw sfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
       return {
-        executionArn: e.arn,
-        stateMachineArn: e.stateMachineArn,
-        name: e.name,
-        status: e.status,
-        startDate: new Date(e.startDate.getTime()),
-        ...(e.stopDate ? { stopDate: new Date(e.stopDate.getTime()) } : {}),
+        ...executionSummary(e),
         input: e.input,
         inputDetails: { included: true },
         ...(e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
@@ -106,14 +113,7 @@ export function sfnHandlers(state: SimState): HandlerMap {
         (m) => sfnError(input.nextToken ? 'InvalidToken' : 'ValidationException', m),
       );
       return {
-        executions: page.items.map((e) => ({
-          executionArn: e.arn,
-          stateMachineArn: e.stateMachineArn,
-          name: e.name,
-          status: e.status,
-          startDate: new Date(e.startDate.getTime()),
-          ...(e.stopDate ? { stopDate: new Date(e.stopDate.getTime()) } : {}),
-        })),
+        executions: page.items.map(executionSummary),
         nextToken: page.nextToken,
       };
     }),

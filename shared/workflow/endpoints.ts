@@ -36,11 +36,7 @@ const GONE = new Set(['deleting', 'deleted', 'expired']);
  * Endpoints on their way out (deleting, deleted, expired) are ignored, ours included: AWS keeps listing a
  * deleted endpoint for a while, and waiting for it to become available would only end in EndpointTimeout.
  */
-export async function observeEndpoints(
-  ec2: EC2Client,
-  config: Config,
-  vpcId: string,
-): Promise<ObservedEndpoint[]> {
+async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): Promise<ObservedEndpoint[]> {
   const wanted = new Set<string>([
     ...configuredInterfaceServices(config),
     'ssm',

@@ -69,7 +69,7 @@ type AslValidator = (
 ) => { isValid: boolean; errorsText: (separator?: string) => string };
 
 /** Validates with asl-validator on a copy (the validator mutates its input); throws with the findings. */
-export function validateDefinition(definition: StateMachineDefinition): void {
+function validateDefinition(definition: StateMachineDefinition): void {
   const validator = require('asl-validator') as AslValidator;
   const { isValid, errorsText } = validator(structuredClone(definition));
   if (!isValid) throw new Error(`the synthesized state machine is not valid ASL: ${errorsText('; ')}`);
@@ -78,7 +78,7 @@ export function validateDefinition(definition: StateMachineDefinition): void {
 const definitionCache = new Map<string, StateMachineDefinition>();
 
 /** Synthesizes a throwaway stack holding RemediationWorkflow and returns its resolved ASL definition. */
-export function synthesizeDefinition(config: Config): StateMachineDefinition {
+function synthesizeDefinition(config: Config): StateMachineDefinition {
   const cacheKey = JSON.stringify(config);
   const cached = definitionCache.get(cacheKey);
   if (cached) return structuredClone(cached);
@@ -148,7 +148,7 @@ export interface LocalRunOptions {
 }
 
 /** Seconds a Wait state waits for this input: its Seconds, or its SecondsPath ($.a.b) resolved on the input. */
-export function waitSecondsOf(definition: StateMachineDefinition, name: string, input: unknown): number {
+function waitSecondsOf(definition: StateMachineDefinition, name: string, input: unknown): number {
   const state = definition.States[name] as unknown as { Seconds?: number; SecondsPath?: string };
   if (typeof state.Seconds === 'number') return state.Seconds;
   if (!state.SecondsPath?.startsWith('$.')) return 0;

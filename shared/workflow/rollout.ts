@@ -258,7 +258,7 @@ const INVALID_TARGET_ADVICE =
   'and that its instance profile allows SSM, then run the restart again';
 
 /** The chunk's instance IDs that an InvalidInstanceId message names ("Instances [[i-…, i-…]] not in a valid state …"). */
-export function invalidTargetsIn(message: string, ids: string[]): string[] {
+function invalidTargetsIn(message: string, ids: string[]): string[] {
   const named = new Set(message.match(INSTANCE_ID_PATTERN) ?? []);
   return ids.filter((id) => named.has(id));
 }

@@ -22,7 +22,7 @@ export interface SummaryDeps {
 }
 
 /** Error and Cause of a caught failure; a Lambda failure's cause is a JSON document with errorMessage. */
-export function failureMessage(f: CaughtFailure): string {
+function failureMessage(f: CaughtFailure): string {
   try {
     const parsed = JSON.parse(f.Cause) as { errorMessage?: string };
     if (parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
@@ -33,7 +33,7 @@ export function failureMessage(f: CaughtFailure): string {
 }
 
 /** Every per-instance result recorded for the run, in discovery order. */
-export async function collectResults(store: StateStore, state: WorkflowState): Promise<InstanceResult[]> {
+async function collectResults(store: StateStore, state: WorkflowState): Promise<InstanceResult[]> {
   const results: InstanceResult[] = [];
   const fleet = state.fleet;
   if (!fleet) return results;
@@ -72,7 +72,7 @@ function capped(list: InstanceResult[]): { shown: InstanceResult[]; omitted: num
   return { shown: list.slice(0, SUMMARY_LIST_LIMIT), omitted: Math.max(0, list.length - SUMMARY_LIST_LIMIT) };
 }
 
-export function buildSummary(
+function buildSummary(
   state: WorkflowState | Record<string, unknown>,
   results: InstanceResult[],
 ): RemediationSummary {
@@ -128,7 +128,7 @@ export function buildSummary(
 }
 
 /** The Fail state's cause: the summary as JSON, shortened to fit. */
-export function causeOf(summary: RemediationSummary): string {
+function causeOf(summary: RemediationSummary): string {
   const full = JSON.stringify(summary);
   if (full.length <= CAUSE_LIMIT) return full;
   const small = {

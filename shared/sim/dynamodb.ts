@@ -305,7 +305,7 @@ function context(
   };
 }
 
-export function parseCondition(text: string, ctx: ExprContext): Cond {
+function parseCondition(text: string, ctx: ExprContext): Cond {
   const parser = new Parser(tokenize(text), ctx);
   const cond = parser.condition();
   if (!parser.done())

@@ -21,5 +21,13 @@ module.exports = {
     },
     { ...common, displayName: 'workflow', testMatch: ['<rootDir>/test/workflow/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/moto-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/moto-global-teardown.ts',
+      setupFiles: [...common.setupFiles, '<rootDir>/test/support/moto-env.ts'],
+    },
   ],
 };

@@ -53,3 +53,9 @@ export function endpointHourlyPrice(
 export function monthlyEndpointCost(endpointAzs: number, hourlyUsd: number): number {
   return Math.round(endpointAzs * hourlyUsd * HOURS_PER_MONTH * 100) / 100;
 }
+
+/**
+ * Step Functions Standard workflows bill per state transition: $0.025 per 1,000 (us-east-1 list price; the
+ * free tier's 4,000 a month is not subtracted).
+ */
+export const STATE_TRANSITION_PRICE_USD = 0.000025;

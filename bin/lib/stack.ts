@@ -1,5 +1,6 @@
 // Reading the deployed stack's outputs, for the CLI commands that act on a deployed privatelink-ecs stack.
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { clientConfig } from '../../shared/clients';
 import { InvalidInputError } from '../../shared/errors';
 
 export const DEFAULT_STACK_NAME = 'PrivateLinkEcs';
@@ -10,7 +11,8 @@ export interface StackOutput {
 }
 
 export function cloudFormationClient(region?: string): CloudFormationClient {
-  return new CloudFormationClient(region ? { region } : {});
+  // The same retry budget (AWS_MAX_ATTEMPTS, default 5) as every other client the CLI makes.
+  return new CloudFormationClient(clientConfig(region ? { region } : {}));
 }
 
 /**

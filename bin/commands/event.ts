@@ -72,6 +72,10 @@ function describeVpc(v: VpcOutcome, dryRun: boolean): string[] {
   if (wf) {
     const why = wf.reasons.join('; ');
     if (!wf.attempted) lines.push(`    would start workflow execution ${wf.name} (${why})`);
+    else if (wf.alreadyRunning)
+      lines.push(
+        `    workflow execution ${wf.alreadyRunning} is already running for this VPC; nothing new started`,
+      );
     else if (wf.duplicate)
       lines.push(`    workflow execution ${wf.name} already exists; nothing new started`);
     else lines.push(`    started workflow execution ${wf.name} (${why})`);

@@ -31,7 +31,14 @@ export interface TriggerSummary {
     vpcId: string;
     decision: VpcDecision;
     message: string;
-    workflow?: { name: string; started: boolean; duplicate: boolean; reasons: string[] };
+    workflow?: {
+      name: string;
+      started: boolean;
+      duplicate: boolean;
+      /** The execution already running for the VPC, when this event started nothing because of it. */
+      alreadyRunning?: string;
+      reasons: string[];
+    };
   }>;
 }
 
@@ -51,6 +58,7 @@ export function summarize(outcome: TriggerOutcome): TriggerSummary {
               name: v.workflow.name,
               started: v.workflow.started,
               duplicate: v.workflow.duplicate,
+              ...(v.workflow.alreadyRunning ? { alreadyRunning: v.workflow.alreadyRunning } : {}),
               reasons: v.workflow.reasons,
             },
           }

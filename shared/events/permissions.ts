@@ -11,6 +11,13 @@ export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
     reason: 'Starts the remediation workflow for a VPC (workflow.ts startRemediation)',
   },
   {
+    sid: 'TriggerListRunningExecutions',
+    actions: ['states:ListExecutions'],
+    resources: ['{stateMachineArn}'],
+    reason:
+      'Finds an execution already running for the VPC before starting another (workflow.ts findRunningExecution)',
+  },
+  {
     sid: 'TriggerIdempotencyAndLock',
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     resources: ['{tableArn}'],

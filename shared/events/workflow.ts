@@ -1,7 +1,7 @@
 // Starting the remediation workflow from a trigger: deterministic execution names, duplicates are success.
 import { createHash } from 'node:crypto';
 import { DescribeVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Config } from '../config';
 import { errorName } from '../errors';
 import { countMetric, logger, MetricName } from '../observability';
@@ -68,13 +68,51 @@ export interface WorkflowStart {
   started: boolean;
   /** True when an execution with this name already existed (a duplicate or an earlier event did it). */
   duplicate: boolean;
+  /** Name of the trigger-started execution already RUNNING for this VPC; nothing new was started. */
+  alreadyRunning?: string;
   executionArn?: string;
   reasons: string[];
 }
 
+export interface RunningExecution {
+  name: string;
+  executionArn: string;
+}
+
 /**
- * Starts the workflow for a VPC. `ExecutionAlreadyExists` means a duplicate event or an earlier trigger
- * already started it: that is success. Every other error is thrown so the platform retries the event.
+ * The trigger-started execution RUNNING for this VPC, if any: ListExecutions (statusFilter RUNNING, every
+ * page) filtered to names starting with `<vpcId>-` (executionName's shape). The hyphen after the ID keeps
+ * `vpc-0abc` from matching `vpc-0abcd…`. Executions the CLI starts (`cli-<vpcId>-…`) are not counted.
+ */
+export async function findRunningExecution(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  vpcId: string,
+): Promise<RunningExecution | undefined> {
+  const prefix = `${vpcId}-`;
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', nextToken }),
+    );
+    const found = (page.executions ?? []).find((e) => e.name?.startsWith(prefix));
+    if (found?.name && found.executionArn) return { name: found.name, executionArn: found.executionArn };
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+/**
+ * Starts the workflow for a VPC, unless one is already running for it: at most one trigger-started
+ * execution runs per VPC. Call it under the per-VPC lock, so no other trigger can start one between the
+ * check and the start. Skipping is safe: the running execution waits for the endpoints to be available and
+ * only then discovers the container instances. An instance that registers after that discovery registered
+ * after the endpoints were available, so its agent already connects through them and needs no restart; an
+ * instance registered before it is found by the running execution. Endpoint changes are made by the trigger
+ * itself (it reconciled before calling this), and the running execution waits for them too.
+ *
+ * `ExecutionAlreadyExists` means a duplicate event or an earlier trigger already started this name: that
+ * is success. Every other error (ListExecutions or StartExecution) is thrown so the platform retries.
  */
 export async function startRemediation(
   sfn: SFNClient,
@@ -86,6 +124,24 @@ export async function startRemediation(
     reasons: string[];
   },
 ): Promise<WorkflowStart> {
+  const running = await findRunningExecution(sfn, params.stateMachineArn, params.vpcId);
+  if (running) {
+    logger.info('remediation workflow already running for this VPC; not starting another', {
+      vpcId: params.vpcId,
+      executionName: params.name,
+      runningExecution: running.name,
+      runningExecutionArn: running.executionArn,
+      reasons: params.reasons,
+    });
+    return {
+      name: params.name,
+      attempted: true,
+      started: false,
+      duplicate: running.name === params.name,
+      alreadyRunning: running.name,
+      reasons: params.reasons,
+    };
+  }
   const input = JSON.stringify({ vpcId: params.vpcId, trigger: params.trigger });
   try {
     const res = await sfn.send(

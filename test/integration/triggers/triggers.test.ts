@@ -1,6 +1,13 @@
 // Trigger Lambdas against moto: duplicates, concurrency, malformed input, opt-out, ECS and sweep events.
-import { CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  DeleteVpcEndpointsCommand,
+  DescribeVpcEndpointsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { createAwsClients } from '../../../shared/clients';
 import { logger, metrics } from '../../../shared/observability';
 import { type AnyEvent, eventForVpc, loadEvent } from '../../fixtures/events/load';
@@ -461,4 +468,57 @@ describe('trigger Lambdas against moto', () => {
     expect(result.vpcs).toEqual([expect.objectContaining({ vpcId, decision: 'reconciled' })]);
     expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
   });
+
+  it('starts no second execution for a VPC while one is running, and starts one again once it stopped', async () => {
+    // Prepare: moto keeps every execution RUNNING until it is stopped. Each event below finds an endpoint
+    // missing (deleted in between), recreates it, and so has a reason to start the workflow.
+    const { vpcId } = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
+    const handler = world.handler();
+    const first = await handler(eventForVpc('tag-change-vpc-opt-in', vpcId));
+    const running = first.vpcs[0]!.workflow!.name;
+    await deleteOneEndpoint(world.clients.ec2, vpcId);
+
+    // Act
+    const second = await handler(
+      eventForVpc('cloudtrail-create-vpc-tagged', vpcId, '21111111-2222-4333-8444-555555555555'),
+    );
+    await world.clients.sfn.send(
+      new StopExecutionCommand({
+        executionArn: `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:${running}`,
+      }),
+    );
+    await deleteOneEndpoint(world.clients.ec2, vpcId);
+    const third = await handler(
+      eventForVpc('cloudtrail-create-tags-mixed', vpcId, '31111111-2222-4333-8444-555555555555'),
+    );
+
+    // Assess
+    expect(first.vpcs[0]!.workflow).toMatchObject({ started: true });
+    expect(second.vpcs[0]).toMatchObject({
+      decision: 'reconciled',
+      workflow: { started: false, duplicate: false, alreadyRunning: running },
+    });
+    expect(third.vpcs[0]!.workflow).toMatchObject({ started: true });
+    expect(third.vpcs[0]!.workflow!.name).not.toBe(running);
+    expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toEqual(
+      [running, third.vpcs[0]!.workflow!.name].sort(),
+    );
+    expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
+  });
 });
+
+/** Deletes one interface endpoint we made in the VPC, so the next reconcile has something to recreate. */
+async function deleteOneEndpoint(ec2: EC2Client, vpcId: string): Promise<void> {
+  const res = await ec2.send(
+    new DescribeVpcEndpointsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'vpc-endpoint-type', Values: ['Interface'] },
+      ],
+    }),
+  );
+  // moto lists a deleted endpoint for a while (state `deleted`); pick a live one.
+  const id = res.VpcEndpoints?.find((e) => String(e.State).toLowerCase() !== 'deleted')?.VpcEndpointId;
+  if (!id) throw new Error(`no interface endpoint in ${vpcId} to delete`);
+  await ec2.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [id] }));
+}

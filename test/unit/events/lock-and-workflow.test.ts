@@ -4,15 +4,21 @@ import {
   DynamoDBClient,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { VpcBusyError } from '../../../shared/errors';
 import { DynamoDbVpcLock } from '../../../shared/events/lock';
-import { executionName, startRemediation } from '../../../shared/events/workflow';
+import { executionName, findRunningExecution, startRemediation } from '../../../shared/events/workflow';
 
 const dynamo = mockClient(DynamoDBClient);
 const sfn = mockClient(SFNClient);
 const VPC = 'vpc-0a1b2c3d4e5f60718';
+const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:sm';
 
 afterEach(() => {
   dynamo.reset();
@@ -104,6 +110,7 @@ describe('workflow start', () => {
 
   it('sends the VPC and trigger as input and treats ExecutionAlreadyExists as a duplicate', async () => {
     // Prepare
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
     sfn
       .on(StartExecutionCommand)
       .resolvesOnce({
@@ -133,6 +140,7 @@ describe('workflow start', () => {
   });
 
   it('throws any other StartExecution error so the platform retries', async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
     sfn
       .on(StartExecutionCommand)
       .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
@@ -145,5 +153,91 @@ describe('workflow start', () => {
         reasons: [],
       }),
     ).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+
+  it('starts nothing while an execution for the same VPC is running, and says which one', async () => {
+    // Prepare
+    const running = executionName(VPC, 'event@earlier');
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          name: running,
+          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${running}`,
+          stateMachineArn: SM,
+          status: 'RUNNING',
+          startDate: new Date(),
+        },
+      ],
+    });
+
+    // Act
+    const outcome = await startRemediation(new SFNClient({}), {
+      stateMachineArn: SM,
+      vpcId: VPC,
+      name: executionName(VPC, 'event@later'),
+      trigger: { eventId: 'later', kind: 'ecs-instance-state' },
+      reasons: ['not every endpoint is available yet'],
+    });
+
+    // Assess
+    expect(outcome).toEqual({
+      name: executionName(VPC, 'event@later'),
+      attempted: true,
+      started: false,
+      duplicate: false,
+      alreadyRunning: running,
+      reasons: ['not every endpoint is available yet'],
+    });
+    expect(sfn.commandCalls(ListExecutionsCommand)[0]!.args[0].input).toEqual({
+      stateMachineArn: SM,
+      statusFilter: 'RUNNING',
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('follows every page of running executions and ignores other VPCs, even one whose ID extends this one', async () => {
+    // Prepare: vpc-0a1b…18 is a prefix of vpc-0a1b…18ff, which must not count as the same VPC.
+    const other = `${VPC}ff`;
+    const summary = (name: string) => ({
+      name,
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${name}`,
+      stateMachineArn: SM,
+      status: 'RUNNING' as const,
+      startDate: new Date(),
+    });
+    sfn
+      .on(ListExecutionsCommand)
+      .resolvesOnce({ executions: [summary(executionName(other, 'event@a'))], nextToken: 'page-2' })
+      .resolvesOnce({ executions: [summary(`cli-${VPC}-1700000000000-0a1b2c3d`)] });
+
+    // Act
+    const found = await findRunningExecution(new SFNClient({}), SM, VPC);
+
+    // Assess
+    expect(found).toBeUndefined();
+    expect(sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input.nextToken)).toEqual([
+      undefined,
+      'page-2',
+    ]);
+  });
+
+  it('throws a failed ListExecutions so the platform retries, and starts nothing', async () => {
+    // Prepare
+    sfn
+      .on(ListExecutionsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    // Act
+    const outcome = startRemediation(new SFNClient({}), {
+      stateMachineArn: SM,
+      vpcId: VPC,
+      name: executionName(VPC, 'event@e'),
+      trigger: { eventId: 'e', kind: 'sweep' },
+      reasons: [],
+    });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'ThrottlingException' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 });

@@ -2,7 +2,7 @@
 // CLI call these functions; the EC2 client is injected.
 import type { EC2Client, Vpc } from '@aws-sdk/client-ec2';
 import type { Config } from '../config';
-import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
+import { describeError, errorName, InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
 import { assertVpcId } from '../ids';
 import { countMetric, logger, MetricName } from '../observability';
 import { endpointHourlyPrice, monthlyEndpointCost } from '../pricing';
@@ -107,7 +107,9 @@ export async function planVpc(
 /**
  * Converges one VPC on the desired endpoint set. Validates the ID (InvalidInputError), fails with
  * VpcNotFoundError for an unknown VPC and NotOptedInError for a VPC without the opt-in tag unless
- * options.force. dryRun plans only. A failed action is recorded in `results`, never thrown.
+ * options.force. dryRun plans only. A failed action is recorded in `results`, never thrown. Only the reads
+ * before the first write can throw; once the plan is applied the results are always returned (a failed
+ * re-read of the endpoints becomes a warning).
  * The VPC is read once: the same DescribeVpcs answer decides opt-in (before any write) and feeds the
  * inventory; `reads.vpc` (the caller's own DescribeVpcs answer, see readVpc) skips that call. `reads.pageSize`
  * forces small pages (tests and benches); production leaves it out.
@@ -163,7 +165,20 @@ export async function reconcileVpc(
       (r.action.kind === 'create-interface-endpoint' || r.action.kind === 'create-gateway-endpoint'),
   ).length;
   countMetric(MetricName.EndpointsCreated, created);
-  const endpoints = changed ? await readEndpoints(ec2, config, vpcId, reads.pageSize) : inventory.endpoints;
+  // Once writes were sent the per-item results are the record of what happened: a failed re-read must not
+  // throw them away (a caller would lose which actions failed). It is reported as a warning instead, and the
+  // endpoints are those read before this run.
+  let endpoints = inventory.endpoints;
+  let warnings = plan.warnings;
+  if (changed) {
+    try {
+      endpoints = await readEndpoints(ec2, config, vpcId, reads.pageSize);
+    } catch (err) {
+      const warning = `could not re-read the endpoints after applying the plan (${errorName(err)}: ${describeError(err)}); the endpoint list is the one read before this run`;
+      logger.warn('reconcile re-read failed', { vpcId, errorName: errorName(err), error: err as Error });
+      warnings = [...warnings, warning];
+    }
+  }
   logger.info('reconcile done', { vpcId, changed, failed: failed.length, created });
-  return { ...base, results, converged: failed.length === 0, changed, endpoints };
+  return { ...base, warnings, results, converged: failed.length === 0, changed, endpoints };
 }

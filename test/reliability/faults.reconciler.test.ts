@@ -1,0 +1,265 @@
+// The endpoint reconciler under injected faults (throttling, 5xx, timeouts), on the simulated account and on
+// moto. Each scenario reconciles a fresh opted-in VPC through a faulty EC2 client, re-running reconcile with
+// the faults still on (as the trigger's retry would) until a run converges, and then checks with a clean
+// client: the end state is right, nothing is duplicated, and every failure that outlived the SDK's retries
+// was reported, per item, or thrown as a clear error before any write.
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { parseConfig } from '../../shared/config';
+import { planVpc, type ReconcileResult, reconcileVpc } from '../../shared/reconciler';
+import { SimulatedAccount } from '../../shared/sim';
+import { type FaultPlan, injectFaults, totalInjected } from '../support/faults';
+import { createVpcLayout } from '../support/fixtures';
+import { resetMoto } from '../support/moto';
+import {
+  type CallOutcome,
+  censusOf,
+  describeInjected,
+  failedWrites,
+  INJECTED_ERROR_NAMES,
+  observeOutcomes,
+  unreportedWriteFailures,
+} from './support/fault-scenarios';
+import { faultCounts, recordScenario } from './support/report';
+
+const OPTED_IN = { 'privatelink-ecs': 'enabled' };
+const ECS_ECR = ['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry'];
+/** Re-runs allowed before a scenario counts as not converging (the trigger's retries, generously). */
+const MAX_RUNS = 40;
+
+type BackendName = 'sim' | 'moto';
+
+interface Backend {
+  /** The client the reconciler uses: faults are injected into it. */
+  faulty: EC2Client;
+  /** A client without faults, for building the VPC and checking the result. */
+  clean: EC2Client;
+  destroy(): void;
+}
+
+async function openBackend(name: BackendName, maxAttempts: number): Promise<Backend> {
+  if (name === 'sim') {
+    const account = new SimulatedAccount({ azs: 3 });
+    return {
+      faulty: account.clients({ maxAttempts, retryDelayMs: 0 }).ec2,
+      clean: account.clients({ maxAttempts: 1 }).ec2,
+      destroy: () => undefined,
+    };
+  }
+  await resetMoto();
+  // Endpoint and region come from the environment (AWS_ENDPOINT_URL is moto). Small fixed retry delays keep
+  // the run short; the retry decision stays the SDK's standard one.
+  const faulty = new EC2Client({ maxAttempts, retryStrategy: new ConfiguredRetryStrategy(maxAttempts, 2) });
+  const clean = new EC2Client({ maxAttempts: 1 });
+  return {
+    faulty,
+    clean,
+    destroy: () => {
+      faulty.destroy();
+      clean.destroy();
+    },
+  };
+}
+
+interface Scenario {
+  name: string;
+  seed: number;
+  faults: Omit<FaultPlan, 'seed' | 'only'>;
+  /** SDK attempts per call (1 + retries). */
+  maxAttempts: number;
+  azs: number;
+  /**
+   * A storm: the retry budget runs out. Faults stay on for this many runs (none may converge), then the storm
+   * passes and the runs that follow (the trigger's later retries) must converge.
+   */
+  stormRuns?: number;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'throttling on 10% of calls', seed: 1101, faults: { throttle: 0.1 }, maxAttempts: 5, azs: 2 },
+  {
+    name: 'throttling, 5xx and timeouts on 30% of calls',
+    seed: 2203,
+    faults: { throttle: 0.1, server: 0.1, timeout: 0.1 },
+    maxAttempts: 5,
+    azs: 3,
+  },
+  {
+    name: '5xx and timeouts on 30% of calls, two attempts per call',
+    seed: 3307,
+    faults: { server: 0.15, timeout: 0.15 },
+    maxAttempts: 2,
+    azs: 3,
+  },
+  {
+    name: 'storm: 60% of calls fail, three attempts per call',
+    seed: 4409,
+    faults: { throttle: 0.3, server: 0.2, timeout: 0.1 },
+    maxAttempts: 3,
+    azs: 3,
+    stormRuns: 4,
+  },
+];
+
+type Run = { outcomes: CallOutcome[] } & ({ result: ReconcileResult } | { error: Error });
+
+describe.each<BackendName>(['sim', 'moto'])('reconciler under injected faults on %s', (backendName) => {
+  let backend: Backend;
+
+  afterEach(() => backend.destroy());
+
+  it.each(SCENARIOS)(
+    'converges with no duplicate and every surviving failure reported: $name (seed $seed)',
+    async (scenario) => {
+      // Prepare
+      backend = await openBackend(backendName, scenario.maxAttempts);
+      const config = parseConfig({ ssmEndpoints: 'never' });
+      const layout = await createVpcLayout(backend.clean, {
+        azs: scenario.azs,
+        publicAndPrivate: true,
+        dnsHostnames: false,
+        tags: OPTED_IN,
+      });
+      const outcomes = observeOutcomes([backend.faulty]);
+      let stormOver = false;
+      const stats = injectFaults([backend.faulty], {
+        seed: scenario.seed,
+        ...scenario.faults,
+        only: () => !stormOver,
+      });
+
+      // Act: reconcile, and re-run it with the faults still on until a run converges.
+      const runs: Run[] = [];
+      const duplicatesDuringStorm: number[] = [];
+      for (let n = 0; n < MAX_RUNS; n++) {
+        if (scenario.stormRuns !== undefined && n === scenario.stormRuns) stormOver = true;
+        const from = outcomes.length;
+        try {
+          const result = await reconcileVpc(backend.faulty, config, { vpcId: layout.vpcId });
+          runs.push({ result, outcomes: outcomes.slice(from) });
+          if (result.converged) break;
+        } catch (err) {
+          runs.push({ error: err as Error, outcomes: outcomes.slice(from) });
+        }
+        if (!stormOver && scenario.stormRuns !== undefined) {
+          duplicatesDuringStorm.push((await censusOf(backend.clean, layout.vpcId)).duplicates);
+        }
+      }
+
+      // Assess: the last run converged (the seed and the injected faults say what to replay).
+      const context = `seed ${scenario.seed}; injected: ${describeInjected(stats.injectedByOperation)}`;
+      const last = runs[runs.length - 1]!;
+      expect({ context, converged: 'result' in last && last.result.converged }).toEqual({
+        context,
+        converged: true,
+      });
+      expect(totalInjected(stats)).toBeGreaterThan(0);
+      if (scenario.stormRuns !== undefined) {
+        // Nothing converged while the storm lasted, and nothing was duplicated at any point of it.
+        expect(runs.slice(0, scenario.stormRuns).some((r) => 'result' in r && r.result.converged)).toBe(
+          false,
+        );
+        expect(duplicatesDuringStorm).toEqual(Array(scenario.stormRuns).fill(0));
+      }
+
+      // Assess: the end state, read without faults.
+      const census = await censusOf(backend.clean, layout.vpcId);
+      expect(census.interfaceEndpoints).toEqual(Object.fromEntries(ECS_ECR.map((s) => [s, 1])));
+      expect(census.s3Gateways).toBe(1);
+      expect(census.s3GatewaysPerRouteTable).toEqual(
+        Object.fromEntries(layout.privateRouteTableIds.map((rt) => [rt, 1])),
+      );
+      expect(census.securityGroups).toBe(1);
+      expect(census.groups[0]!.https).toContain(layout.cidrs[0]);
+      expect(census.duplicates).toBe(0);
+      const again = await planVpc(backend.clean, config, layout.vpcId);
+      expect(again.plan.actions.filter((a) => a.kind !== 'covered')).toEqual([]);
+
+      // Assess: every failure that outlived the retries was reported per item, naming the action and error.
+      let reportedFailures = 0;
+      for (const run of runs) {
+        if ('error' in run) {
+          // reconcileVpc throws only from the reads before its first write: the error names the AWS error and
+          // the call, and the run sent no write whose per-item report the throw could have lost.
+          expect(INJECTED_ERROR_NAMES).toContain(run.error.name);
+          expect(run.error.message).toMatch(/(injected into|simulated timeout of) ec2:(Describe|Get)\w+/);
+          expect(run.outcomes.filter((o) => o.write)).toEqual([]);
+          continue;
+        }
+        const errors = run.result.results.filter((r) => r.status === 'error');
+        reportedFailures += errors.length;
+        expect(unreportedWriteFailures(failedWrites(run.outcomes), run.result.results)).toEqual([]);
+        expect(run.result.converged).toBe(errors.length === 0);
+        for (const error of errors) {
+          if (error.errorName === 'DependencyFailed') {
+            // An endpoint not attempted because its security group could not be made in this run.
+            expect(error.action.kind).toBe('create-interface-endpoint');
+            expect(error.message).toMatch(/not attempted: the endpoint security group/);
+          } else {
+            expect(INJECTED_ERROR_NAMES).toContain(error.errorName);
+            expect(error.message).toMatch(/(injected into|simulated timeout of) ec2:\w+/);
+          }
+        }
+      }
+      if (scenario.stormRuns !== undefined)
+        expect(reportedFailures + runs.filter((r) => 'error' in r).length).toBeGreaterThan(0);
+
+      recordScenario({
+        suite: 'faults',
+        scenario: `reconciler: ${scenario.name}`,
+        backend: backendName,
+        faults: faultCounts(stats),
+        writes: stats.writesDelivered,
+        duplicates: census.duplicates,
+        reportedFailures,
+        note: `seed ${scenario.seed}, ${runs.length} run(s), ${runs.filter((r) => 'error' in r).length} thrown`,
+      });
+    },
+    60_000,
+  );
+});
+
+describe('reconciler: a failed re-read after the writes', () => {
+  it('returns the per-item errors with a warning instead of throwing them away (regression)', async () => {
+    // Prepare: the security group cannot be created, and the endpoint re-read fails once writes were made.
+    const account = new SimulatedAccount({ azs: 2 });
+    const config = parseConfig({ ssmEndpoints: 'never' });
+    const { vpcId } = account.addVpc({
+      cidr: '10.7.0.0/16',
+      layout: 'private-only',
+      dnsHostnames: false,
+      tags: OPTED_IN,
+    });
+    const clients = account.clients({ maxAttempts: 2, retryDelayMs: 0 });
+    const outcomes = observeOutcomes([clients.ec2]);
+    const stats = injectFaults([clients.ec2], {
+      seed: 5,
+      throttle: 1,
+      only: (c) =>
+        c.operation === 'CreateSecurityGroup' ||
+        (c.operation === 'DescribeVpcEndpoints' && stats.writesDelivered > 0),
+    });
+
+    // Act
+    const result = await reconcileVpc(clients.ec2, config, { vpcId });
+
+    // Assess: the DNS write went through; the group's failure and what it blocked are reported per item.
+    expect(result.changed).toBe(true);
+    expect(result.converged).toBe(false);
+    const byKind = (kind: string) => result.results.filter((r) => r.action.kind === kind);
+    expect(byKind('enable-dns-hostnames').map((r) => r.status)).toEqual(['ok']);
+    expect(byKind('create-security-group')).toEqual([
+      expect.objectContaining({ status: 'error', errorName: 'RequestLimitExceeded' }),
+    ]);
+    expect(byKind('create-interface-endpoint').map((r) => r.errorName)).toEqual(
+      Array(5).fill('DependencyFailed'),
+    );
+    expect(unreportedWriteFailures(failedWrites(outcomes), result.results)).toEqual([]);
+    expect(result.warnings).toContainEqual(
+      expect.stringMatching(
+        /^could not re-read the endpoints after applying the plan \(RequestLimitExceeded: /,
+      ),
+    );
+    expect(account.writeCalls().map((c) => c.operation)).toEqual(['ModifyVpcAttribute']);
+  });
+});

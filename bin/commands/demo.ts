@@ -404,6 +404,7 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
         entry: rule.handlerEntry,
         execution: execution.name,
       },
+      ...(world.failInstanceId ? { failInstanceId: world.failInstanceId } : {}),
     });
   }
   // The demo shows failed instances as part of the story (--fail-instance); it exits non-zero only when the
@@ -423,6 +424,7 @@ function renderReport(
     writeCounts: Record<string, number>;
     bookkeeping: number;
     trigger: { eventId: string; rule: string; entry: string; execution: string };
+    failInstanceId?: string;
   },
 ): void {
   stdout(`Trigger: event ${r.trigger.eventId} matched rule ${r.trigger.rule} (${r.trigger.entry})`);
@@ -430,6 +432,13 @@ function renderReport(
   stdout('');
   if (r.summary) stdout(renderSummary(r.summary).trimEnd());
   else stdout(`Execution ${r.result.status}: ${r.result.error ?? ''} ${r.result.cause ?? ''}`.trim());
+  if (r.failInstanceId) {
+    stdout(
+      `note: ${r.failInstanceId} failed on purpose: --fail-instance made its restart command fail. The demo ` +
+        'still exits 0; a real run would exit 1 and the error budget (restart.maxErrors) decides whether the ' +
+        'rollout goes on.',
+    );
+  }
   stdout('');
   stdout(`Endpoints in the VPC (${r.endpoints.length}):`);
   stdout(

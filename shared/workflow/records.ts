@@ -41,17 +41,21 @@ export const keys = {
   progress: (runId: string, k: number) => `${runId}#progress#${k}`,
 };
 
-/** Turns finished progress items into results, in the batch's order. */
+/**
+ * Turns finished progress items into results, in the batch's order. An unfinished item gets `unfinished` as
+ * its reason, or `unfinished(item)`: the item is undefined when nothing was started for the instance.
+ */
 export function resultsOf(
   refs: InstanceRef[],
   progress: ProgressRecord,
-  unfinished: string,
+  unfinished: string | ((item: ItemProgress | undefined) => string),
 ): InstanceResult[] {
   return refs.map((ref) => {
     const item = progress.items[ref.i];
     if (item?.outcome) {
       return { instanceId: ref.i, outcome: item.outcome, reason: item.reason ?? '', cluster: ref.c };
     }
-    return { instanceId: ref.i, outcome: 'failed', reason: unfinished, cluster: ref.c };
+    const reason = typeof unfinished === 'string' ? unfinished : unfinished(item);
+    return { instanceId: ref.i, outcome: 'failed', reason, cluster: ref.c };
   });
 }

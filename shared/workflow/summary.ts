@@ -3,7 +3,14 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describeError, errorName } from '../errors';
 import { logger, MetricName } from '../observability';
-import { type BatchRecord, type InstanceRef, keys, type ProgressRecord, resultsOf } from './records';
+import {
+  type BatchRecord,
+  type InstanceRef,
+  type ItemProgress,
+  keys,
+  type ProgressRecord,
+  resultsOf,
+} from './records';
 import type { StateStore } from './store';
 import type { CaughtFailure, InstanceResult, RemediationSummary, SummaryState, WorkflowState } from './types';
 
@@ -37,9 +44,16 @@ async function collectResults(store: StateStore, state: WorkflowState): Promise<
   const results: InstanceResult[] = [];
   const fleet = state.fleet;
   if (!fleet) return results;
-  const stopReason = state.failure
-    ? `not attempted: the workflow stopped (${state.failure.Error})`
-    : `not attempted: error budget exceeded (${state.rollout?.failed ?? 0} failed, maxErrors ${state.rollout?.maxErrors ?? 0})`;
+  const stopped = state.failure
+    ? `the workflow stopped (${state.failure.Error})`
+    : `error budget exceeded (${state.rollout?.failed ?? 0} failed, maxErrors ${state.rollout?.maxErrors ?? 0})`;
+  const stopReason = `not attempted: ${stopped}`;
+  // An instance whose command (or agent update) was already sent must not be reported as "not attempted":
+  // its agent may be restarting right now.
+  const unfinished = (what: string, sent: string) => (item: ItemProgress | undefined) =>
+    item
+      ? `${what} unfinished: ${sent} (phase ${item.phase}), then ${stopped} before its result was known`
+      : `${what} unfinished: ${stopReason}`;
   for (let n = 0; n < fleet.skippedChunks; n++) {
     results.push(...((await store.get<InstanceResult[]>(keys.skipped(state.runId, n))) ?? []));
   }
@@ -50,7 +64,7 @@ async function collectResults(store: StateStore, state: WorkflowState): Promise<
       commands: [],
       items: {},
     };
-    results.push(...resultsOf(refs, progress, `agent update unfinished: ${stopReason}`));
+    results.push(...resultsOf(refs, progress, unfinished('agent update', 'the update was started')));
   }
   const rollout = state.rollout;
   for (let k = 0; k < (rollout?.batchCount ?? 0); k++) {
@@ -58,7 +72,7 @@ async function collectResults(store: StateStore, state: WorkflowState): Promise<
     if (!batch) continue;
     const progress = await store.get<ProgressRecord>(keys.progress(state.runId, k));
     if (progress) {
-      results.push(...resultsOf(batch.refs, progress, `restart unfinished: ${stopReason}`));
+      results.push(...resultsOf(batch.refs, progress, unfinished('restart', 'the restart was started')));
     } else {
       for (const ref of batch.refs) {
         results.push({ instanceId: ref.i, outcome: 'skipped', reason: stopReason, cluster: ref.c });

@@ -1,0 +1,221 @@
+// The full remediation workflow under injected faults: the synthesized state machine runs locally
+// (aws-local-stepfunctions) against the simulated account, with throttling, 5xx errors and timeouts injected
+// into the EC2, ECS, SSM and DynamoDB calls of its Lambda steps. The SDK's retries and the Task Retry rules
+// of the ASL both apply. The summary must tell the truth: endpoints available, each instance restarted exactly
+// once (one delivered SendCommand) or listed as failed or skipped with a reason, counts matching the lists.
+import { parseConfig } from '../../shared/config';
+import type { LocalRunResult } from '../../shared/workflow/local';
+import type { RemediationSummary } from '../../shared/workflow/types';
+import { type FaultPlan, injectFaults, totalInjected } from '../support/faults';
+import { runOnSim, sentTo, simScenario } from '../workflow/support';
+import { censusOf, describeInjected } from './support/fault-scenarios';
+import { faultCounts, recordScenario } from './support/report';
+
+const LAMBDA_STEP_SERVICES = new Set(['ec2', 'ecs', 'ssm', 'dynamodb']);
+const ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 's3'].sort();
+
+interface WorkflowScenario {
+  name: string;
+  seed: number;
+  faults: Omit<FaultPlan, 'seed' | 'only'>;
+  fleet: number;
+  /** SDK attempts per call of the steps' clients. */
+  maxAttempts: number;
+  /** Services whose calls get faults (default: every service the Lambda steps call). */
+  services?: string[];
+}
+
+const SCENARIOS: WorkflowScenario[] = [
+  { name: 'throttling on 10% of calls', seed: 501, faults: { throttle: 0.1 }, fleet: 12, maxAttempts: 3 },
+  {
+    name: 'throttling, 5xx and timeouts on 30% of calls',
+    seed: 602,
+    faults: { throttle: 0.1, server: 0.1, timeout: 0.1 },
+    fleet: 16,
+    maxAttempts: 3,
+  },
+  {
+    name: 'SSM and DynamoDB: 40% of calls, two attempts',
+    seed: 703,
+    faults: { throttle: 0.2, server: 0.1, timeout: 0.1 },
+    fleet: 16,
+    maxAttempts: 2,
+    services: ['ssm', 'dynamodb'],
+  },
+  {
+    name: 'storm: 60% of calls, two attempts',
+    seed: 804,
+    faults: { throttle: 0.3, server: 0.2, timeout: 0.1 },
+    fleet: 12,
+    maxAttempts: 2,
+  },
+];
+
+function config() {
+  return parseConfig({
+    ssmEndpoints: 'never',
+    restart: { maxConcurrency: '25%', maxErrors: '50%' },
+  });
+}
+
+function listed(summary: RemediationSummary): string[] {
+  return [...summary.restarted, ...summary.skipped, ...summary.failed].map((r) => r.instanceId);
+}
+
+function countBy(ids: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * What every summary must satisfy, whatever the faults did: its outcome matches the run's status, its counts
+ * match its lists, each instance is listed at most once and with a reason, an instance reported restarted got
+ * exactly one restart command, and an instance that got a command is never reported as "not attempted".
+ */
+function expectTruthfulSummary(
+  result: LocalRunResult,
+  sendsThisRun: string[],
+  fleet: string[],
+): RemediationSummary {
+  expect(result.summary).toBeDefined();
+  const summary = result.summary!;
+  expect(summary.outcome).toBe(result.status === 'SUCCEEDED' ? 'succeeded' : 'failed');
+  if (result.status === 'FAILED') {
+    expect(summary.error).toBe(result.error);
+    expect(summary.cause).toEqual(expect.any(String));
+    expect(summary.cause!.length).toBeGreaterThan(0);
+  }
+  expect(summary.omitted).toEqual({ restarted: 0, skipped: 0, failed: 0 });
+  expect(summary.counts).toEqual({
+    restarted: summary.restarted.length,
+    skipped: summary.skipped.length,
+    failed: summary.failed.length,
+  });
+  const ids = listed(summary);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids.every((id) => fleet.includes(id))).toBe(true);
+  for (const item of [...summary.skipped, ...summary.failed]) expect(item.reason).toMatch(/\w/);
+  const sends = countBy(sendsThisRun);
+  expect(summary.restarted.map((r) => sends.get(r.instanceId) ?? 0)).toEqual(summary.restarted.map(() => 1));
+  const sentButNotRestarted = [...sends.keys()].filter(
+    (id) => !summary.restarted.some((r) => r.instanceId === id),
+  );
+  for (const id of sentButNotRestarted) {
+    const item = summary.failed.find((r) => r.instanceId === id);
+    expect({ id, reported: item?.reason ?? 'not listed as failed' }).toEqual({
+      id,
+      reported: expect.not.stringMatching(/not attempted|not listed/),
+    });
+  }
+  if (result.status === 'SUCCEEDED') {
+    expect(summary.endpoints.map((e) => e.service).sort()).toEqual(ENDPOINT_SERVICES);
+    expect(summary.endpoints.every((e) => e.state === 'available')).toBe(true);
+    expect([...ids].sort()).toEqual([...fleet].sort());
+  }
+  if (ids.length === 0) expect(sendsThisRun).toEqual([]);
+  return summary;
+}
+
+describe('remediation workflow under injected faults on the simulated account', () => {
+  it.each(SCENARIOS)(
+    'tells the truth about every instance and restarts none twice: $name (seed $seed)',
+    async (scenario) => {
+      // Prepare
+      const s = await simScenario();
+      const fleet = s.account.addContainerInstances({
+        vpcId: s.vpcId,
+        clusterName: 'prod',
+        count: scenario.fleet,
+      }).instanceIds;
+      const faulty = {
+        ...s,
+        clients: s.account.clients({ maxAttempts: scenario.maxAttempts, retryDelayMs: 0 }),
+      };
+      const services = new Set(scenario.services ?? LAMBDA_STEP_SERVICES);
+      let faultsOn = true;
+      const stats = injectFaults(faulty.clients, {
+        seed: scenario.seed,
+        ...scenario.faults,
+        only: (c) => faultsOn && services.has(c.service),
+      });
+
+      // Act: a run under faults, then (the faults gone) the operator's re-run of the same VPC.
+      const first = await runOnSim(faulty, { vpcId: s.vpcId }, { config: config() });
+      const sendsFirst = sentTo(s);
+      faultsOn = false;
+      const rerun = await runOnSim(faulty, { vpcId: s.vpcId }, { config: config() });
+      const sendsRerun = sentTo(s).slice(sendsFirst.length);
+
+      // Assess: both summaries are truthful; the re-run converges.
+      const context = `seed ${scenario.seed}; injected: ${describeInjected(stats.injectedByOperation)}`;
+      expect({ context, injected: totalInjected(stats) > 0 }).toEqual({ context, injected: true });
+      const summary = expectTruthfulSummary(first, sendsFirst, fleet);
+      const again = expectTruthfulSummary(rerun, sendsRerun, fleet);
+      expect(rerun.status).toBe('SUCCEEDED');
+      // Assess: nobody restarted by the first run gets a second restart command from the re-run.
+      const restartedFirst = summary.restarted.map((r) => r.instanceId);
+      expect(sendsRerun.filter((id) => restartedFirst.includes(id))).toEqual([]);
+      expect(
+        again.skipped
+          .filter((r) => restartedFirst.includes(r.instanceId))
+          .map((r) => r.instanceId)
+          .sort(),
+      ).toEqual([...restartedFirst].sort());
+      // Assess: one endpoint per service, one S3 gateway per route table, one security group.
+      const census = await censusOf(s.account.clients({ maxAttempts: 1 }).ec2, s.vpcId);
+      expect(census.duplicates).toBe(0);
+      const duplicateSends = [...countBy(sendsFirst).values()].filter((n) => n > 1).length;
+      expect(duplicateSends).toBe(0);
+
+      recordScenario({
+        suite: 'faults',
+        scenario: `workflow: ${scenario.name}, ${scenario.fleet} instances, then a re-run`,
+        backend: 'sim',
+        faults: faultCounts(stats),
+        writes: stats.writesDelivered,
+        duplicates: census.duplicates + duplicateSends,
+        reportedFailures: summary.counts.failed,
+        note: `seed ${scenario.seed}; first run ${first.status}${first.error ? ` (${first.error})` : ''}, ${first.retries} Task retries, ${summary.counts.restarted} restarted; re-run ${again.counts.restarted} restarted`,
+      });
+    },
+    60_000,
+  );
+
+  it('reports instances whose restart was sent before the workflow stopped as unfinished, not as not attempted (regression)', async () => {
+    // Prepare: once the first restart command is delivered, the next state-table call times out for good.
+    const s = await simScenario();
+    const fleet = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 8,
+    }).instanceIds;
+    const faulty = { ...s, clients: s.account.clients({ maxAttempts: 2, retryDelayMs: 0 }) };
+    let budget = 2;
+    const stats = injectFaults(faulty.clients, {
+      seed: 9,
+      timeout: 1,
+      only: (c) => c.service === 'dynamodb' && stats.writes.includes('ssm:SendCommand') && budget-- > 0,
+    });
+
+    // Act
+    const result = await runOnSim(faulty, { vpcId: s.vpcId }, { config: config() });
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('TimeoutError');
+    const sent = sentTo(s);
+    expect(sent.length).toBeGreaterThan(0);
+    const summary = expectTruthfulSummary(result, sent, fleet);
+    expect(summary.failed.filter((r) => sent.includes(r.instanceId)).map((r) => r.reason)).toEqual(
+      sent.map(() =>
+        expect.stringMatching(
+          /^restart unfinished: the restart was started \(phase command\), then the workflow stopped \(TimeoutError\) before its result was known$/,
+        ),
+      ),
+    );
+    expect(summary.skipped.map((r) => r.reason)).toEqual(
+      summary.skipped.map(() => 'not attempted: the workflow stopped (TimeoutError)'),
+    );
+  });
+});

@@ -34,6 +34,7 @@ import {
   type DemoWorld,
   lambdaContext,
   parseInstanceCount,
+  SSM_ENDPOINT_SERVICES,
   tagChangeEvent,
 } from '../lib/demo';
 import { formatUsd, renderTable } from '../lib/render';
@@ -50,8 +51,7 @@ interface DemoOptions {
 type Writer = (line: string) => void;
 
 const READ_ONLY = /^(Describe|List|Get|BatchGet|Query|Scan)/;
-/** The interface endpoints ssmEndpoints=auto adds when the subnets have no NAT or internet route. */
-const SSM_SERVICES = new Set(['ssm', 'ssmmessages', 'ec2messages']);
+const SSM_SERVICES = new Set(SSM_ENDPOINT_SERVICES);
 
 interface EndpointRow {
   service: string;
@@ -273,6 +273,8 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
     stderr(
       `  + ${e.service.padEnd(14)} ${e.id.padEnd(23)} ${e.type.padEnd(9)} ${e.state.padEnd(9)} ${e.why}`,
     );
+  if (account.state.vpcs.get(vpcId)?.dnsHostnames)
+    stderr('  DNS hostnames turned on in the VPC (private DNS names of interface endpoints need them)');
   const execution = vpc?.workflow?.started
     ? account.executions.find((x) => x.name === vpc.workflow?.name)
     : undefined;

@@ -22,6 +22,8 @@ const STATE_MACHINE = 'PrivateLinkEcs-Remediation-demo';
 export const DEMO_TRIGGER_FUNCTION = 'PrivateLinkEcs-TriggerVpc-demo';
 /** Polls each interface endpoint stays `pending`: real ones take a few minutes. */
 const PENDING_POLLS = 10;
+/** The interface endpoints ssmEndpoints=auto adds when the subnets have no NAT or internet route. */
+export const SSM_ENDPOINT_SERVICES: readonly string[] = ['ssm', 'ssmmessages', 'ec2messages'];
 
 /** One kind of container instance in the demo fleet. */
 export interface FleetGroup {
@@ -130,7 +132,8 @@ export async function buildDemoWorld(
     dnsHostnames: false,
     tags: { Name: DEMO_VPC_NAME, team: 'payments' },
   });
-  for (const service of [...config.interfaceServices, ...config.extraServices]) {
+  // Every interface endpoint the reconciler may create (SSM's three too: ssmEndpoints auto adds them here).
+  for (const service of [...config.interfaceServices, ...config.extraServices, ...SSM_ENDPOINT_SERVICES]) {
     account.setEndpointBehaviour(service, { pendingPolls: PENDING_POLLS });
   }
   const azOf = new Map(

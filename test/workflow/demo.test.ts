@@ -66,8 +66,9 @@ describe('privatelink-ecs demo', () => {
     );
     expect(stderr).toMatch(/rule matched: vpc-tag-change .*→ functions\/trigger-vpc\/index\.ts/);
     expect(stderr).toMatch(/running the trigger Lambda's handler code in-process/);
-    // The trigger created the core endpoints pending; the workflow then saw them become available.
-    for (const service of INTERFACE_CORE) {
+    // The trigger created the interface endpoints pending; the workflow then saw them become available.
+    expect(stderr).toMatch(/DNS hostnames turned on in the VPC/);
+    for (const service of [...INTERFACE_CORE, ...SSM_ADDED]) {
       expect(stderr).toMatch(
         new RegExp(`\\+ ${service.replace('.', '\\.')} +vpce-[0-9a-f]+ +Interface +pending`),
       );
@@ -269,9 +270,11 @@ describe('demo fleet', () => {
   });
 
   it('parseInstanceCount accepts whole numbers in range, with surrounding spaces', () => {
-    expect(parseInstanceCount(' 200 ')).toBe(200);
-    expect(parseInstanceCount('1')).toBe(1);
-    expect(parseInstanceCount(String(DEMO_MAX_INSTANCES))).toBe(DEMO_MAX_INSTANCES);
+    // Act
+    const counts = [' 200 ', '1', String(DEMO_MAX_INSTANCES)].map(parseInstanceCount);
+
+    // Assess
+    expect(counts).toEqual([200, 1, DEMO_MAX_INSTANCES]);
   });
 });
 

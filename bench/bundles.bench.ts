@@ -1,17 +1,25 @@
-// Bundle sizes of every Lambda in the stack, built exactly as `cdk synth` builds them (house construct,
-// esbuild, minified, with source maps). `npm run bench bundles` prints KiB per function and the AWS SDK
-// clients each bundle carries (read from the source map's `sources`). It fails when a bundle contains the
-// simulated account (shared/sim) or aws-cdk-lib, which belong to tests, the CLI and synth only.
+// Bundles: every Lambda in the stack, built exactly as `cdk synth` builds it (house construct, esbuild,
+// minified, with source maps; synthesized once), next to a baseline: a bare handler that only constructs an
+// EC2Client, bundled with the construct's esbuild options through esbuild's JS API. For each bundle: size,
+// and cold import time (a fresh `node` per run requires the bundle and times the require with
+// process.hrtime; median of the runs). It fails when a bundle contains the simulated account (shared/sim) or
+// aws-cdk-lib, which belong to tests, the CLI and synth only.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { build } from 'esbuild';
 import { PrivateLinkEcsStack } from '../infra/stack';
 import { parseConfig } from '../shared/config';
+import { type BenchContext, type Figure, median, repeat } from './lib';
 
-export const title = 'Lambda bundles (minified esbuild output per function, as deployed)';
+export const title = 'Bundles: size and cold import time per Lambda, against a bare EC2Client bundle';
 
-const kib = (bytes: number): number => Math.round((bytes / 1024) * 10) / 10;
+const SECTION = 'Bundles';
+const REPO_ROOT = resolve(__dirname, '..');
+
+const kib = (bytes: number): number => bytes / 1024;
 
 /** Source paths that must never reach a Lambda bundle. */
 const FORBIDDEN_IN_BUNDLES: ReadonlyArray<{ label: string; test: (source: string) => boolean }> = [
@@ -36,52 +44,206 @@ export function forbiddenSources(sources: readonly string[]): string[] {
   );
 }
 
-export async function run(): Promise<Array<Record<string, string | number>>> {
+/** The baseline handler: constructs an EC2 client at module load, as every handler does, and sends nothing. */
+const BASELINE_SOURCE = [
+  "import { EC2Client } from '@aws-sdk/client-ec2';",
+  'const ec2 = new EC2Client({});',
+  'export const handler = async () => ({ client: ec2.constructor.name });',
+].join('\n');
+
+/**
+ * Bundles the baseline with the options infra/constructs/function.ts gives NodejsFunction (minify, source
+ * map without sources content, target node24, platform node, CJS, module-first main fields, the repo's
+ * tsconfig, and no externals because bundleAwsSDK is on). Returns the path of index.js.
+ */
+async function buildBaseline(outdir: string): Promise<string> {
+  const outfile = join(outdir, 'index.js');
+  await build({
+    stdin: { contents: BASELINE_SOURCE, resolveDir: REPO_ROOT, loader: 'ts', sourcefile: 'baseline.ts' },
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    target: 'node24',
+    platform: 'node',
+    format: 'cjs',
+    mainFields: ['module', 'main'],
+    external: [],
+    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
+    logLevel: 'error',
+    outfile,
+  });
+  return outfile;
+}
+
+/** Child script: require the bundle named in argv[1], print the milliseconds the require took. */
+const IMPORT_PROBE = [
+  'const file = process.argv[1];',
+  'const started = process.hrtime.bigint();',
+  'const mod = require(file);',
+  'const ns = process.hrtime.bigint() - started;',
+  "if (typeof mod.handler !== 'function') { process.stderr.write('no handler export'); process.exit(3); }",
+  'process.stdout.write(String(Number(ns) / 1e6));',
+].join('\n');
+
+/** Milliseconds a fresh node process takes to require the bundle, with the function's environment. */
+function coldImportMs(file: string, env: Record<string, string>): number {
+  const child = spawnSync(process.execPath, ['-e', IMPORT_PROBE, file], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const ms = Number(child.stdout);
+  if (child.status !== 0 || !Number.isFinite(ms) || child.stdout.trim() === '') {
+    throw new Error(
+      `cold import of ${file} failed (exit ${child.status}${child.signal ? `, ${child.signal}` : ''}): ${child.stderr || child.error?.message || 'no output'}`,
+    );
+  }
+  return ms;
+}
+
+/** The environment Lambda gives the function: the template's plain string variables plus the runtime's own. */
+function lambdaEnv(variables: Record<string, unknown> | undefined, name: string): Record<string, string> {
+  const env: Record<string, string> = {
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  for (const [key, value] of Object.entries(variables ?? {})) {
+    // Values that are CloudFormation intrinsics (table names, ARNs) only exist once deployed.
+    env[key] = typeof value === 'string' ? value : `bench-${key.toLowerCase()}`;
+  }
+  return env;
+}
+
+interface Bundle {
+  name: string;
+  file: string;
+  bytes: number;
+  env: Record<string, string>;
+  clients: string[];
+}
+
+type TemplateResources = Record<
+  string,
+  {
+    Type: string;
+    Properties: {
+      Code?: { S3Key?: string };
+      Environment?: { Variables?: Record<string, unknown> };
+    };
+  }
+>;
+
+/** Synthesizes the stack once and returns each function's bundle, checked for forbidden sources. */
+function synthBundles(outdir: string, ctx: BenchContext): { bundles: Bundle[]; synthMs: number } {
+  const app = new App({ outdir });
+  const started = process.hrtime.bigint();
+  const stack = new PrivateLinkEcsStack(app, 'PrivateLinkEcsBench', { config: parseConfig({}) });
+  const assembly = app.synth();
+  const synthMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
+  ctx.progress(`bundles: synthesized ${stack.functions.size} functions in ${synthMs} ms`);
+  const resources = assembly.getStackByName(stack.stackName).template.Resources as TemplateResources;
+  const bundles: Bundle[] = [];
+  const violations: string[] = [];
+  for (const [id, fn] of stack.functions) {
+    const logicalId = stack.getLogicalId(fn.function.node.defaultChild as never);
+    const resource = resources[logicalId];
+    const key = resource?.Properties.Code?.S3Key;
+    if (!key) throw new Error(`no bundled asset for function ${id}`);
+    const dir = join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+    const files = readdirSync(dir);
+    if (!files.includes('index.js.map')) throw new Error(`function ${id}: bundle has no source map`);
+    const { sources } = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')) as { sources: string[] };
+    violations.push(...forbiddenSources(sources).map((v) => `${id} bundles ${v}`));
+    bundles.push({
+      name: id,
+      file: join(dir, 'index.js'),
+      bytes: statSync(join(dir, 'index.js')).size,
+      env: lambdaEnv(resource.Properties.Environment?.Variables, id),
+      clients: sdkClientsOf(sources),
+    });
+  }
+  if (violations.length > 0) {
+    throw new Error(`Lambda bundles contain code that must stay out of them:\n  ${violations.join('\n  ')}`);
+  }
+  return { bundles, synthMs };
+}
+
+export async function run(ctx: BenchContext): Promise<Figure[]> {
   const outdir = mkdtempSync(join(tmpdir(), 'privatelink-ecs-bundles-'));
   try {
-    const app = new App({ outdir });
-    const started = process.hrtime.bigint();
-    const stack = new PrivateLinkEcsStack(app, 'PrivateLinkEcsBench', { config: parseConfig({}) });
-    const assembly = app.synth();
-    const synthMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
-    const resources = assembly.getStackByName(stack.stackName).template.Resources as Record<
-      string,
-      { Type: string; Properties: { Code?: { S3Key?: string }; Description?: string } }
-    >;
-    const rows: Array<Record<string, string | number>> = [];
-    const violations: string[] = [];
-    for (const [id, fn] of stack.functions) {
-      const logicalId = stack.getLogicalId(fn.function.node.defaultChild as never);
-      const key = resources[logicalId]?.Properties.Code?.S3Key;
-      if (!key) throw new Error(`no bundled asset for function ${id}`);
-      const dir = join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
-      const files = readdirSync(dir);
-      const size = (name: string) => (files.includes(name) ? statSync(join(dir, name)).size : 0);
-      if (!files.includes('index.js.map')) throw new Error(`function ${id}: bundle has no source map`);
-      const { sources } = JSON.parse(readFileSync(join(dir, 'index.js.map'), 'utf8')) as {
-        sources: string[];
-      };
-      violations.push(...forbiddenSources(sources).map((v) => `${id} bundles ${v}`));
-      rows.push({
-        function: id,
-        'index.js KiB': kib(size('index.js')),
-        'source map KiB': kib(size('index.js.map')),
-        'SDK clients': sdkClientsOf(sources).join(' '),
-      });
+    const { bundles, synthMs } = synthBundles(join(outdir, 'cdk.out'), ctx);
+    const baselineFile = await buildBaseline(join(outdir, 'baseline'));
+    // The baseline runs with the same Lambda environment as the functions (NODE_OPTIONS included).
+    const baseline: Bundle = {
+      name: 'baseline: bare EC2Client handler',
+      file: baselineFile,
+      bytes: statSync(baselineFile).size,
+      env: lambdaEnv({ NODE_OPTIONS: bundles[0]?.env.NODE_OPTIONS ?? '' }, 'baseline'),
+      clients: ['ec2'],
+    };
+    const imports = new Map<string, number[]>();
+    for (const bundle of [baseline, ...bundles]) {
+      imports.set(bundle.name, await repeat(ctx.runs, async () => coldImportMs(bundle.file, bundle.env)));
+      ctx.progress(`bundles: ${bundle.name} imported ${ctx.runs} times`);
     }
-    if (violations.length > 0) {
-      throw new Error(
-        `Lambda bundles contain code that must stay out of them:\n  ${violations.join('\n  ')}`,
+    const baseImports = imports.get(baseline.name)!;
+    const sizeRuns = 'one synth, deterministic';
+    const figures: Figure[] = [
+      {
+        section: SECTION,
+        case: baseline.name,
+        figure: 'size KiB',
+        samples: [kib(baseline.bytes)],
+        digits: 1,
+        runsNote: sizeRuns,
+        note: 'baseline',
+      },
+      {
+        section: SECTION,
+        case: baseline.name,
+        figure: 'cold import ms',
+        samples: baseImports,
+        digits: 1,
+        note: 'baseline',
+      },
+    ];
+    const bySize = [...bundles].sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
+    for (const bundle of bySize) {
+      figures.push(
+        {
+          section: SECTION,
+          case: bundle.name,
+          figure: 'size KiB',
+          samples: [kib(bundle.bytes)],
+          digits: 1,
+          runsNote: sizeRuns,
+          reference: { label: 'baseline', value: kib(baseline.bytes) },
+          note: `SDK clients: ${bundle.clients.join(' ')}`,
+        },
+        {
+          section: SECTION,
+          case: bundle.name,
+          figure: 'cold import ms',
+          samples: imports.get(bundle.name)!,
+          digits: 1,
+          reference: { label: 'baseline', value: median(baseImports) },
+        },
       );
     }
-    rows.sort((a, b) => Number(b['index.js KiB']) - Number(a['index.js KiB']));
-    rows.push({
-      function: `(synth with bundling: ${synthMs} ms, ${rows.length} functions)`,
-      'index.js KiB': '',
-      'source map KiB': '',
-      'SDK clients': 'no shared/sim, no aws-cdk-lib',
+    figures.push({
+      section: SECTION,
+      case: `cdk synth with bundling (${bundles.length} functions)`,
+      figure: 'wall ms',
+      samples: [synthMs],
+      runsNote: 'synthesized once',
+      note: 'no bundle carries shared/sim or aws-cdk-lib',
     });
-    return rows;
+    return figures;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

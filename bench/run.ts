@@ -1,40 +1,63 @@
-// `npm run bench`: runs every bench/*.bench.ts and prints its figures. Each module exports
-// `title` and `run()`, which returns rows to print as a table.
+// `npm run bench [-- [filter] [--runs N]]`: runs every bench/*.bench.ts (or those whose file name contains
+// the filter) and prints ONE table at the end, each figure the median of several runs (default 5; --runs N or
+// BENCH_RUNS). Progress goes to stderr while it runs; the table and its footnotes go to stdout.
+// Each module exports `title`, `run(ctx)` returning Figures (bench/lib.ts) and optionally `footnotes`.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorName } from '../shared/errors';
+import { type BenchModule, type Figure, parseBenchArgs, renderTable } from './lib';
 
-export interface BenchModule {
-  title: string;
-  run: () => Promise<Array<Record<string, string | number>>>;
-}
+// The SDK's multi-line Node-version notice would land in the middle of the progress lines.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-function printTable(rows: Array<Record<string, string | number>>): void {
-  if (rows.length === 0) {
-    process.stdout.write('  (no rows)\n');
-    return;
-  }
-  const headers = Object.keys(rows[0]!);
-  const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h] ?? '').length)));
-  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`;
-  process.stdout.write(line(headers));
-  process.stdout.write(line(widths.map((w) => '-'.repeat(w))));
-  for (const row of rows) process.stdout.write(line(headers.map((h) => String(row[h] ?? ''))));
-}
+type LoadedModule = BenchModule & { footnotes?: readonly string[] | (() => readonly string[]) };
 
 async function main(): Promise<void> {
-  const only = process.argv[2];
+  const { runs, filter } = parseBenchArgs(process.argv.slice(2), process.env);
   const files = readdirSync(__dirname)
     .filter((f) => f.endsWith('.bench.ts'))
-    .filter((f) => !only || f.includes(only))
-    .sort();
-  for (const file of files) {
-    const mod = require(join(__dirname, file)) as BenchModule;
-    process.stdout.write(`\n${mod.title}\n`);
-    printTable(await mod.run());
+    .filter((f) => !filter || f.includes(filter))
+    .sort(byOrder);
+  if (files.length === 0) {
+    process.stderr.write(`bench: no bench/*.bench.ts file matches "${filter}"\n`);
+    process.exitCode = 2;
+    return;
   }
+  const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
+  const figures: Figure[] = [];
+  const footnotes: string[] = [];
+  const started = process.hrtime.bigint();
+  for (const file of files) {
+    const mod = require(join(__dirname, file)) as LoadedModule;
+    process.stderr.write(`${mod.title}\n`);
+    figures.push(...(await mod.run({ runs, progress })));
+    const notes = typeof mod.footnotes === 'function' ? mod.footnotes() : (mod.footnotes ?? []);
+    footnotes.push(...notes);
+  }
+  const seconds = Number((process.hrtime.bigint() - started) / 1_000_000n) / 1000;
+  process.stdout.write(
+    `\nprivatelink-ecs bench: ${figures.length} figures, ${runs} runs each unless the runs column says otherwise ` +
+      `(${files.join(', ')}; ${seconds.toFixed(0)} s)\n\n`,
+  );
+  process.stdout.write(renderTable(figures, footnotes));
+}
+
+/** The table follows the issue's order: bundles, API calls, workflow scale, time to remediate. */
+const ORDER = ['bundles', 'plan', 'workflow', 'remediate'];
+function byOrder(a: string, b: string): number {
+  const rank = (f: string) => {
+    const i = ORDER.findIndex((name) => f.startsWith(`${name}.`));
+    return i < 0 ? ORDER.length : i;
+  };
+  return rank(a) - rank(b) || a.localeCompare(b);
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
+  const usage = errorName(err) === 'InvalidInput';
+  process.stderr.write(
+    usage
+      ? `bench: ${(err as Error).message}\n`
+      : `bench failed: ${err instanceof Error ? err.stack : String(err)}\n`,
+  );
+  process.exitCode = usage ? 2 : 1;
 });

@@ -420,5 +420,10 @@ export async function readInventory(
   };
   if (inventory.cidrs.length === 0 && vpc.CidrBlock) inventory.cidrs.push(vpc.CidrBlock);
   if (securityGroup) inventory.securityGroup = securityGroup;
+  else {
+    // Only when we have no group: a group of someone else's with our name would block creating ours.
+    const named = await findSecurityGroupByName(ec2, vpcId);
+    if (named) inventory.groupNameTakenBy = named;
+  }
   return inventory;
 }

@@ -2,7 +2,7 @@
 // with its reason. No I/O, no clock, no randomness: the same input always gives the same plan.
 import { type Config, configuredInterfaceServices, SSM_SERVICES } from '../config';
 import { ConfigError } from '../errors';
-import { fullServiceName, isLiveState } from './naming';
+import { fullServiceName, isLiveState, MANAGED_TAG_VALUE, SECURITY_GROUP_NAME } from './naming';
 import type { DesiredSet, EndpointSummary, Plan, PlannedAction, SubnetInfo, VpcInventory } from './types';
 
 /** The ECS control-plane endpoints are created in this order (agent first, the API last). */
@@ -200,6 +200,15 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
   }
 
   const actions: PlannedAction[] = [];
+  // Our group cannot be created under its name, and someone else's group must not front our endpoints (it
+  // need not admit 443): no interface endpoint is created until the name is free or the group is ours.
+  const nameTaken = !inv.securityGroup && Boolean(inv.groupNameTakenBy);
+  const blocked = nameTaken ? endpointActions.filter((a) => a.kind === 'create-interface-endpoint') : [];
+  if (blocked.length > 0) {
+    warnings.push(
+      `security group ${inv.groupNameTakenBy} is named ${SECURITY_GROUP_NAME} but does not carry the tag ${config.managedTagKey}=${MANAGED_TAG_VALUE}, so privatelink-ecs cannot create its own group: no endpoint was created for ${blocked.map((a) => a.service).join(', ')}; rename that group, or tag it ${config.managedTagKey}=${MANAGED_TAG_VALUE} to let privatelink-ecs use it`,
+    );
+  }
   if (needSecurityGroup || inv.securityGroup) {
     if (!inv.dnsSupport) {
       actions.push({
@@ -233,7 +242,7 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
         reason: `${sg.id} does not yet admit TCP 443 from VPC CIDR(s) ${[...v4, ...v6].join(', ')}`,
       });
     }
-  } else if (needSecurityGroup) {
+  } else if (needSecurityGroup && !nameTaken) {
     actions.push({
       kind: 'create-security-group',
       vpcId,
@@ -244,6 +253,7 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
     });
   }
   for (const action of endpointActions) {
+    if (blocked.includes(action)) continue;
     if (action.kind === 'create-interface-endpoint' && inv.securityGroup)
       action.securityGroupId = inv.securityGroup.id;
     actions.push(action);
@@ -268,7 +278,23 @@ function planS3Gateway(inv: VpcInventory, selected: SubnetInfo[], warnings: stri
   }
   const existing = liveEndpoints(inv, S3_SERVICE, 'Gateway');
   const covered = new Set(existing.flatMap((e) => e.routeTableIds));
-  const add = wanted.filter((rt) => !covered.has(rt));
+  // A failed (or rejected, expired) S3 gateway still holds its route tables' one S3 route: EC2 refuses a
+  // second one there (RouteAlreadyExists), and it is not ours to delete (or, if ours, deleting is teardown's).
+  const stuck = inv.endpoints.filter(
+    (e) =>
+      e.service === S3_SERVICE &&
+      e.type === 'Gateway' &&
+      !isLiveState(e.state) &&
+      !['deleted', 'deleting'].includes(e.state.toLowerCase()),
+  );
+  const blocked = wanted.filter((rt) => !covered.has(rt) && stuck.some((e) => e.routeTableIds.includes(rt)));
+  if (blocked.length > 0) {
+    const holders = stuck.filter((e) => e.routeTableIds.some((rt) => blocked.includes(rt)));
+    warnings.push(
+      `route table(s) ${blocked.join(', ')} still carry the S3 route of ${holders.map((e) => `${e.id} (${e.state})`).join(', ')}; a route table takes one S3 route, so the S3 gateway cannot be added there until that endpoint is deleted`,
+    );
+  }
+  const add = wanted.filter((rt) => !covered.has(rt) && !blocked.includes(rt));
   const foreignCovering = existing.filter(
     (e) => !e.managed && e.routeTableIds.some((rt) => wanted.includes(rt)),
   );

@@ -159,6 +159,11 @@ export interface VpcInventory {
   offerings: ServiceOffering[];
   /** Our security group (carrying the managed tag), if it exists. */
   securityGroup?: SecurityGroupInfo;
+  /**
+   * When we have no group: the ID of someone else's group (no managed tag) that already carries our group's
+   * name, which blocks creating ours (group names are unique per VPC).
+   */
+  groupNameTakenBy?: string;
 }
 
 /** The desired endpoint set, from config and (for ssmEndpoints=auto) the VPC's routes. */

@@ -143,6 +143,20 @@ function describeLogLine(line: string): string {
   return line;
 }
 
+/**
+ * What the failed restart commands wrote to stderr, per instance, from the simulated account's Run Command
+ * records (read directly, so no API call is added to the story): the reason behind "restart command Failed".
+ */
+function commandErrors(world: DemoWorld, instanceIds: string[]): Record<string, string> {
+  const wanted = new Set(instanceIds);
+  const out: Record<string, string> = {};
+  for (const inv of world.account.state.invocations.values()) {
+    if (!wanted.has(inv.instanceId) || inv.status === 'Success' || !inv.stderr) continue;
+    out[inv.instanceId] = inv.stderr.trim().split('\n').join(' / ');
+  }
+  return out;
+}
+
 function stage(stderr: Writer, n: number, title: string): void {
   stderr('');
   stderr(`[${n}/6] ${title}`);
@@ -325,6 +339,10 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   const transitionsByState = countBy(result.statesVisited, (s) => s);
   const transitionCostUsd = result.transitions * STATE_TRANSITION_PRICE_USD;
   const summary = result.summary;
+  const failedOutput = commandErrors(
+    world,
+    (summary?.failed ?? []).map((f) => f.instanceId),
+  );
 
   if (opts.json) {
     stdout(
@@ -380,7 +398,10 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
           endpoints,
           restarted: summary?.restarted ?? [],
           skipped: summary?.skipped ?? [],
-          failed: summary?.failed ?? [],
+          failed: (summary?.failed ?? []).map((f) => ({
+            ...f,
+            ...(failedOutput[f.instanceId] ? { commandStderr: failedOutput[f.instanceId] } : {}),
+          })),
           counts: summary?.counts ?? null,
           cost,
           writes: { ...writeCounts, dynamodbBookkeeping: bookkeeping },
@@ -407,6 +428,7 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
         execution: execution.name,
       },
       ...(world.failInstanceId ? { failInstanceId: world.failInstanceId } : {}),
+      failedOutput,
     });
   }
   // The demo shows failed instances as part of the story (--fail-instance); it exits non-zero only when the
@@ -427,6 +449,7 @@ function renderReport(
     bookkeeping: number;
     trigger: { eventId: string; rule: string; entry: string; execution: string };
     failInstanceId?: string;
+    failedOutput: Record<string, string>;
   },
 ): void {
   stdout(`Trigger: event ${r.trigger.eventId} matched rule ${r.trigger.rule} (${r.trigger.entry})`);
@@ -434,6 +457,8 @@ function renderReport(
   stdout('');
   if (r.summary) stdout(renderSummary(r.summary).trimEnd());
   else stdout(`Execution ${r.result.status}: ${r.result.error ?? ''} ${r.result.cause ?? ''}`.trim());
+  for (const [instanceId, text] of Object.entries(r.failedOutput))
+    stdout(`note: the restart command on ${instanceId} failed with: ${text}`);
   if (r.failInstanceId) {
     stdout(
       `note: ${r.failInstanceId} failed on purpose: --fail-instance made its restart command fail. The demo ` +

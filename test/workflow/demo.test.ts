@@ -184,6 +184,9 @@ describe('privatelink-ecs demo', () => {
     expect(stdout).toContain(
       `note: ${instanceId} failed on purpose: --fail-instance made its restart command fail`,
     );
+    expect(stdout).toContain(
+      `note: the restart command on ${instanceId} failed with: Job for ecs.service failed because the control process exited with error code.`,
+    );
     expect(stdout).toMatch(/Restarted \(11\):/);
     expect(stdout).toMatch(/Skipped \(2\):/);
   }, 120_000);

@@ -1,17 +1,43 @@
-// State transitions per remediation as the fleet grows (target: at most 40 + 10 per batch, growing with
-// batches, not instances) and the largest state payload, measured on the simulated account with the
-// synthesized state machine run locally.
+// Workflow scale: state transitions and the largest state payload per remediation at 10 to 10,000 container
+// instances, measured on the simulated account with the synthesized state machine run locally (waits
+// zeroed). Transitions are compared with the target of at most 40 + 10 per batch (they should grow with
+// batches, not instances), the payload with Step Functions' 256 KiB state limit, and the largest record the
+// workflow keeps in its state table with DynamoDB's 400 KB item limit.
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { parseConfig } from '../shared/config';
 import { logger } from '../shared/observability';
 import { SimulatedAccount } from '../shared/sim';
 import { RESTART_DOCUMENT } from '../shared/workflow/document';
 import { runWorkflowLocally } from '../shared/workflow/local';
+import { resolveConcurrency } from '../shared/workflow/plan';
 import { MemoryStateStore } from '../shared/workflow/store';
+import { type BenchContext, type Figure, repeat } from './lib';
 
-export const title = 'Workflow: state transitions and largest payload per remediation (simulated account)';
+export const title = 'Workflow scale: state transitions and largest payload per remediation';
 
-async function measure(instances: number): Promise<Record<string, string | number>> {
+const SECTION = 'Workflow scale';
+export const FLEETS = [10, 100, 1000, 10_000];
+/** A 10,000-instance run takes about 10 s here; it gets at most this many runs. */
+export const LARGE_FLEET = 10_000;
+export const LARGE_FLEET_MAX_RUNS = 3;
+/** Step Functions' limit on a state's input or output. */
+const STATE_PAYLOAD_LIMIT_KIB = 256;
+/** DynamoDB's item size limit (400 KB, counted as KiB here to stay on the safe side). */
+const ITEM_LIMIT_KIB = 400;
+
+/** The transition target: a fixed part plus a bounded number per batch. */
+export const transitionTarget = (batches: number): number => 40 + 10 * batches;
+
+interface Sample {
+  transitions: number;
+  payloadKiB: number;
+  recordKiB: number;
+  restarted: number;
+}
+
+const DOCUMENT_NAME = 'restart';
+
+async function measureOnce(instances: number): Promise<Sample> {
   const account = new SimulatedAccount();
   const { vpcId } = account.addVpc({ cidr: '10.0.0.0/16', tags: { 'privatelink-ecs': 'enabled' } });
   const perCluster = Math.min(instances, 1000);
@@ -21,37 +47,77 @@ async function measure(instances: number): Promise<Record<string, string | numbe
   const clients = account.clients();
   await clients.ssm.send(
     new CreateDocumentCommand({
-      Name: 'restart',
+      Name: DOCUMENT_NAME,
       Content: JSON.stringify(RESTART_DOCUMENT),
       DocumentType: 'Command',
     }),
   );
   const store = new MemoryStateStore();
-  const started = Date.now();
   const result = await runWorkflowLocally(
     { vpcId },
-    { clients, config: parseConfig({}), store, documentName: 'restart', fastWaits: true },
+    { clients, config: parseConfig({}), store, documentName: DOCUMENT_NAME, fastWaits: true },
   );
-  // Default config: batches of 10% of the fleet (at least 1, at most 500).
-  const batchCount = Math.ceil(instances / Math.min(500, Math.max(1, Math.ceil(instances * 0.1))));
+  const restarted = result.summary?.counts.restarted ?? 0;
+  if (result.status !== 'SUCCEEDED' || restarted !== instances) {
+    throw new Error(
+      `workflow at ${instances} instances: ${result.status}, ${restarted} restarted (${result.error ?? ''} ${result.cause ?? ''})`,
+    );
+  }
   return {
-    instances,
-    status: result.status,
-    restarted: result.summary?.counts.restarted ?? 0,
-    batches: batchCount,
     transitions: result.transitions,
-    'target (40+10/batch)': 40 + 10 * batchCount,
-    'max payload KiB': (result.maxPayloadBytes / 1024).toFixed(1),
-    'largest record KiB': (store.largestRecordBytes() / 1024).toFixed(1),
-    'wall s': ((Date.now() - started) / 1000).toFixed(1),
+    payloadKiB: result.maxPayloadBytes / 1024,
+    recordKiB: store.largestRecordBytes() / 1024,
+    restarted,
   };
 }
 
-export async function run(): Promise<Array<Record<string, string | number>>> {
+export async function run(ctx: BenchContext): Promise<Figure[]> {
   logger.setLogLevel('SILENT');
-  const rows: Array<Record<string, string | number>> = [];
-  for (const n of [10, 100, 1000, 10_000]) {
-    rows.push(await measure(n));
+  const config = parseConfig({});
+  const figures: Figure[] = [];
+  for (const instances of FLEETS) {
+    const runs = instances >= LARGE_FLEET ? Math.min(ctx.runs, LARGE_FLEET_MAX_RUNS) : ctx.runs;
+    const capped = runs < ctx.runs ? { runsNote: `capped at ${LARGE_FLEET_MAX_RUNS}: slow case` } : {};
+    const samples = await repeat(runs, () => measureOnce(instances));
+    ctx.progress(`workflow scale: ${instances} instances, ${runs} runs`);
+    const batches = Math.ceil(instances / resolveConcurrency(config.restart.maxConcurrency, instances));
+    const label = `${instances} instances (${batches} batches)`;
+    figures.push(
+      {
+        section: SECTION,
+        case: label,
+        figure: 'state transitions',
+        samples: samples.map((s) => s.transitions),
+        reference: { label: 'target ≤', value: transitionTarget(batches) },
+        note: 'target 40 + 10 per batch',
+        ...capped,
+      },
+      {
+        section: SECTION,
+        case: label,
+        figure: 'largest state payload KiB',
+        samples: samples.map((s) => s.payloadKiB),
+        digits: 1,
+        reference: { label: 'limit', value: STATE_PAYLOAD_LIMIT_KIB, digits: 0 },
+        note: 'Step Functions state limit',
+        ...capped,
+      },
+      {
+        section: SECTION,
+        case: label,
+        figure: 'largest state-table record KiB',
+        samples: samples.map((s) => s.recordKiB),
+        digits: 1,
+        reference: { label: 'limit', value: ITEM_LIMIT_KIB, digits: 0 },
+        note: 'DynamoDB item limit',
+        ...capped,
+      },
+    );
   }
-  return rows;
+  return figures;
 }
+
+export const footnotes = [
+  `Workflow scale: default config (batches of ${parseConfig({}).restart.maxConcurrency} of the fleet, at most 500), ` +
+    'the synthesized state machine run in-process on the simulated account with waits zeroed; transitions = states entered.',
+];

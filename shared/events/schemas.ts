@@ -20,7 +20,15 @@ export const eventEnvelopeSchema = z.looseObject({
 });
 export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;
 
-const vpcArn = z.string().regex(/^arn:[^:]+:ec2:[^:]*:[0-9]*:vpc\/vpc-[0-9a-f]+$/, 'must be a VPC ARN');
+// The resource part must be a well-formed VPC ID (8 or 17 hex digits), or a bad ID would pass here and only
+// fail in the trigger, which then throws and the platform retries the event for a day.
+const vpcArn = z
+  .string()
+  .regex(/^arn:[^:]+:ec2:[^:]*:[0-9]*:vpc\/vpc-[0-9a-f]+$/, 'must be a VPC ARN')
+  .refine(
+    (arn) => VPC_ID_PATTERN.test(arn.split('/')[1] ?? ''),
+    'must name a VPC ID like vpc-0123456789abcdef0',
+  );
 
 const tagChangeDetail = z.looseObject({
   'changed-tag-keys': z.array(z.string()).min(1),

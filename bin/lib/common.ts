@@ -29,8 +29,16 @@ export function loadConfig(opts: CommonOptions): Config {
   return opts.config ? configFromFile(opts.config) : parseConfig({});
 }
 
+/**
+ * Test seam: when set, receives every client set the CLI makes, before its first call (the reliability
+ * fuzz tests add the call-counting middleware this way). Unset in normal use; nothing else reads it.
+ */
+export const cliClientHooks: { onClients?: (clients: AwsClients) => void } = {};
+
 export function clientsFor(opts: CommonOptions): AwsClients {
-  return createAwsClients(opts.region ? { region: opts.region } : {});
+  const clients = createAwsClients(opts.region ? { region: opts.region } : {});
+  cliClientHooks.onClients?.(clients);
+  return clients;
 }
 
 const CREDENTIAL_ERRORS = new Set([

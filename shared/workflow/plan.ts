@@ -67,6 +67,9 @@ function osSkipReason(osFamily: string | undefined): string | undefined {
   return `operating system ${osFamily ? `"${osFamily}"` : 'unknown'}: not restarted (Linux only)`;
 }
 
+/** Resolution of the endpoint creation times `endpointsSince` may come from (whole seconds). */
+export const CREATION_TIME_RESOLUTION_MS = 1000;
+
 /** Decides what happens to one instance. The order of the checks is the order of the documented rules. */
 export function decideInstance(facts: InstanceFacts, ctx: DecisionContext): InstanceAction {
   if (facts.status !== 'ACTIVE' && facts.status !== 'DRAINING') {
@@ -80,7 +83,10 @@ export function decideInstance(facts: InstanceFacts, ctx: DecisionContext): Inst
     if (facts.restartedAt && Date.parse(facts.restartedAt) >= since) {
       return { kind: 'skip', reason: `already restarted at ${facts.restartedAt}` };
     }
-    if (facts.registeredAt && Date.parse(facts.registeredAt) > since) {
+    // An endpoint's CreationTimestamp can be truncated to the second (moto's is), so an instance registered in
+    // that second may predate the endpoint: only a registration a full second later proves it came after.
+    // Skipping wrongly would leave its agent on the old connection; restarting once too often is harmless.
+    if (facts.registeredAt && Date.parse(facts.registeredAt) >= since + CREATION_TIME_RESOLUTION_MS) {
       return { kind: 'skip', reason: 'registered after the endpoints became available' };
     }
   }

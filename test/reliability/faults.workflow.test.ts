@@ -3,12 +3,25 @@
 // into the EC2, ECS, SSM and DynamoDB calls of its Lambda steps. The SDK's retries and the Task Retry rules
 // of the ASL both apply. The summary must tell the truth: endpoints available, each instance restarted exactly
 // once (one delivered SendCommand) or listed as failed or skipped with a reason, counts matching the lists.
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type { AwsClients } from '../../shared/clients';
 import { parseConfig } from '../../shared/config';
 import type { LocalRunResult } from '../../shared/workflow/local';
+import { runWorkflowLocally } from '../../shared/workflow/local';
+import { decideInstance } from '../../shared/workflow/plan';
+import { DynamoStateStore } from '../../shared/workflow/store';
 import type { RemediationSummary } from '../../shared/workflow/types';
+import { optedInVpcWithInstances } from '../integration/workflow/support';
 import { type FaultPlan, injectFaults, totalInjected } from '../support/faults';
-import { runOnSim, sentTo, simScenario } from '../workflow/support';
-import { censusOf, describeInjected } from './support/fault-scenarios';
+import { resetMoto } from '../support/moto';
+import { DOCUMENT_NAME, runOnSim, STATE_TABLE, sentTo, simScenario } from '../workflow/support';
+import { censusOf, describeInjected, observeOutcomes } from './support/fault-scenarios';
 import { faultCounts, recordScenario } from './support/report';
 
 const LAMBDA_STEP_SERVICES = new Set(['ec2', 'ecs', 'ssm', 'dynamodb']);
@@ -219,3 +232,126 @@ describe('remediation workflow under injected faults on the simulated account', 
     );
   });
 });
+
+describe('remediation workflow under injected faults against moto', () => {
+  // moto reports every agent as 1.0.0 (too old for the endpoints) and answers DescribeInstanceInformation
+  // with HTTP 500, so no restart can happen there: the scenario covers what moto can run (endpoints,
+  // discovery through ECS and EC2, the DynamoDB state table, the summary). Restarts under faults are covered
+  // on the simulated account above.
+  let clients: AwsClients;
+
+  afterEach(() => {
+    for (const c of Object.values(clients)) c.destroy();
+  });
+
+  it('converges the endpoints, skips every too-old agent with its reason and sends no command (seed 907)', async () => {
+    // Prepare
+    await resetMoto();
+    const clean = { ec2: new EC2Client({ maxAttempts: 1 }), ecs: new ECSClient({ maxAttempts: 1 }) };
+    const { layout, fleet } = await optedInVpcWithInstances(clean, { azs: 2, count: 6 });
+    clients = motoClients(4);
+    await clients.dynamodb.send(
+      new CreateTableCommand({
+        TableName: STATE_TABLE,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const outcomes = observeOutcomes([clients.ssm]);
+    const stats = injectFaults(clients, {
+      seed: 907,
+      throttle: 0.1,
+      server: 0.05,
+      timeout: 0.05,
+      only: (c) => LAMBDA_STEP_SERVICES.has(c.service),
+    });
+
+    // Act
+    const result = await runWorkflowLocally(
+      { vpcId: layout.vpcId },
+      {
+        clients,
+        config: config(),
+        store: new DynamoStateStore(clients.dynamodb, STATE_TABLE),
+        documentName: DOCUMENT_NAME,
+        fastWaits: true,
+      },
+    );
+
+    // Assess
+    const context = `seed 907; injected: ${describeInjected(stats.injectedByOperation)}`;
+    expect({ context, status: result.status }).toEqual({ context, status: 'SUCCEEDED' });
+    expect(totalInjected(stats)).toBeGreaterThan(0);
+    const summary = expectTruthfulSummary(result, [], fleet.instanceIds);
+    expect(summary.skipped.map((r) => r.reason)).toEqual(
+      fleet.instanceIds.map(() => expect.stringMatching(/agent too old \(1\.0\.0 < 1\.25\.1\)/)),
+    );
+    expect(outcomes.filter((o) => o.operation === 'SendCommand')).toEqual([]);
+    const census = await censusOf(clean.ec2, layout.vpcId);
+    expect(census.duplicates).toBe(0);
+    clean.ec2.destroy();
+    clean.ecs.destroy();
+
+    recordScenario({
+      suite: 'faults',
+      scenario: 'workflow: throttling, 5xx and timeouts on 20% of calls, 6 instances (no restart on moto)',
+      backend: 'moto',
+      faults: faultCounts(stats),
+      writes: stats.writesDelivered,
+      duplicates: census.duplicates,
+      reportedFailures: summary.counts.failed,
+      note: `seed 907, ${result.retries} Task retries; moto's agents are 1.0.0, so every instance is skipped`,
+    });
+  }, 60_000);
+});
+
+describe('instance decision at the endpoints creation second', () => {
+  // Found by the moto scenario above: moto reports the endpoints' CreationTimestamp truncated to the second,
+  // and instances registered a few milliseconds before the endpoints were skipped as "registered after".
+  const facts = {
+    instanceId: 'i-0123456789abcdef0',
+    containerInstanceArn: 'arn:aws:ecs:us-east-1:123456789012:container-instance/prod/1',
+    clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
+    status: 'ACTIVE',
+    agentVersion: '1.89.0',
+    agentConnected: true,
+    osFamily: 'LINUX',
+    ssmPing: 'Online',
+  };
+  const ctx = {
+    mode: 'auto' as const,
+    endpointsSince: '2025-01-15T09:00:00.000Z',
+    agentUpdate: false,
+    fallback: 'report' as const,
+  };
+
+  it('restarts an instance registered within the second of a whole-second creation time (regression)', () => {
+    // Act
+    const action = decideInstance({ ...facts, registeredAt: '2025-01-15T09:00:00.051Z' }, ctx);
+
+    // Assess
+    expect(action).toEqual({ kind: 'restart' });
+  });
+
+  it('still skips an instance registered a full second or more after the endpoints', () => {
+    // Act
+    const action = decideInstance({ ...facts, registeredAt: '2025-01-15T09:00:01.000Z' }, ctx);
+
+    // Assess
+    expect(action).toEqual({ kind: 'skip', reason: 'registered after the endpoints became available' });
+  });
+});
+
+/** The six clients against moto (AWS_ENDPOINT_URL), with the SDK's standard retries and small fixed delays. */
+function motoClients(maxAttempts: number): AwsClients {
+  const config = { maxAttempts, retryStrategy: new ConfiguredRetryStrategy(maxAttempts, 2) };
+  return {
+    ec2: new EC2Client(config),
+    ecs: new ECSClient(config),
+    ssm: new SSMClient(config),
+    sfn: new SFNClient(config),
+    events: new EventBridgeClient(config),
+    dynamodb: new DynamoDBClient(config),
+  };
+}

@@ -201,6 +201,24 @@ export function figureCells(f: Figure): string[] {
   return [f.section, f.case, f.figure, fixed(mid, digits), runs, spread, ref, note];
 }
 
+const FOOTNOTE_WIDTH = 110;
+
+/** Splits text into lines of at most `width` characters at spaces (a longer word gets a line of its own). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = current ? `${current} ${word}` : word;
+    }
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
 /**
  * Renders every figure as one plain-text table: padded columns, a rule under the header, the section
  * printed only where it changes, and footnotes below.
@@ -223,7 +241,7 @@ export function renderTable(figures: readonly Figure[], footnotes: readonly stri
   for (const row of rows) out.push(line(row));
   if (footnotes.length) {
     out.push('');
-    for (const note of footnotes) out.push(note);
+    for (const note of footnotes) out.push(...wrap(note, FOOTNOTE_WIDTH));
   }
   return `${out.join('\n')}\n`;
 }

@@ -85,7 +85,8 @@ export type EndpointSpec =
 /** The configuration of an earlier reconcile (ours, possibly with another config) before the run. */
 export interface PriorRunSpec {
   interfaceServices: InterfaceService[];
-  subnets: 'private' | 'all';
+  /** 'first-az': an explicit list of the subnets in the VPC's first AZ (so later runs add AZs). */
+  subnets: 'private' | 'all' | 'first-az';
   s3Gateway: boolean;
   ssmEndpoints: 'never' | 'always';
 }
@@ -98,11 +99,13 @@ export interface VpcSpec {
   mainRoute: RouteKind;
   routeTables: RouteKind[];
   subnets: SubnetSpec[];
-  /** Per service, the indices of the account AZs offering it; absent = every AZ. */
-  serviceAzs: Partial<Record<InterfaceService, number[]>>;
+  /** Services offered only in some account AZs (by index; later entries win); others are offered in all. */
+  serviceAzs: { service: InterfaceService; azs: number[] }[];
   prior: PriorRunSpec | null;
   /** A CIDR associated after the earlier run, so our security group misses it. */
   secondaryCidrAfterPrior: boolean;
+  /** Others' endpoints were there before our earlier run (else they came after it). */
+  othersFirst: boolean;
   endpoints: EndpointSpec[];
   /** Someone else's security group that already carries our group's name (no managed tag). */
   foreignGroupWithOurName: boolean;
@@ -123,6 +126,24 @@ export interface Scenario {
 }
 
 const routeKind = fc.constantFrom<RouteKind>('none', 'nat', 'internet');
+
+/** `a` weightA times as often as… `b` weightB; shrinks towards `a`. */
+function weighted<T>(
+  a: fc.Arbitrary<T>,
+  weightA: number,
+  b: fc.Arbitrary<T>,
+  weightB: number,
+): fc.Arbitrary<T> {
+  return fc.oneof({ arbitrary: a, weight: weightA }, { arbitrary: b, weight: weightB });
+}
+
+/** True about one time in five (failed endpoints, a group holding our name). */
+const rarely = weighted(fc.constant(false), 4, fc.constant(true), 1);
+
+const subnetSpec: fc.Arbitrary<SubnetSpec> = fc.record({
+  az: fc.nat(3),
+  table: fc.oneof(fc.constant('main' as const), fc.nat(2)),
+});
 const defaultServices = fc.subarray([...DEFAULT_INTERFACE_SERVICES] as InterfaceService[], { minLength: 1 });
 
 const endpointSpec: fc.Arbitrary<EndpointSpec> = fc.oneof(
@@ -132,13 +153,13 @@ const endpointSpec: fc.Arbitrary<EndpointSpec> = fc.oneof(
     ours: fc.boolean(),
     subnets: fc.uniqueArray(fc.nat(7), { minLength: 1, maxLength: 4 }),
     privateDns: fc.boolean(),
-    failed: fc.boolean(),
+    failed: rarely,
   }),
   fc.record({
     type: fc.constant('Gateway' as const),
     ours: fc.boolean(),
     routeTables: fc.uniqueArray(fc.nat(3), { minLength: 1, maxLength: 3 }),
-    failed: fc.boolean(),
+    failed: rarely,
   }),
 );
 
@@ -164,31 +185,33 @@ export function vpcSpecArbitrary(optIn: fc.Arbitrary<OptInTag> = optInTagArbitra
     dnsHostnames: fc.boolean(),
     mainRoute: routeKind,
     routeTables: fc.array(routeKind, { minLength: 0, maxLength: 3 }),
-    subnets: fc.array(
-      fc.record({ az: fc.nat(3), table: fc.oneof(fc.constant('main' as const), fc.nat(2)) }),
-      { minLength: 0, maxLength: 6 },
+    // A VPC without subnets yet is a real state (just created), but a rare one here.
+    subnets: weighted(
+      fc.array(subnetSpec, { minLength: 1, maxLength: 6 }),
+      9,
+      fc.constant<SubnetSpec[]>([]),
+      1,
     ),
-    serviceAzs: fc.record(
-      Object.fromEntries(
-        INTERFACE_SERVICES.map((s) => [
-          s,
-          fc.uniqueArray(fc.nat(ACCOUNT_AZS - 1), { maxLength: ACCOUNT_AZS }),
-        ]),
-      ) as Record<InterfaceService, fc.Arbitrary<number[]>>,
-      { requiredKeys: [] },
+    serviceAzs: fc.array(
+      fc.record({
+        service: fc.constantFrom(...INTERFACE_SERVICES),
+        azs: fc.uniqueArray(fc.nat(ACCOUNT_AZS - 1), { maxLength: ACCOUNT_AZS }),
+      }),
+      { maxLength: 2 },
     ),
     prior: fc.option(
       fc.record({
         interfaceServices: defaultServices,
-        subnets: fc.constantFrom<'private' | 'all'>('private', 'all'),
+        subnets: fc.constantFrom<PriorRunSpec['subnets']>('first-az', 'private', 'all'),
         s3Gateway: fc.boolean(),
         ssmEndpoints: fc.constantFrom<'never' | 'always'>('never', 'always'),
       }),
-      { nil: null },
+      { nil: null, freq: 2 },
     ),
     secondaryCidrAfterPrior: fc.boolean(),
+    othersFirst: fc.boolean(),
     endpoints: fc.array(endpointSpec, { maxLength: 5 }),
-    foreignGroupWithOurName: fc.boolean(),
+    foreignGroupWithOurName: rarely,
   });
 }
 
@@ -268,6 +291,19 @@ async function describeOnce(ec2: EC2Client): Promise<void> {
   await ec2.send(new DescribeVpcEndpointsCommand({}));
 }
 
+async function tablesWithS3Route(ec2: EC2Client, vpcId: string): Promise<Set<string>> {
+  const tables =
+    (await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })))
+      .RouteTables ?? [];
+  return new Set(
+    tables
+      .filter((t) =>
+        (t.Routes ?? []).some((r) => r.DestinationPrefixListId && r.GatewayId?.startsWith('vpce-')),
+      )
+      .map((t) => t.RouteTableId!),
+  );
+}
+
 async function addEndpoint(
   built: Omit<BuiltVpc, 'config' | 'optedIn'>,
   spec: EndpointSpec,
@@ -305,7 +341,12 @@ async function addEndpoint(
         }),
       );
     } else {
-      const tables = [...new Set(spec.routeTables.map((i) => routeTableIds[i % routeTableIds.length]!))];
+      // A route table takes one S3 route: the other team's gateway goes on tables that have none yet.
+      const taken = await tablesWithS3Route(ec2, vpcId);
+      const tables = [
+        ...new Set(spec.routeTables.map((i) => routeTableIds[i % routeTableIds.length]!)),
+      ].filter((rt) => !taken.has(rt));
+      if (tables.length === 0) return;
       await ec2.send(
         new CreateVpcEndpointCommand({
           VpcId: vpcId,
@@ -414,11 +455,10 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
     }
   }
 
-  const serviceAzNames = new Map<string, string[]>();
-  for (const service of INTERFACE_SERVICES) {
-    const indices = spec.serviceAzs[service];
-    const names = indices ? [...new Set(indices)].sort().map((i) => azNames[i]!) : [...azNames];
-    if (indices) account.setServiceAzs(service, names);
+  const serviceAzNames = new Map<string, string[]>(INTERFACE_SERVICES.map((s) => [s, [...azNames]]));
+  for (const { service, azs } of spec.serviceAzs) {
+    const names = [...new Set(azs)].sort().map((i) => azNames[i]!);
+    account.setServiceAzs(service, names);
     serviceAzNames.set(service, names);
   }
 
@@ -433,10 +473,18 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
     refusedEndpoints: [] as string[],
   };
 
+  const addOthers = async () => {
+    for (const [i, endpoint] of spec.endpoints.entries()) await addEndpoint(partial, endpoint, i);
+  };
+  if (spec.othersFirst) await addOthers();
   if (spec.prior && subnetIds.length > 0) {
+    const firstAz = subnetAz.get(subnetIds[0]!)!;
     const prior = parseConfig({
       interfaceServices: spec.prior.interfaceServices,
-      subnets: spec.prior.subnets,
+      subnets:
+        spec.prior.subnets === 'first-az'
+          ? subnetIds.filter((id) => subnetAz.get(id) === firstAz)
+          : spec.prior.subnets,
       s3Gateway: spec.prior.s3Gateway,
       ssmEndpoints: spec.prior.ssmEndpoints,
     });
@@ -445,7 +493,7 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
   if (spec.secondaryCidrAfterPrior) {
     await ec2.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: '10.1.0.0/16' }));
   }
-  for (const [i, endpoint] of spec.endpoints.entries()) await addEndpoint(partial, endpoint, i);
+  if (!spec.othersFirst) await addOthers();
   if (spec.foreignGroupWithOurName) {
     try {
       await ec2.send(

@@ -142,17 +142,29 @@ async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<
         ctx.securityGroupId = existing;
         return skip(`security group ${existing} (${SECURITY_GROUP_NAME}) already exists`, existing);
       }
-      const created = await ec2.send(
-        new CreateSecurityGroupCommand({
-          VpcId: action.vpcId,
-          GroupName: SECURITY_GROUP_NAME,
-          Description: 'privatelink-ecs: HTTPS to the ECS and ECR interface endpoints',
-          TagSpecifications: [
-            { ResourceType: 'security-group', Tags: managedTags(config, SECURITY_GROUP_NAME) },
-          ],
-        }),
-      );
-      const groupId = created.GroupId!;
+      let groupId: string;
+      try {
+        const created = await ec2.send(
+          new CreateSecurityGroupCommand({
+            VpcId: action.vpcId,
+            GroupName: SECURITY_GROUP_NAME,
+            Description: 'privatelink-ecs: HTTPS to the ECS and ECR interface endpoints',
+            TagSpecifications: [
+              { ResourceType: 'security-group', Tags: managedTags(config, SECURITY_GROUP_NAME) },
+            ],
+          }),
+        );
+        groupId = created.GroupId!;
+      } catch (err) {
+        // The group exists after all: an SDK retry of a create whose answer was lost, or a concurrent run.
+        // Converge onto it (its ingress is authorized below) instead of failing every endpoint behind it.
+        const found =
+          errorName(err) === 'InvalidGroup.Duplicate'
+            ? await findSecurityGroupByName(ec2, action.vpcId)
+            : undefined;
+        if (!found) throw err;
+        groupId = found;
+      }
       ctx.securityGroupId = groupId;
       await authorize(ctx, groupId, action.cidrs ?? [], action.ipv6Cidrs ?? []);
       return ok(

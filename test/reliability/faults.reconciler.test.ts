@@ -8,6 +8,7 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { parseConfig } from '../../shared/config';
 import { planVpc, type ReconcileResult, reconcileVpc } from '../../shared/reconciler';
 import { SimulatedAccount } from '../../shared/sim';
+import { isWrite } from '../../shared/sim/core';
 import { type FaultPlan, injectFaults, totalInjected } from '../support/faults';
 import { createVpcLayout } from '../support/fixtures';
 import { resetMoto } from '../support/moto';
@@ -24,6 +25,8 @@ import { faultCounts, recordScenario } from './support/report';
 
 const OPTED_IN = { 'privatelink-ecs': 'enabled' };
 const ECS_ECR = ['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry'];
+/** Answers to a retried write whose first attempt was applied, which the executor resolves itself. */
+const RESOLVED_BY_EXECUTOR = new Set(['InvalidGroup.Duplicate', 'InvalidPermission.Duplicate']);
 /** Re-runs allowed before a scenario counts as not converging (the trigger's retries, generously). */
 const MAX_RUNS = 40;
 
@@ -217,6 +220,101 @@ describe.each<BackendName>(['sim', 'moto'])('reconciler under injected faults on
     },
     60_000,
   );
+});
+
+describe('reconciler: lost responses on the simulated account', () => {
+  // A lost response: the write is applied, then the client times out and the SDK sends it again. Only the
+  // simulated account honours ClientToken as EC2 does (moto ignores it, DESIGN.md), so this runs on the sim.
+  it.each([
+    { seed: 6101, share: 0.4 },
+    { seed: 6202, share: 0.6 },
+  ])(
+    'converges with no duplicate endpoint when $share of the writes lose their answer (seed $seed)',
+    async ({ seed, share }) => {
+      // Prepare
+      const account = new SimulatedAccount({ azs: 3 });
+      const config = parseConfig({ ssmEndpoints: 'never' });
+      const clean = account.clients({ maxAttempts: 1 }).ec2;
+      const layout = await createVpcLayout(clean, { azs: 3, dnsHostnames: false, tags: OPTED_IN });
+      const ec2 = account.clients({ maxAttempts: 5, retryDelayMs: 0 }).ec2;
+      const outcomes = observeOutcomes([ec2]);
+      const stats = injectFaults([ec2], { seed, lostResponse: share, only: (c) => isWrite(c.operation) });
+
+      // Act: reconcile; re-run while a run reports failures (each lost answer is retried by the SDK).
+      const runs: Array<{ result: ReconcileResult; outcomes: CallOutcome[] }> = [];
+      for (let n = 0; n < 5; n++) {
+        const from = outcomes.length;
+        const result = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+        runs.push({ result, outcomes: outcomes.slice(from) });
+        if (result.converged) break;
+      }
+
+      // Assess: converged; every write that failed for good was reported per item, except the "already exists"
+      // answers to a retried CreateSecurityGroup or AuthorizeSecurityGroupIngress, which the executor resolves.
+      const context = `seed ${seed}; lost: ${describeInjected(stats.injectedByOperation)}`;
+      const last = runs[runs.length - 1]!.result;
+      expect({ context, converged: last.converged }).toEqual({ context, converged: true });
+      expect(stats.injectedByOperation['ec2:CreateVpcEndpoint']).toBeGreaterThan(0);
+      let reportedFailures = 0;
+      for (const run of runs) {
+        const failed = failedWrites(run.outcomes).filter((o) => !RESOLVED_BY_EXECUTOR.has(o.error!.name));
+        expect(unreportedWriteFailures(failed, run.result.results)).toEqual([]);
+        reportedFailures += run.result.results.filter((r) => r.status === 'error').length;
+      }
+      const census = await censusOf(clean, layout.vpcId);
+      expect(census.interfaceEndpoints).toEqual(Object.fromEntries(ECS_ECR.map((s) => [s, 1])));
+      expect(census.s3GatewaysPerRouteTable).toEqual(
+        Object.fromEntries(layout.privateRouteTableIds.map((rt) => [rt, 1])),
+      );
+      expect(census.securityGroups).toBe(1);
+      expect(census.groups[0]!.https).toContain(layout.cidrs[0]);
+      expect(census.duplicates).toBe(0);
+      // The retried creates carried the same ClientToken as the lost one.
+      const creates = account.calls.filter((c) => c.operation === 'CreateVpcEndpoint');
+      const tokens = creates.map((c) => (c.input as { ClientToken: string }).ClientToken);
+      expect(creates.length).toBeGreaterThan(new Set(tokens).size);
+      expect(new Set(tokens).size).toBe(ECS_ECR.length + 1);
+
+      recordScenario({
+        suite: 'faults',
+        scenario: `reconciler: lost responses on ${share * 100}% of writes (ClientToken)`,
+        backend: 'sim',
+        faults: faultCounts(stats),
+        writes: stats.writesDelivered,
+        duplicates: census.duplicates,
+        reportedFailures,
+        note: `seed ${seed}; ${runs.length} run(s); ${creates.length} CreateVpcEndpoint deliveries for ${new Set(tokens).size} tokens`,
+      });
+    },
+  );
+
+  it('converges onto the security group a lost CreateSecurityGroup answer already made (regression)', async () => {
+    // Prepare: the first CreateSecurityGroup is applied and its answer lost; the SDK's retry then meets
+    // InvalidGroup.Duplicate.
+    const account = new SimulatedAccount({ azs: 2 });
+    const config = parseConfig({ ssmEndpoints: 'never' });
+    const { vpcId } = account.addVpc({ cidr: '10.9.0.0/16', layout: 'private-only', tags: OPTED_IN });
+    const ec2 = account.clients({ maxAttempts: 3, retryDelayMs: 0 }).ec2;
+    let lost = 0;
+    injectFaults([ec2], {
+      seed: 1,
+      lostResponse: 1,
+      only: (c) => c.operation === 'CreateSecurityGroup' && lost++ === 0,
+    });
+
+    // Act
+    const result = await reconcileVpc(ec2, config, { vpcId });
+
+    // Assess
+    expect(result.results.filter((r) => r.status === 'error')).toEqual([]);
+    expect(result.converged).toBe(true);
+    const sends = account.calls.filter((c) => c.operation === 'CreateSecurityGroup');
+    expect(sends).toHaveLength(2);
+    const census = await censusOf(account.clients({ maxAttempts: 1 }).ec2, vpcId);
+    expect(census.securityGroups).toBe(1);
+    expect(census.groups[0]!.https).toEqual(['10.9.0.0/16']);
+    expect(Object.values(census.interfaceEndpoints)).toEqual([1, 1, 1, 1, 1]);
+  });
 });
 
 describe('reconciler: a failed re-read after the writes', () => {

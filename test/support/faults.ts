@@ -6,9 +6,9 @@ import { ServiceException } from '@smithy/core/client';
 import type { AwsClients } from '../../shared/clients';
 import { isWrite } from '../../shared/sim/core';
 
-export type FaultKind = 'throttle' | 'server' | 'timeout';
+export type FaultKind = 'throttle' | 'server' | 'timeout' | 'lostResponse';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'server', 'timeout'];
+export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'server', 'timeout', 'lostResponse'];
 
 export interface FaultPlan {
   /** Seed of the generator that decides which attempts fail. */
@@ -19,6 +19,12 @@ export interface FaultPlan {
   server?: number;
   /** Share of attempts that time out before the request reaches the service. */
   timeout?: number;
+  /**
+   * Share of attempts whose request is delivered and applied, after which the client sees a timeout and the
+   * SDK retries it: the "lost response". Only meaningful where the backend honours ClientToken (the simulated
+   * account does, moto does not), so use it on the simulated account only.
+   */
+  lostResponse?: number;
   /** Limits faults to some calls, e.g. `(c) => c.service === 'ec2'`. Every call is still counted. */
   only?: (call: FaultCall) => boolean;
 }
@@ -59,7 +65,7 @@ export function seededRandom(seed: number): () => number {
 
 /** The error a service answers with for `kind`, shaped as the SDK shapes a real one (name, fault, status). */
 export function faultError(kind: FaultKind, call: FaultCall): Error {
-  if (kind === 'timeout') {
+  if (kind === 'timeout' || kind === 'lostResponse') {
     // What the SDK's Node.js HTTP handler throws when a socket or request times out.
     return Object.assign(new Error(`simulated timeout of ${call.service}:${call.operation}`), {
       name: 'TimeoutError',
@@ -114,7 +120,7 @@ export function injectFaults(clients: AwsClients | readonly object[], plan: Faul
     writeAttempts: 0,
     writesDelivered: 0,
     writes: [],
-    injected: { throttle: 0, server: 0, timeout: 0 },
+    injected: { throttle: 0, server: 0, timeout: 0, lostResponse: 0 },
     injectedByOperation: {},
   };
   const list = Array.isArray(clients) ? clients : Object.values(clients as AwsClients);
@@ -133,6 +139,7 @@ export function injectFaults(clients: AwsClients | readonly object[], plan: Faul
           stats.attempts++;
           const write = isWrite(call.operation);
           if (write) stats.writeAttempts++;
+          let lost = false;
           if (!plan.only || plan.only(call)) {
             const roll = random();
             let edge = 0;
@@ -142,7 +149,9 @@ export function injectFaults(clients: AwsClients | readonly object[], plan: Faul
                 stats.injected[kind]++;
                 const key = `${call.service}:${call.operation}`;
                 stats.injectedByOperation[key] = (stats.injectedByOperation[key] ?? 0) + 1;
-                throw faultError(kind, call);
+                if (kind !== 'lostResponse') throw faultError(kind, call);
+                lost = true;
+                break;
               }
             }
           }
@@ -150,7 +159,10 @@ export function injectFaults(clients: AwsClients | readonly object[], plan: Faul
             stats.writesDelivered++;
             stats.writes.push(`${call.service}:${call.operation}`);
           }
-          return next(args);
+          const output = await next(args);
+          // The service applied the request; its answer never reaches the client.
+          if (lost) throw faultError('lostResponse', call);
+          return output;
         },
       beforeSim
         ? {

@@ -36,9 +36,9 @@ import {
 const SUITE = 'planner';
 /** Runs per property: enough to reach the interesting corners, small enough for the CI budget. */
 const NUM_RUNS = 100;
-/** One fixed seed per property, so CI replays the same VPCs; change it locally to explore others. */
 /** These properties inject no faults (fault injection is test/reliability/faults.*); the report says so. */
 const NO_FAULTS = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0]));
+/** One fixed seed per property, so CI replays the same VPCs; change it locally to explore others. */
 const SEEDS = { converges: 7001, foreign: 7002, s3: 7003, azs: 7004, optOut: 7005 } as const;
 
 interface Snapshot {
@@ -65,7 +65,7 @@ interface Run {
   before: Snapshot;
   first: Plan;
   applied: ReconcileResult;
-  /** Every call of the apply and of the second reconcile, in order. */
+  /** Every call from the apply to the end of the second reconcile (the second plan's reads included). */
   runCalls: RecordedCall[];
   second: Plan;
   again: ReconcileResult;
@@ -136,7 +136,7 @@ function recordRuns(property: string, seed: number, tally: Tally, note: string):
     writes: tally.writes,
     duplicates: tally.duplicates,
     reportedFailures: 0,
-    note: `${tally.runs} generated VPCs (shrinking included); ${note}`,
+    note: `${tally.runs} generated VPCs; ${note}`,
   });
 }
 
@@ -161,6 +161,7 @@ describe('planner properties (fast-check, simulated account)', () => {
         expect(run.again.results.filter((r) => r.status !== 'skip')).toEqual([]);
         expect(run.again.changed).toBe(false);
         expect(run.again.converged).toBe(true);
+        expect(duplicatesOf(run)).toBe(0);
         tally.add(run);
       }),
       { numRuns: NUM_RUNS, seed: SEEDS.converges },
@@ -248,6 +249,7 @@ describe('planner properties (fast-check, simulated account)', () => {
           const now = run.after.groups.find((x) => x.GroupId === g.GroupId);
           expect(now).toEqual(g);
         }
+        expect(duplicatesOf(run)).toBe(0);
         tally.add(run);
       }),
       { numRuns: NUM_RUNS, seed: SEEDS.foreign },
@@ -296,6 +298,7 @@ describe('planner properties (fast-check, simulated account)', () => {
           });
         }
         expect(run.applied.results.filter((r) => r.errorName === 'RouteAlreadyExists')).toEqual([]);
+        expect(duplicatesOf(run)).toBe(0);
         tally.add(run);
       }),
       { numRuns: NUM_RUNS, seed: SEEDS.s3 },
@@ -361,6 +364,7 @@ describe('planner properties (fast-check, simulated account)', () => {
             unsupported: [],
           });
         }
+        expect(duplicatesOf(run)).toBe(0);
         tally.add(run);
       }),
       { numRuns: NUM_RUNS, seed: SEEDS.azs },

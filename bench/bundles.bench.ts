@@ -2,7 +2,7 @@
 // minified, with source maps; synthesized once), next to a baseline: a bare handler that only constructs an
 // EC2Client, bundled with the construct's esbuild options through esbuild's JS API. For each bundle: size,
 // and cold import time (a fresh `node` per run requires the bundle and times the require with
-// process.hrtime; median of the runs). It fails when a bundle contains the simulated account (shared/sim) or
+// process.hrtime; median of the runs, bundles spawned round robin after one discarded warm-up each). It fails when a bundle contains the simulated account (shared/sim) or
 // aws-cdk-lib, which belong to tests, the CLI and synth only.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -186,11 +186,15 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
       env: lambdaEnv({ NODE_OPTIONS: bundles[0]?.env.NODE_OPTIONS ?? '' }, 'baseline'),
       clients: ['ec2'],
     };
-    const imports = new Map<string, number[]>();
-    for (const bundle of [baseline, ...bundles]) {
-      imports.set(bundle.name, await repeat(ctx.runs, async () => coldImportMs(bundle.file, bundle.env)));
-      ctx.progress(`bundles: ${bundle.name} imported ${ctx.runs} times`);
-    }
+    // Round robin: each run spawns every bundle once, so load on the machine hits all of them alike. One
+    // discarded spawn per bundle first warms the file cache.
+    const all = [baseline, ...bundles];
+    for (const bundle of all) coldImportMs(bundle.file, bundle.env);
+    const imports = new Map<string, number[]>(all.map((b) => [b.name, []]));
+    await repeat(ctx.runs, async (runIndex) => {
+      for (const bundle of all) imports.get(bundle.name)!.push(coldImportMs(bundle.file, bundle.env));
+      ctx.progress(`bundles: cold import run ${runIndex + 1} of ${ctx.runs} (${all.length} bundles)`);
+    });
     const baseImports = imports.get(baseline.name)!;
     const sizeRuns = 'one synth, deterministic';
     const figures: Figure[] = [

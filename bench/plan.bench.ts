@@ -161,7 +161,7 @@ function figuresOf(backend: string, shape: Shape, runs: Counts[]): Figure[] {
       case: label,
       figure: 'plan (converged) reads',
       samples: pick('planReads'),
-      note: `${last.planFollowUps} follow-up pages; DescribeRouteTables ×${last.routeTableCalls} for ${last.routeTablesSeen} tables (main included); ${last.planWrites} writes`,
+      note: `${plural(last.planFollowUps, 'follow-up page')}; DescribeRouteTables ×${last.routeTableCalls} for ${last.routeTablesSeen} tables (main included); ${last.planWrites} writes`,
     },
   ];
 }

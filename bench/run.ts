@@ -2,13 +2,11 @@
 // the filter) and prints ONE table at the end, each figure the median of several runs (default 5; --runs N or
 // BENCH_RUNS). Progress goes to stderr while it runs; the table and its footnotes go to stdout.
 // Each module exports `title`, `run(ctx)` returning Figures (bench/lib.ts) and optionally `footnotes`.
+import './env';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorName } from '../shared/errors';
 import { type BenchModule, type Figure, parseBenchArgs, renderTable } from './lib';
-
-// The SDK's multi-line Node-version notice would land in the middle of the progress lines.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 type LoadedModule = BenchModule & { footnotes?: readonly string[] | (() => readonly string[]) };
 

@@ -1,8 +1,8 @@
 // Property-based tests of the planner and executor (issue 7). For any generated VPC state (subnets across AZs;
 // public, private and NAT route tables; endpoints made by us and by others; services missing from some AZs;
 // an earlier run of ours with another config) the reconciler converges, never touches what is not ours,
-// never puts a second S3 gateway on a route table, never gives an endpoint two subnets in one AZ or a subnet
-// in an AZ its service lacks, and never writes to a VPC that is not opted in.
+// never puts a second S3 gateway on a route table, never gives an endpoint two subnets in one AZ, a subnet
+// in an AZ its service lacks or one the config does not select, and never writes to a VPC that is not opted in.
 // Every run is realised in a fresh simulated account (shared/sim) and goes through the same planVpc and
 // reconcileVpc the CLI's plan and apply commands call. Seeds are fixed so CI is repeatable; a failure prints
 // the seed and the shrunk counterexample (see the reproduction notes in the README).
@@ -114,6 +114,20 @@ function duplicatesOf(run: Run): number {
   return duplicates;
 }
 
+/**
+ * The subnets config.subnets selects, worked out from how the builder made the VPC (not by the planner's
+ * code): "all", "private" (the table that applies has no internet-gateway route), or the listed IDs.
+ */
+function selectedSubnets(built: BuiltVpc): Set<string> {
+  const { config, subnetIds, subnetTable, tableRoute } = built;
+  if (config.subnets === 'all') return new Set(subnetIds);
+  if (config.subnets === 'private') {
+    return new Set(subnetIds.filter((id) => tableRoute.get(subnetTable.get(id)!) !== 'internet'));
+  }
+  const listed = config.subnets;
+  return new Set(subnetIds.filter((id) => listed.includes(id)));
+}
+
 /** Totals over the runs of one property, for the report. */
 class Tally {
   public runs = 0;
@@ -182,6 +196,7 @@ describe('planner properties (fast-check, simulated account)', () => {
         const foreignEndpoints = new Map(
           run.before.endpoints.filter((e) => !managed(e.Tags)).map((e) => [e.VpcEndpointId!, e]),
         );
+        const ourGroups = new Set(run.after.groups.filter((g) => managed(g.Tags)).map((g) => g.GroupId));
         const foreignGroups = new Set(
           run.before.groups.filter((g) => !managed(g.Tags)).map((g) => g.GroupId),
         );
@@ -197,6 +212,10 @@ describe('planner properties (fast-check, simulated account)', () => {
                 call: call.operation,
                 managed: true,
               });
+              // Our endpoints sit behind our group only: someone else's group need not admit 443.
+              expect(((input.SecurityGroupIds ?? []) as string[]).filter((g) => !ourGroups.has(g))).toEqual(
+                [],
+              );
               break;
             }
             case 'AuthorizeSecurityGroupIngress':
@@ -312,7 +331,7 @@ describe('planner properties (fast-check, simulated account)', () => {
     );
   });
 
-  it('never gives an endpoint two subnets in one AZ, nor a subnet in an AZ its service does not offer', async () => {
+  it('puts endpoints only in selected subnets and their route tables, one subnet per AZ, in AZs the service offers', async () => {
     // Prepare
     const tally = new Tally();
 
@@ -326,9 +345,21 @@ describe('planner properties (fast-check, simulated account)', () => {
           azs.filter((az) => !(serviceAzNames.get(service) ?? []).includes(az));
         const duplicated = (azs: string[]) => azs.filter((az, i) => azs.indexOf(az) !== i);
 
+        const selected = selectedSubnets(run.built);
+        const selectedTables = new Set([...selected].map((id) => run.built.subnetTable.get(id)!));
+        const outside = (ids: unknown, allowed: Set<string>) =>
+          ((ids ?? []) as string[]).filter((id) => !allowed.has(id));
+
         // Assess: the requests the reconciler sent…
         for (const call of run.runCalls) {
           const input = call.input as Record<string, unknown>;
+          if (call.operation === 'CreateVpcEndpoint' || call.operation === 'ModifyVpcEndpoint') {
+            expect({
+              call: call.operation,
+              subnetsNotSelected: outside(input.SubnetIds ?? input.AddSubnetIds, selected),
+              tablesNotSelected: outside(input.RouteTableIds ?? input.AddRouteTableIds, selectedTables),
+            }).toEqual({ call: call.operation, subnetsNotSelected: [], tablesNotSelected: [] });
+          }
           if (call.operation === 'CreateVpcEndpoint' && input.VpcEndpointType === 'Interface') {
             const service = short(input.ServiceName as string);
             const azs = azsOf(input.SubnetIds as string[]);
@@ -371,7 +402,7 @@ describe('planner properties (fast-check, simulated account)', () => {
     );
 
     recordRuns(
-      'one subnet per AZ, only AZs the service offers',
+      'selected subnets only, one per AZ, only AZs the service offers',
       SEEDS.azs,
       tally,
       'checked requests and final endpoints',

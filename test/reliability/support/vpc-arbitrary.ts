@@ -244,6 +244,10 @@ export interface BuiltVpc {
   subnetAz: Map<string, string>;
   /** Main table first, then the extra tables. */
   routeTableIds: string[];
+  /** The route table that applies to each subnet (its explicit association, else the main table). */
+  subnetTable: Map<string, string>;
+  /** Where each route table sends 0.0.0.0/0, as built. */
+  tableRoute: Map<string, RouteKind>;
   /** AZ names offering each interface service (every account AZ when not restricted). */
   serviceAzNames: Map<string, string[]>;
   /** Endpoints the spec asked for that EC2 refused (e.g. a second S3 route on a table, a DNS conflict). */
@@ -410,6 +414,7 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
   }
   const subnetIds: string[] = [];
   const subnetAz = new Map<string, string>();
+  const subnetTable = new Map<string, string>();
   for (const [i, s] of spec.subnets.entries()) {
     const az = azNames[s.az % spec.azCount]!;
     const subnet = await ec2.send(
@@ -418,18 +423,22 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
     const id = subnet.Subnet!.SubnetId!;
     subnetIds.push(id);
     subnetAz.set(id, az);
+    subnetTable.set(id, main);
     if (s.table !== 'main' && spec.routeTables.length > 0) {
       const table = routeTableIds[1 + (s.table % spec.routeTables.length)]!;
       await ec2.send(new AssociateRouteTableCommand({ RouteTableId: table, SubnetId: id }));
+      subnetTable.set(id, table);
     }
   }
 
   // Default routes: an internet gateway and, for NAT routes, a NAT gateway in the first subnet.
   const routes = [spec.mainRoute, ...spec.routeTables];
+  const tableRoute = new Map<string, RouteKind>(routeTableIds.map((id) => [id, 'none']));
   let igw: string | undefined;
   let nat: string | undefined;
   for (const [i, kind] of routes.entries()) {
     if (kind === 'none' || (kind === 'nat' && subnetIds.length === 0)) continue;
+    tableRoute.set(routeTableIds[i]!, kind);
     if (kind === 'internet') {
       if (!igw) {
         igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
@@ -469,6 +478,8 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
     subnetIds,
     subnetAz,
     routeTableIds,
+    subnetTable,
+    tableRoute,
     serviceAzNames,
     refusedEndpoints: [] as string[],
   };

@@ -33,18 +33,13 @@ import { fullServiceName, SECURITY_GROUP_NAME } from '../../../shared/reconciler
 import { SimulatedAccount } from '../../../shared/sim';
 
 /** AZs of the simulated region; a VPC uses 1 to 4 of them. */
-export const ACCOUNT_AZS = 4;
-export const REGION = 'us-east-1';
-export const OPT_IN_KEY = 'privatelink-ecs';
+const ACCOUNT_AZS = 4;
+const REGION = 'us-east-1';
+const OPT_IN_KEY = 'privatelink-ecs';
 export const MANAGED_KEY = 'privatelink-ecs:managed';
 
 /** Every interface service the planner can ask for: the five defaults and the three SSM ones. */
-export const INTERFACE_SERVICES = [
-  ...DEFAULT_INTERFACE_SERVICES,
-  'ssm',
-  'ssmmessages',
-  'ec2messages',
-] as const;
+const INTERFACE_SERVICES = [...DEFAULT_INTERFACE_SERVICES, 'ssm', 'ssmmessages', 'ec2messages'] as const;
 export type InterfaceService = (typeof INTERFACE_SERVICES)[number];
 
 /** Where a route table sends 0.0.0.0/0. */
@@ -177,7 +172,7 @@ export const optInTagArbitrary: fc.Arbitrary<OptInTag> = fc.oneof(
 );
 
 /** VPC states. `optIn` overrides the opt-in tag arbitrary (e.g. only tagged, or only not opted in). */
-export function vpcSpecArbitrary(optIn: fc.Arbitrary<OptInTag> = optInTagArbitrary): fc.Arbitrary<VpcSpec> {
+function vpcSpecArbitrary(optIn: fc.Arbitrary<OptInTag> = optInTagArbitrary): fc.Arbitrary<VpcSpec> {
   return fc.record({
     azCount: fc.integer({ min: 1, max: ACCOUNT_AZS }),
     optIn,
@@ -215,7 +210,7 @@ export function vpcSpecArbitrary(optIn: fc.Arbitrary<OptInTag> = optInTagArbitra
   });
 }
 
-export const configSpecArbitrary: fc.Arbitrary<ConfigSpec> = fc.record({
+const configSpecArbitrary: fc.Arbitrary<ConfigSpec> = fc.record({
   interfaceServices: defaultServices,
   extraServices: fc.subarray(['ssm', 'ssmmessages', 'ec2messages'] as InterfaceService[], { maxLength: 1 }),
   s3Gateway: fc.boolean(),
@@ -254,12 +249,10 @@ export interface BuiltVpc {
   refusedEndpoints: string[];
   /** The config under test. */
   config: Config;
-  /** Whether the VPC carries the opt-in tag exactly. */
-  optedIn: boolean;
 }
 
 /** A subnet ID that is not in the VPC (a list shared by several VPCs names other VPCs' subnets too). */
-export const OTHER_VPC_SUBNET = 'subnet-0000000000000dead';
+const OTHER_VPC_SUBNET = 'subnet-0000000000000dead';
 
 function optInTags(optIn: OptInTag): { Key: string; Value: string }[] {
   switch (optIn.kind) {
@@ -309,7 +302,7 @@ async function tablesWithS3Route(ec2: EC2Client, vpcId: string): Promise<Set<str
 }
 
 async function addEndpoint(
-  built: Omit<BuiltVpc, 'config' | 'optedIn'>,
+  built: Omit<BuiltVpc, 'config'>,
   spec: EndpointSpec,
   index: number,
 ): Promise<void> {
@@ -526,5 +519,5 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
   await describeOnce(ec2);
 
   const config = parseConfig(configInput(scenario.config, subnetIds));
-  return { ...partial, config, optedIn: spec.optIn.kind === 'enabled' };
+  return { ...partial, config };
 }

@@ -120,6 +120,13 @@ export function workflowPermissions(config: Config): Record<StepName, Permission
         reason:
           'Restart ecs-agent on container instances (optionally only those carrying restart.instanceTag)',
       },
+      {
+        sid: 'WorkflowFindSentRestart',
+        actions: ['ssm:ListCommandInvocations'],
+        resources: ['*'],
+        reason:
+          'Find a restart sent by an earlier attempt whose answer was not recorded; this SSM read has no resource type',
+      },
       ...(reboot ? [drain] : []),
       STATE_READ,
       STATE_WRITE,

@@ -31,6 +31,11 @@ export interface ProgressRecord {
   /** SendCommand calls made so far: command ID and its instance IDs. */
   commands: Array<{ id: string; ids: string[] }>;
   items: Record<string, ItemProgress>;
+  /**
+   * A SendCommand whose answer is not recorded yet: saved before the call (its Comment is `marker`) and cleared
+   * once the answer is. A retried Task that finds it looks the command up in SSM instead of sending it again.
+   */
+  pending?: { marker: string; ids: string[] };
 }
 
 export const keys = {

@@ -1,6 +1,7 @@
 // The agent gate (UpdateContainerAgent for old agents) and the rolling restart: one batch at a time, each
 // instance followed to a terminal state and then to a reconnected agent. Per-instance progress lives in the
 // state store, so a retried Task resumes where it stopped and never sends a restart twice.
+import { createHash } from 'node:crypto';
 import { RebootInstancesCommand } from '@aws-sdk/client-ec2';
 import {
   type ContainerInstance,
@@ -14,6 +15,7 @@ import {
   GetCommandInvocationCommand,
   paginateListCommandInvocations,
   SendCommandCommand,
+  type SendCommandCommandOutput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import type { AwsClients } from '../clients';
@@ -331,6 +333,34 @@ export async function sendIsolatingInvalidTargets(
   await attempt(ids, false);
 }
 
+/**
+ * Resolves a pending SendCommand (see ProgressRecord.pending): each of its instances whose invocation list shows
+ * the command's Comment is recorded as sent, with that command; the others were never sent and stay to do.
+ */
+async function recoverPendingSend(ssm: SSMClient, progress: ProgressRecord): Promise<void> {
+  const pending = progress.pending!;
+  const found = new Map<string, string[]>();
+  for (const id of pending.ids) {
+    for await (const page of paginateListCommandInvocations({ client: ssm }, { InstanceId: id })) {
+      const invocation = (page.CommandInvocations ?? []).find((i) => i.Comment === pending.marker);
+      if (invocation?.CommandId) {
+        found.set(invocation.CommandId, [...(found.get(invocation.CommandId) ?? []), id]);
+        break;
+      }
+    }
+  }
+  for (const [commandId, ids] of found) {
+    progress.commands.push({ id: commandId, ids });
+    for (const id of ids) progress.items[id] = { phase: 'command', since: 0 };
+  }
+  logger.warn('recovered a restart command whose answer was not recorded', {
+    marker: pending.marker,
+    sent: [...found.values()].flat().length,
+    notSent: pending.ids.length - [...found.values()].flat().length,
+  });
+  delete progress.pending;
+}
+
 export async function startBatch(
   deps: RolloutDeps<'ecs' | 'ssm'>,
   state: WorkflowState,
@@ -342,18 +372,43 @@ export async function startBatch(
   const progress = (await deps.store.get<ProgressRecord>(progressKey)) ?? { commands: [], items: {} };
   if (batch.kind === 'ssm') {
     if (!deps.documentName) throw new RestartDocumentMissingError();
+    if (progress.pending) {
+      // An earlier attempt of this Task sent (or tried to send) a command but could not record the answer.
+      await recoverPendingSend(deps.clients.ssm, progress);
+      await deps.store.put(progressKey, progress);
+    }
     const todo = batch.refs.filter((r) => !progress.items[r.i]);
+    const runTag = createHash('sha256').update(state.runId).digest('hex').slice(0, 12);
     const send = async (ids: string[]): Promise<void> => {
-      const out = await deps.clients.ssm.send(
-        new SendCommandCommand({
-          DocumentName: deps.documentName,
-          InstanceIds: ids,
-          TimeoutSeconds: deps.config.restart.commandTimeoutSeconds,
-          MaxConcurrency: String(ids.length),
-          MaxErrors: String(ids.length),
-          Comment: `privatelink-ecs restart, batch ${k + 1} of ${rollout.batchCount}`.slice(0, 100),
-        }),
-      );
+      // Write-ahead: SendCommand has no idempotency token, so the call is recorded before it is made. If its
+      // answer cannot be saved, the retried Task finds the command by this Comment instead of restarting the
+      // same agents twice.
+      const marker = `privatelink-ecs restart ${runTag} batch ${k + 1}/${rollout.batchCount} call ${progress.commands.length + 1}`;
+      progress.pending = { marker, ids };
+      try {
+        await deps.store.put(progressKey, progress);
+      } catch (err) {
+        delete progress.pending; // not recorded, so not sent
+        throw err;
+      }
+      let out: SendCommandCommandOutput;
+      try {
+        out = await deps.clients.ssm.send(
+          new SendCommandCommand({
+            DocumentName: deps.documentName,
+            InstanceIds: ids,
+            TimeoutSeconds: deps.config.restart.commandTimeoutSeconds,
+            MaxConcurrency: String(ids.length),
+            MaxErrors: String(ids.length),
+            Comment: marker.slice(0, 100),
+          }),
+        );
+      } catch (err) {
+        // A rejected call sent nothing; a transient failure may have been delivered, so it stays pending.
+        if (!isTransient(err)) delete progress.pending;
+        throw err;
+      }
+      delete progress.pending;
       const commandId = out.Command?.CommandId ?? '';
       progress.commands.push({ id: commandId, ids });
       for (const id of ids) progress.items[id] = { phase: 'command', since: 0 };

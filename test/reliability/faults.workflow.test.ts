@@ -233,6 +233,38 @@ describe('remediation workflow under injected faults on the simulated account', 
   });
 });
 
+describe('restart command whose answer could not be recorded', () => {
+  it('is found again by the retried Task instead of being sent a second time (regression)', async () => {
+    // Prepare: once the restart command is delivered, the state table throttles every save of its answer
+    // until the SDK and the Task's own error handling give up; the ASL Retry then runs StartBatch again.
+    const s = await simScenario();
+    const fleet = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 4,
+    }).instanceIds;
+    const faulty = { ...s, clients: s.account.clients({ maxAttempts: 2, retryDelayMs: 0 }) };
+    let budget = 4;
+    const stats = injectFaults(faulty.clients, {
+      seed: 3,
+      throttle: 1,
+      only: (c) => c.operation === 'PutItem' && stats.writes.includes('ssm:SendCommand') && budget-- > 0,
+    });
+    const restartAll = parseConfig({ ssmEndpoints: 'never', restart: { maxConcurrency: '100%' } });
+
+    // Act
+    const result = await runOnSim(faulty, { vpcId: s.vpcId }, { config: restartAll });
+
+    // Assess
+    expect(stats.injected.throttle).toBe(4);
+    expect(result.retries).toBeGreaterThan(0);
+    expect(result.status).toBe('SUCCEEDED');
+    expect([...sentTo(s)].sort()).toEqual([...fleet].sort());
+    const summary = expectTruthfulSummary(result, sentTo(s), fleet);
+    expect(summary.counts).toEqual({ restarted: 4, skipped: 0, failed: 0 });
+  });
+});
+
 describe('remediation workflow under injected faults against moto', () => {
   // moto reports every agent as 1.0.0 (too old for the endpoints) and answers DescribeInstanceInformation
   // with HTTP 500, so no restart can happen there: the scenario covers what moto can run (endpoints,

@@ -65,7 +65,9 @@ class ReliabilityReporter {
       ),
       '',
       `Properties checked: ${properties.length}`,
-      ...table(properties.map((p) => ({ suite: p.suite, property: p.property, runs: p.runs }))),
+      ...table(
+        properties.map((p) => ({ suite: p.suite, property: p.property, runs: p.runs, seed: p.seed ?? '-' })),
+      ),
       '',
       `Totals: ${scenarios.length} scenarios, ${totals.faults} faults injected, ${totals.writes} writes counted, ` +
         `${totals.duplicates} duplicates found (must be 0), ${properties.length} properties ` +

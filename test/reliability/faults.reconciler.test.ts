@@ -111,7 +111,8 @@ describe.each<BackendName>(['sim', 'moto'])('reconciler under injected faults on
 
   afterEach(() => backend.destroy());
 
-  it.each(SCENARIOS)(
+  // Each mix runs with three seeds: its own and the next two.
+  it.each(SCENARIOS.flatMap((sc) => [0, 1, 2].map((n) => ({ ...sc, seed: sc.seed + n }))))(
     'converges with no duplicate and every surviving failure reported: $name (seed $seed)',
     async (scenario) => {
       // Prepare
@@ -120,6 +121,8 @@ describe.each<BackendName>(['sim', 'moto'])('reconciler under injected faults on
       const layout = await createVpcLayout(backend.clean, {
         azs: scenario.azs,
         publicAndPrivate: true,
+        privateSubnetsPerAz: 2,
+        privateRouteTables: 'per-subnet',
         dnsHostnames: false,
         tags: OPTED_IN,
       });
@@ -138,7 +141,8 @@ describe.each<BackendName>(['sim', 'moto'])('reconciler under injected faults on
         if (scenario.stormRuns !== undefined && n === scenario.stormRuns) stormOver = true;
         const from = outcomes.length;
         try {
-          const result = await reconcileVpc(backend.faulty, config, { vpcId: layout.vpcId });
+          // Small pages: more calls, so faults also land in the middle of paginated reads.
+          const result = await reconcileVpc(backend.faulty, config, { vpcId: layout.vpcId }, { pageSize: 5 });
           runs.push({ result, outcomes: outcomes.slice(from) });
           if (result.converged) break;
         } catch (err) {
@@ -209,7 +213,7 @@ describe.each<BackendName>(['sim', 'moto'])('reconciler under injected faults on
 
       recordScenario({
         suite: 'faults',
-        scenario: `reconciler: ${scenario.name}`,
+        scenario: `reconciler: ${scenario.name} (seed ${scenario.seed})`,
         backend: backendName,
         faults: faultCounts(stats),
         writes: stats.writesDelivered,
@@ -277,7 +281,7 @@ describe('reconciler: lost responses on the simulated account', () => {
 
       recordScenario({
         suite: 'faults',
-        scenario: `reconciler: lost responses on ${share * 100}% of writes (ClientToken)`,
+        scenario: `reconciler: lost responses on ${share * 100}% of writes (ClientToken, seed ${seed})`,
         backend: 'sim',
         faults: faultCounts(stats),
         writes: stats.writesDelivered,

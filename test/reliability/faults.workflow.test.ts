@@ -183,7 +183,7 @@ describe('remediation workflow under injected faults on the simulated account', 
 
       recordScenario({
         suite: 'faults',
-        scenario: `workflow: ${scenario.name}, ${scenario.fleet} instances, then a re-run`,
+        scenario: `workflow: ${scenario.name}, ${scenario.fleet} instances, then a re-run (seed ${scenario.seed})`,
         backend: 'sim',
         faults: faultCounts(stats),
         writes: stats.writesDelivered,
@@ -327,7 +327,8 @@ describe('remediation workflow under injected faults against moto', () => {
 
     recordScenario({
       suite: 'faults',
-      scenario: 'workflow: throttling, 5xx and timeouts on 20% of calls, 6 instances (no restart on moto)',
+      scenario:
+        'workflow: throttling, 5xx and timeouts on 20% of calls, 6 instances (no restart on moto, seed 907)',
       backend: 'moto',
       faults: faultCounts(stats),
       writes: stats.writesDelivered,

@@ -15,7 +15,14 @@ import type { Config } from '../config';
 import { DependencyFailedError, describeError, errorName, InvalidInputError } from '../errors';
 import { logger } from '../observability';
 import { describeEndpoints, findSecurityGroupByName } from './inventory';
-import { clientToken, isLiveState, isManaged, managedTags, SECURITY_GROUP_NAME } from './naming';
+import {
+  clientToken,
+  foreignGroupMessage,
+  isLiveState,
+  isManaged,
+  managedTags,
+  SECURITY_GROUP_NAME,
+} from './naming';
 import type { ActionResult, PlannedAction } from './types';
 
 export interface ExecutionContext {
@@ -137,12 +144,21 @@ async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<
       return ok('enabled DNS hostnames', action.vpcId);
 
     case 'create-security-group': {
-      const existing = await findSecurityGroupByName(ec2, action.vpcId);
+      // Re-read first: a concurrent run may have made the group since the plan. Someone else's group that
+      // took the name meanwhile is never used: it need not admit 443, and it is not ours to change.
+      const existing = await findSecurityGroupByName(ec2, config, action.vpcId);
+      if (existing && !existing.managed) {
+        throw new DependencyFailedError(foreignGroupMessage(config, existing.id), {
+          vpcId: action.vpcId,
+          securityGroupId: existing.id,
+        });
+      }
       if (existing) {
-        ctx.securityGroupId = existing;
-        return skip(`security group ${existing} (${SECURITY_GROUP_NAME}) already exists`, existing);
+        ctx.securityGroupId = existing.id;
+        return skip(`security group ${existing.id} (${SECURITY_GROUP_NAME}) already exists`, existing.id);
       }
       let groupId: string;
+      let adopted = false;
       try {
         const created = await ec2.send(
           new CreateSecurityGroupCommand({
@@ -157,18 +173,29 @@ async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<
         groupId = created.GroupId!;
       } catch (err) {
         // The group exists after all: an SDK retry of a create whose answer was lost, or a concurrent run.
-        // Converge onto it (its ingress is authorized below) instead of failing every endpoint behind it.
+        // Converge onto it (its ingress is authorized below) instead of failing every endpoint behind it,
+        // but only if it is ours.
         const found =
           errorName(err) === 'InvalidGroup.Duplicate'
-            ? await findSecurityGroupByName(ec2, action.vpcId)
+            ? await findSecurityGroupByName(ec2, config, action.vpcId)
             : undefined;
         if (!found) throw err;
-        groupId = found;
+        if (!found.managed) {
+          throw new DependencyFailedError(foreignGroupMessage(config, found.id), {
+            vpcId: action.vpcId,
+            securityGroupId: found.id,
+          });
+        }
+        groupId = found.id;
+        adopted = true;
       }
       ctx.securityGroupId = groupId;
       await authorize(ctx, groupId, action.cidrs ?? [], action.ipv6Cidrs ?? []);
+      const cidrs = [...(action.cidrs ?? []), ...(action.ipv6Cidrs ?? [])].join(', ');
       return ok(
-        `created ${groupId} admitting TCP 443 from ${[...(action.cidrs ?? []), ...(action.ipv6Cidrs ?? [])].join(', ')}`,
+        adopted
+          ? `${groupId} was already created (a retried or concurrent create); it admits TCP 443 from ${cidrs}`
+          : `created ${groupId} admitting TCP 443 from ${cidrs}`,
         groupId,
       );
     }

@@ -351,14 +351,25 @@ export async function findOurSecurityGroup(
   return { id: group.GroupId, name: group.GroupName ?? '', ingressCidrs: v4, ingressIpv6Cidrs: v6 };
 }
 
-/** The security group with our name in the VPC, whoever tagged it (used to re-read before creating). */
-export async function findSecurityGroupByName(ec2: EC2Client, vpcId: string): Promise<string | undefined> {
+/** The security group named privatelink-ecs-endpoints in a VPC, and whether it carries our managed tag. */
+export interface NamedGroup {
+  id: string;
+  managed: boolean;
+}
+
+/** The security group with our name in the VPC, whoever made it (used to re-read before creating). */
+export async function findSecurityGroupByName(
+  ec2: EC2Client,
+  config: Config,
+  vpcId: string,
+): Promise<NamedGroup | undefined> {
   const res = await ec2.send(
     new DescribeSecurityGroupsCommand({
       Filters: [vpcFilter(vpcId), { Name: 'group-name', Values: [SECURITY_GROUP_NAME] }],
     }),
   );
-  return res.SecurityGroups?.[0]?.GroupId;
+  const group = res.SecurityGroups?.[0];
+  return group?.GroupId ? { id: group.GroupId, managed: isManaged(config, group.Tags) } : undefined;
 }
 
 async function dnsAttribute(
@@ -422,8 +433,8 @@ export async function readInventory(
   if (securityGroup) inventory.securityGroup = securityGroup;
   else {
     // Only when we have no group: a group of someone else's with our name would block creating ours.
-    const named = await findSecurityGroupByName(ec2, vpcId);
-    if (named) inventory.groupNameTakenBy = named;
+    const named = await findSecurityGroupByName(ec2, config, vpcId);
+    if (named && !named.managed) inventory.groupNameTakenBy = named.id;
   }
   return inventory;
 }

@@ -57,6 +57,11 @@ export function managedTags(config: Config, name: string): Tag[] {
   ];
 }
 
+/** Why a security group that carries our name but not our tag stops us: one wording for planner and executor. */
+export function foreignGroupMessage(config: Config, groupId: string): string {
+  return `security group ${groupId} is named ${SECURITY_GROUP_NAME} but does not carry the tag ${config.managedTagKey}=${MANAGED_TAG_VALUE}, so privatelink-ecs cannot create its own group`;
+}
+
 export function tagsToRecord(tags: Tag[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const tag of tags ?? []) if (tag.Key) out[tag.Key] = tag.Value ?? '';

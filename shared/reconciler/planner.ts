@@ -2,7 +2,7 @@
 // with its reason. No I/O, no clock, no randomness: the same input always gives the same plan.
 import { type Config, configuredInterfaceServices, SSM_SERVICES } from '../config';
 import { ConfigError } from '../errors';
-import { fullServiceName, isLiveState, MANAGED_TAG_VALUE, SECURITY_GROUP_NAME } from './naming';
+import { foreignGroupMessage, fullServiceName, isLiveState, MANAGED_TAG_VALUE } from './naming';
 import type { DesiredSet, EndpointSummary, Plan, PlannedAction, SubnetInfo, VpcInventory } from './types';
 
 /** The ECS control-plane endpoints are created in this order (agent first, the API last). */
@@ -206,7 +206,7 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
   const blocked = nameTaken ? endpointActions.filter((a) => a.kind === 'create-interface-endpoint') : [];
   if (blocked.length > 0) {
     warnings.push(
-      `security group ${inv.groupNameTakenBy} is named ${SECURITY_GROUP_NAME} but does not carry the tag ${config.managedTagKey}=${MANAGED_TAG_VALUE}, so privatelink-ecs cannot create its own group: no endpoint was created for ${blocked.map((a) => a.service).join(', ')}; rename that group, or tag it ${config.managedTagKey}=${MANAGED_TAG_VALUE} to let privatelink-ecs use it`,
+      `${foreignGroupMessage(config, inv.groupNameTakenBy!)}: no endpoint was created for ${blocked.map((a) => a.service).join(', ')}; rename that group, or tag it ${config.managedTagKey}=${MANAGED_TAG_VALUE} to let privatelink-ecs use it`,
     );
   }
   if (needSecurityGroup || inv.securityGroup) {

@@ -313,4 +313,51 @@ describe('executor', () => {
     expect(results[0]).toMatchObject({ status: 'skip', resourceId: 'sg-1' });
     expect(ec2Mock.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(1);
   });
+  it("never uses someone else's group that took our name since the plan: the group fails with the reason, no endpoint is created behind it", async () => {
+    // Prepare
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({
+      SecurityGroups: [{ GroupId: 'sg-foreign', GroupName: 'privatelink-ecs-endpoints', Tags: [] }],
+    });
+
+    // Act
+    const results = await executePlan({ ec2: new EC2Client({}), config }, freshPlan());
+
+    // Assess
+    expect(results[1]).toMatchObject({ status: 'error', errorName: 'DependencyFailed' });
+    expect(results[1]!.message).toContain('security group sg-foreign is named privatelink-ecs-endpoints');
+    expect(results.slice(2, 4).map((r) => r.errorName)).toEqual(['DependencyFailed', 'DependencyFailed']);
+    expect(ec2Mock.commandCalls(CreateSecurityGroupCommand)).toHaveLength(0);
+    expect(ec2Mock.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(0);
+    expect(
+      ec2Mock.commandCalls(CreateVpcEndpointCommand).map((c) => c.args[0].input.VpcEndpointType),
+    ).toEqual(['Gateway']);
+  });
+
+  it('adopts our own group when the create answers InvalidGroup.Duplicate, but not a foreign one', async () => {
+    // Prepare
+    const duplicate = Object.assign(new Error('exists'), { name: 'InvalidGroup.Duplicate', $metadata: {} });
+    ec2Mock.on(CreateSecurityGroupCommand).rejects(duplicate);
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce({ SecurityGroups: [] })
+      .resolves({
+        SecurityGroups: [{ GroupId: 'sg-ours', GroupName: 'privatelink-ecs-endpoints', Tags: [MANAGED_TAG] }],
+      });
+
+    // Act
+    const adopted = await executePlan({ ec2: new EC2Client({}), config }, freshPlan());
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolvesOnce({ SecurityGroups: [] })
+      .resolves({ SecurityGroups: [{ GroupId: 'sg-foreign', GroupName: 'privatelink-ecs-endpoints' }] });
+    const authorizedBefore = ec2Mock.commandCalls(AuthorizeSecurityGroupIngressCommand).length;
+    const refused = await executePlan({ ec2: new EC2Client({}), config }, freshPlan());
+
+    // Assess
+    expect(adopted[1]).toMatchObject({ status: 'ok', resourceId: 'sg-ours' });
+    expect(adopted[1]!.message).toContain('was already created');
+    expect(refused[1]).toMatchObject({ status: 'error', errorName: 'DependencyFailed' });
+    expect(refused[1]!.message).toContain('sg-foreign');
+    expect(ec2Mock.commandCalls(AuthorizeSecurityGroupIngressCommand)).toHaveLength(authorizedBefore);
+  });
 });

@@ -16,6 +16,7 @@ import {
   reconcileVpc,
   teardownVpc,
 } from '../reconciler';
+import { CREATION_TIME_RESOLUTION_MS } from '../workflow/plan';
 import {
   clusterCarriesOptInTag,
   describeInstancePlacements,
@@ -167,7 +168,13 @@ async function workflowReasons(
   if (generation.managedCount > 0) {
     if (!generation.allAvailable) reasons.push('not every endpoint is available yet');
     const registeredAt = target.instance.registeredAt;
-    if (registeredAt && generation.newestCreatedAt && registeredAt < generation.newestCreatedAt) {
+    // Creation times may be truncated to the second (as the workflow's own rule says): only a registration a
+    // full second after the newest endpoint proves the agent connected through the endpoints.
+    if (
+      registeredAt &&
+      generation.newestCreatedAt &&
+      registeredAt.getTime() < generation.newestCreatedAt.getTime() + CREATION_TIME_RESOLUTION_MS
+    ) {
       reasons.push(
         `instance ${target.instance.ec2InstanceId} registered before the endpoints were created, so its agent may still use the old path`,
       );

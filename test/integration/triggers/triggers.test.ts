@@ -286,6 +286,41 @@ describe('trigger Lambdas against moto', () => {
       expect(await endpointsPerService(world.clients.ec2, layout.vpcId)).toEqual(ONE_EACH);
     });
 
+    it('restarts an instance registered within the second an endpoint was created (creation times are whole seconds)', async () => {
+      // Prepare: converge, end the run the opt-in started (moto keeps it RUNNING), then an instance whose
+      // registration falls inside the newest endpoint's (truncated) creation second.
+      const layout = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });
+      const first = await world.handler()(eventForVpc('tag-change-vpc-opt-in', layout.vpcId));
+      await world.clients.sfn.send(
+        new StopExecutionCommand({
+          executionArn: `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:${first.vpcs[0]!.workflow!.name}`,
+        }),
+      );
+      const endpoints = await world.clients.ec2.send(
+        new DescribeVpcEndpointsCommand({ Filters: [{ Name: 'vpc-id', Values: [layout.vpcId] }] }),
+      );
+      const newest = Math.max(...(endpoints.VpcEndpoints ?? []).map((e) => e.CreationTimestamp!.getTime()));
+      expect(newest % 1000).toBe(0);
+      const registered = await registerContainerInstances(world.clients, {
+        clusterName: 'payments',
+        subnetId: layout.privateSubnetIds[0]!,
+        count: 1,
+      });
+      const event: AnyEvent = loadEvent('ecs-container-instance-registered');
+      event.detail.ec2InstanceId = registered.instanceIds[0];
+      event.detail.clusterArn = registered.clusterArn;
+      event.detail.registeredAt = new Date(newest + 300).toISOString();
+
+      // Act
+      const result = await world.handler()(event);
+
+      // Assess
+      expect(result.vpcs[0]!.workflow).toMatchObject({
+        started: true,
+        reasons: [expect.stringContaining('registered before the endpoints were created')],
+      });
+    });
+
     it('starts nothing for an instance registered after the endpoints of an already converged VPC', async () => {
       // Prepare
       const layout = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });

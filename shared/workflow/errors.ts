@@ -29,8 +29,8 @@ export class WorkflowStateError extends PrivateLinkEcsError {
 }
 
 /**
- * Error names a Task retries with backoff and full jitter. Lambda's own transient errors plus the throttling
- * and service-unavailable names the AWS SDK raises once its own retries are exhausted.
+ * Error names a Task retries with backoff and full jitter. Lambda's own transient errors plus the throttling,
+ * service-unavailable and timeout names the AWS SDK raises once its own retries are exhausted.
  */
 export const RETRYABLE_ERROR_NAMES = [
   'Lambda.ServiceException',
@@ -47,6 +47,14 @@ export const RETRYABLE_ERROR_NAMES = [
   'InternalServerError',
   'InternalFailure',
   'ServerException',
+  // EC2's own names for its 5xx answers.
+  'Unavailable',
+  'InternalError',
+  // A request that timed out. A SendCommand that may have been delivered stays pending in the batch's progress
+  // and is looked up by its marker on the retry (rollout.ts), so retrying never restarts an agent twice.
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
   'VpcBusy',
 ] as const;
 

@@ -48,19 +48,19 @@ export const keys = {
 
 /**
  * Turns finished progress items into results, in the batch's order. An unfinished item gets `unfinished` as
- * its reason, or `unfinished(item)`: the item is undefined when nothing was started for the instance.
+ * its reason, or `unfinished(item, instanceId)`: the item is undefined when nothing was started for it.
  */
 export function resultsOf(
   refs: InstanceRef[],
   progress: ProgressRecord,
-  unfinished: string | ((item: ItemProgress | undefined) => string),
+  unfinished: string | ((item: ItemProgress | undefined, instanceId: string) => string),
 ): InstanceResult[] {
   return refs.map((ref) => {
     const item = progress.items[ref.i];
     if (item?.outcome) {
       return { instanceId: ref.i, outcome: item.outcome, reason: item.reason ?? '', cluster: ref.c };
     }
-    const reason = typeof unfinished === 'string' ? unfinished : unfinished(item);
+    const reason = typeof unfinished === 'string' ? unfinished : unfinished(item, ref.i);
     return { instanceId: ref.i, outcome: 'failed', reason, cluster: ref.c };
   });
 }

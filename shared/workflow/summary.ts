@@ -50,10 +50,15 @@ async function collectResults(store: StateStore, state: WorkflowState): Promise<
   const stopReason = `not attempted: ${stopped}`;
   // An instance whose command (or agent update) was already sent must not be reported as "not attempted":
   // its agent may be restarting right now.
-  const unfinished = (what: string, sent: string) => (item: ItemProgress | undefined) =>
-    item
-      ? `${what} unfinished: ${sent} (phase ${item.phase}), then ${stopped} before its result was known`
-      : `${what} unfinished: ${stopReason}`;
+  // Nor must one in a SendCommand whose answer was never recorded (ProgressRecord.pending): it may have arrived.
+  const unfinished =
+    (what: string, sent: string, maybeSent: ReadonlySet<string> = new Set()) =>
+    (item: ItemProgress | undefined, instanceId: string) =>
+      item
+        ? `${what} unfinished: ${sent} (phase ${item.phase}), then ${stopped} before its result was known`
+        : maybeSent.has(instanceId)
+          ? `${what} unfinished: the command may have been sent (its answer was not recorded), then ${stopped} before its result was known`
+          : `${what} unfinished: ${stopReason}`;
   for (let n = 0; n < fleet.skippedChunks; n++) {
     results.push(...((await store.get<InstanceResult[]>(keys.skipped(state.runId, n))) ?? []));
   }
@@ -72,7 +77,10 @@ async function collectResults(store: StateStore, state: WorkflowState): Promise<
     if (!batch) continue;
     const progress = await store.get<ProgressRecord>(keys.progress(state.runId, k));
     if (progress) {
-      results.push(...resultsOf(batch.refs, progress, unfinished('restart', 'the restart was started')));
+      const maybeSent = new Set(progress.pending?.ids ?? []);
+      results.push(
+        ...resultsOf(batch.refs, progress, unfinished('restart', 'the restart was started', maybeSent)),
+      );
     } else {
       for (const ref of batch.refs) {
         results.push({ instanceId: ref.i, outcome: 'skipped', reason: stopReason, cluster: ref.c });

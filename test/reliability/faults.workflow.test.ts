@@ -195,8 +195,9 @@ describe('remediation workflow under injected faults on the simulated account', 
     60_000,
   );
 
-  it('reports instances whose restart was sent before the workflow stopped as unfinished, not as not attempted (regression)', async () => {
-    // Prepare: once the first restart command is delivered, the next state-table call times out for good.
+  it('reports instances whose restart command may have been sent before the workflow stopped as unfinished, not as not attempted (regression)', async () => {
+    // Prepare: once the first restart command is delivered, every state-table call times out until the Task
+    // retries are spent and the workflow stops; the summary's own reads then go through.
     const s = await simScenario();
     const fleet = s.account.addContainerInstances({
       vpcId: s.vpcId,
@@ -204,15 +205,24 @@ describe('remediation workflow under injected faults on the simulated account', 
       count: 8,
     }).instanceIds;
     const faulty = { ...s, clients: s.account.clients({ maxAttempts: 2, retryDelayMs: 0 }) };
-    let budget = 2;
+    let summarizing = false;
     const stats = injectFaults(faulty.clients, {
       seed: 9,
       timeout: 1,
-      only: (c) => c.service === 'dynamodb' && stats.writes.includes('ssm:SendCommand') && budget-- > 0,
+      only: (c) => c.service === 'dynamodb' && stats.writes.includes('ssm:SendCommand') && !summarizing,
     });
 
     // Act
-    const result = await runOnSim(faulty, { vpcId: s.vpcId }, { config: config() });
+    const result = await runOnSim(
+      faulty,
+      { vpcId: s.vpcId },
+      {
+        config: config(),
+        onEvent: (event) => {
+          if (event.type === 'StateEntered' && event.state.name === 'Summarize') summarizing = true;
+        },
+      },
+    );
 
     // Assess
     expect(result.status).toBe('FAILED');
@@ -223,7 +233,7 @@ describe('remediation workflow under injected faults on the simulated account', 
     expect(summary.failed.filter((r) => sent.includes(r.instanceId)).map((r) => r.reason)).toEqual(
       sent.map(() =>
         expect.stringMatching(
-          /^restart unfinished: the restart was started \(phase command\), then the workflow stopped \(TimeoutError\) before its result was known$/,
+          /^restart unfinished: the command may have been sent \(its answer was not recorded\), then the workflow stopped \(TimeoutError\) before its result was known$/,
         ),
       ),
     );
@@ -262,6 +272,48 @@ describe('restart command whose answer could not be recorded', () => {
     expect([...sentTo(s)].sort()).toEqual([...fleet].sort());
     const summary = expectTruthfulSummary(result, sentTo(s), fleet);
     expect(summary.counts).toEqual({ restarted: 4, skipped: 0, failed: 0 });
+  });
+});
+
+describe('restart command that timed out after it was delivered', () => {
+  it('is retried by the Task, found by its marker and not sent again: every agent restarted once', async () => {
+    // Prepare: the first SendCommand is applied, then its answer is lost (a timeout the SDK does not retry
+    // here), so StartBatch fails with TimeoutError and the state machine's Retry runs it again.
+    const s = await simScenario();
+    const fleet = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 4,
+    }).instanceIds;
+    const faulty = { ...s, clients: s.account.clients({ maxAttempts: 1, retryDelayMs: 0 }) };
+    let budget = 1;
+    const stats = injectFaults(faulty.clients, {
+      seed: 5,
+      lostResponse: 1,
+      only: (c) => c.operation === 'SendCommand' && budget-- > 0,
+    });
+    const restartAll = parseConfig({ ssmEndpoints: 'never', restart: { maxConcurrency: '100%' } });
+
+    // Act
+    const result = await runOnSim(faulty, { vpcId: s.vpcId }, { config: restartAll });
+
+    // Assess
+    expect(stats.injected.lostResponse).toBe(1);
+    expect(result.retries).toBeGreaterThan(0);
+    expect(result.status).toBe('SUCCEEDED');
+    const sends = s.account.calls.filter((c) => c.operation === 'SendCommand');
+    expect(sends).toHaveLength(1);
+    const summary = expectTruthfulSummary(result, sentTo(s), fleet);
+    expect(summary.counts).toEqual({ restarted: 4, skipped: 0, failed: 0 });
+    recordScenario({
+      suite: 'faults',
+      scenario: 'workflow: SendCommand answer lost (timeout), Task retried (seed 5)',
+      backend: 'sim',
+      faults: faultCounts(stats),
+      writes: stats.writesDelivered,
+      duplicates: sends.length - 1,
+      reportedFailures: summary.counts.failed,
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { type ConfigInput, parseConfig } from '../../shared/config';
 import { SimulatedAccount, type SimulatedAccountOptions } from '../../shared/sim';
 import { itemSizeBytes } from '../../shared/sim/dynamodb';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
-import { type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
+import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
 import { DynamoStateStore, type StateStore } from '../../shared/workflow/store';
 
 export const DOCUMENT_NAME = 'PrivateLinkEcs-RestartAgent';
@@ -70,6 +70,7 @@ export function runOnSim(
     store?: StateStore;
     executionName?: string;
     documentName?: string;
+    onEvent?: (event: EventLog) => void;
   } = {},
 ): Promise<LocalRunResult> {
   return runWorkflowLocally(input, {
@@ -82,6 +83,7 @@ export function runOnSim(
     now: () => scenario.account.clock.now(),
     advanceClock: (seconds) => scenario.account.clock.advance(seconds * 1000),
     ...(options.executionName ? { executionName: options.executionName } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
 }
 

@@ -285,6 +285,7 @@ async function processVpc(
         name,
         trigger,
         reasons,
+        endpointsChanged: result.changed,
       });
     }
   }

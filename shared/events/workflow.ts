@@ -108,8 +108,12 @@ export async function findRunningExecution(
  * check and the start. Skipping is safe: the running execution waits for the endpoints to be available and
  * only then discovers the container instances. An instance that registers after that discovery registered
  * after the endpoints were available, so its agent already connects through them and needs no restart; an
- * instance registered before it is found by the running execution. Endpoint changes are made by the trigger
- * itself (it reconciled before calling this), and the running execution waits for them too.
+ * instance registered before it is found by the running execution.
+ *
+ * The exception is `endpointsChanged` (this trigger just created or changed endpoints): the running
+ * execution may be past its endpoint wait and restarting agents that cannot use the new endpoints yet, and
+ * no later event would have a reason to start a run for them. A new execution is started next to it; its
+ * restarts skip every agent the other one recorded as restarted after the endpoints became available.
  *
  * `ExecutionAlreadyExists` means a duplicate event or an earlier trigger already started this name: that
  * is success. Every other error (ListExecutions or StartExecution) is thrown so the platform retries.
@@ -122,10 +126,23 @@ export async function startRemediation(
     name: string;
     trigger: WorkflowTrigger;
     reasons: string[];
+    /** This trigger created or changed endpoints just now: start even if an execution is running. */
+    endpointsChanged?: boolean;
   },
 ): Promise<WorkflowStart> {
   const running = await findRunningExecution(sfn, params.stateMachineArn, params.vpcId);
-  if (running) {
+  if (running && params.endpointsChanged) {
+    logger.info(
+      'remediation workflow running for this VPC, but the endpoints changed since; starting another',
+      {
+        vpcId: params.vpcId,
+        executionName: params.name,
+        runningExecution: running.name,
+        runningExecutionArn: running.executionArn,
+        reasons: params.reasons,
+      },
+    );
+  } else if (running) {
     logger.info('remediation workflow already running for this VPC; not starting another', {
       vpcId: params.vpcId,
       executionName: params.name,

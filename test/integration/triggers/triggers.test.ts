@@ -504,41 +504,66 @@ describe('trigger Lambdas against moto', () => {
     expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
   });
 
-  it('starts no second execution for a VPC while one is running, and starts one again once it stopped', async () => {
-    // Prepare: moto keeps every execution RUNNING until it is stopped. Each event below finds an endpoint
-    // missing (deleted in between), recreates it, and so has a reason to start the workflow.
-    const { vpcId } = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
+  it('starts no second execution for a VPC while one is running, unless the event changed the endpoints, and starts one again once they stopped', async () => {
+    // Prepare: moto keeps every execution RUNNING until it is stopped. Every instance event below names an
+    // instance registered before the endpoints, so it has a reason to start the workflow.
+    const layout = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
+    const registered = await registerContainerInstances(world.clients, {
+      clusterName: 'payments',
+      subnetId: layout.privateSubnetIds[0]!,
+      count: 1,
+    });
+    const instanceEvent = (id: string): AnyEvent => {
+      const event: AnyEvent = loadEvent('ecs-container-instance-registered');
+      event.id = id;
+      event.detail.ec2InstanceId = registered.instanceIds[0];
+      event.detail.clusterArn = registered.clusterArn;
+      event.detail.containerInstanceArn = registered.containerInstanceArns[0];
+      event.detail.registeredAt = new Date(Date.now() - 3_600_000).toISOString();
+      return event;
+    };
     const handler = world.handler();
-    const first = await handler(eventForVpc('tag-change-vpc-opt-in', vpcId));
+    const stop = (name: string) =>
+      world.clients.sfn.send(
+        new StopExecutionCommand({
+          executionArn: `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+        }),
+      );
+    const first = await handler(eventForVpc('tag-change-vpc-opt-in', layout.vpcId));
     const running = first.vpcs[0]!.workflow!.name;
-    await deleteOneEndpoint(world.clients.ec2, vpcId);
 
-    // Act
-    const second = await handler(
-      eventForVpc('cloudtrail-create-vpc-tagged', vpcId, '21111111-2222-4333-8444-555555555555'),
-    );
-    await world.clients.sfn.send(
-      new StopExecutionCommand({
-        executionArn: `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:${running}`,
-      }),
-    );
-    await deleteOneEndpoint(world.clients.ec2, vpcId);
+    // Act: an instance event while it runs; then an event that recreates a deleted endpoint (the running
+    // execution may be past its endpoint wait); then, both stopped, another instance event.
+    const second = await handler(instanceEvent('21111111-2222-4333-8444-555555555555'));
+    await deleteOneEndpoint(world.clients.ec2, layout.vpcId);
     const third = await handler(
-      eventForVpc('cloudtrail-create-tags-mixed', vpcId, '31111111-2222-4333-8444-555555555555'),
+      eventForVpc('cloudtrail-create-vpc-tagged', layout.vpcId, '31111111-2222-4333-8444-555555555555'),
     );
+    await stop(running);
+    await stop(third.vpcs[0]!.workflow!.name);
+    const fourth = await handler(instanceEvent('41111111-2222-4333-8444-555555555555'));
 
     // Assess
     expect(first.vpcs[0]!.workflow).toMatchObject({ started: true });
     expect(second.vpcs[0]).toMatchObject({
       decision: 'reconciled',
-      workflow: { started: false, duplicate: false, alreadyRunning: running },
+      workflow: {
+        started: false,
+        duplicate: false,
+        alreadyRunning: running,
+        reasons: [expect.stringContaining('registered before the endpoints were created')],
+      },
     });
-    expect(third.vpcs[0]!.workflow).toMatchObject({ started: true });
-    expect(third.vpcs[0]!.workflow!.name).not.toBe(running);
-    expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toEqual(
-      [running, third.vpcs[0]!.workflow!.name].sort(),
-    );
-    expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
+    expect(third.vpcs[0]!.workflow).toMatchObject({
+      started: true,
+      reasons: ['endpoints were created or changed'],
+    });
+    expect(third.vpcs[0]!.workflow!.alreadyRunning).toBeUndefined();
+    expect(fourth.vpcs[0]!.workflow).toMatchObject({ started: true });
+    const names = [running, third.vpcs[0]!.workflow!.name, fourth.vpcs[0]!.workflow!.name];
+    expect(new Set(names).size).toBe(3);
+    expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toEqual([...names].sort());
+    expect(await endpointsPerService(world.clients.ec2, layout.vpcId)).toEqual(ONE_EACH);
   });
 });
 

@@ -195,6 +195,48 @@ describe('workflow start', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
+  it('starts a new execution next to a running one when this event changed the endpoints', async () => {
+    // Prepare: the running execution may be past its endpoint wait, so it would not restart for the change.
+    const running = executionName(VPC, 'event@earlier');
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          name: running,
+          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${running}`,
+          stateMachineArn: SM,
+          status: 'RUNNING',
+          startDate: new Date(),
+        },
+      ],
+    });
+    const name = executionName(VPC, 'event@sweep');
+    sfn.on(StartExecutionCommand).resolves({
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${name}`,
+      startDate: new Date(),
+    });
+
+    // Act
+    const outcome = await startRemediation(new SFNClient({}), {
+      stateMachineArn: SM,
+      vpcId: VPC,
+      name,
+      trigger: { eventId: 'sweep', kind: 'sweep' },
+      reasons: ['endpoints were created or changed'],
+      endpointsChanged: true,
+    });
+
+    // Assess
+    expect(outcome).toMatchObject({ name, attempted: true, started: true, duplicate: false });
+    expect(outcome.alreadyRunning).toBeUndefined();
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        stateMachineArn: SM,
+        name,
+        input: JSON.stringify({ vpcId: VPC, trigger: { eventId: 'sweep', kind: 'sweep' } }),
+      },
+    ]);
+  });
+
   it('follows every page of running executions and ignores other VPCs, even one whose ID extends this one', async () => {
     // Prepare: vpc-0a1b…18 is a prefix of vpc-0a1b…18ff, which must not count as the same VPC.
     const other = `${VPC}ff`;

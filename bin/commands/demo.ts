@@ -263,21 +263,16 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
     },
     served,
   );
-  let trigger: TriggerSummary;
-  let lambdaOutput: string[] = [];
-  try {
-    const invoked = await collectStdout(() =>
-      asLambda(DEMO_TRIGGER_FUNCTION, () => handler(event, lambdaContext(account.region, account.accountId))),
-    );
-    trigger = invoked.value;
-    lambdaOutput = invoked.lines;
-  } catch (err) {
-    stderr(`  ✗ the trigger failed: ${errorName(err)}: ${describeError(err)}`);
+  const invoked = await collectStdout(() =>
+    asLambda(DEMO_TRIGGER_FUNCTION, () => handler(event, lambdaContext(account.region, account.accountId))),
+  );
+  // What the Lambda wrote to its log: EMF metric lines (and error logs, if any), also when it threw.
+  for (const line of invoked.lines) stderr(`  log: ${describeLogLine(line)}`);
+  if (!invoked.ok) {
+    stderr(`  ✗ the trigger failed: ${errorName(invoked.error)}: ${describeError(invoked.error)}`);
     return EXIT_FAILED;
-  } finally {
-    // What the Lambda wrote to its log: EMF metric lines (and error logs, if any).
-    for (const line of lambdaOutput) stderr(`  log: ${describeLogLine(line)}`);
   }
+  const trigger: TriggerSummary = invoked.value;
   const vpc = trigger.vpcs.find((v) => v.vpcId === vpcId);
 
   // 4. What the trigger did.

@@ -265,12 +265,18 @@ export async function asLambda<T>(functionName: string, work: () => Promise<T>):
   }
 }
 
+/** What `work` returned or threw, with the lines it wrote to stdout either way. */
+export type Collected<T> =
+  | { ok: true; value: T; lines: string[] }
+  | { ok: false; error: unknown; lines: string[] };
+
 /**
  * Runs `work` with process.stdout's writes collected instead of printed, then restores it. The trigger Lambda
  * publishes its Powertools metrics as EMF lines on stdout (CloudWatch reads them from the log); in the CLI they
- * would garble the report and --json, so the demo shows them on stderr instead.
+ * would garble the report and --json, so the demo shows them on stderr instead. Settles instead of throwing, so
+ * what `work` wrote before it threw is kept too.
  */
-export async function collectStdout<T>(work: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
+export async function collectStdout<T>(work: () => Promise<T>): Promise<Collected<T>> {
   const chunks: string[] = [];
   const original = process.stdout.write;
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -281,7 +287,9 @@ export async function collectStdout<T>(work: () => Promise<T>): Promise<{ value:
   }) as typeof process.stdout.write;
   try {
     const value = await work();
-    return { value, lines: splitLines(chunks) };
+    return { ok: true, value, lines: splitLines(chunks) };
+  } catch (error) {
+    return { ok: false, error, lines: splitLines(chunks) };
   } finally {
     process.stdout.write = original;
   }

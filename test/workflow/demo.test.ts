@@ -1,6 +1,7 @@
 // `privatelink-ecs demo` (npm start): the whole story against the built-in simulated account, through
 // main([...]) with stdout and stderr captured and every SDK command recorded. Needs no emulator and no
 // credentials. The state machine is synthesized once per test file (the local runner caches it).
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { main } from '../../bin/cli';
 import {
   asLambda,
@@ -11,6 +12,7 @@ import {
 } from '../../bin/lib/demo';
 import { parseConfig } from '../../shared/config';
 import { classifyEvent } from '../../shared/events/schemas';
+import { logger } from '../../shared/observability';
 import { loadEvent } from '../fixtures/events/load';
 import { captureCli as capture } from '../support/cli';
 
@@ -189,6 +191,40 @@ describe('privatelink-ecs demo', () => {
     );
     expect(stdout).toMatch(/Restarted \(11\):/);
     expect(stdout).toMatch(/Skipped \(2\):/);
+  }, 120_000);
+
+  it('a trigger that throws exits 1 and still shows what the Lambda wrote to its log before it threw', async () => {
+    // Prepare: StartExecution fails after the endpoints were created; the Lambda's info log ("event
+    // accepted", on stdout like its EMF metrics) was written before that.
+    const io = capture();
+    const level = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    const send = jest.spyOn(SFNClient.prototype, 'send');
+    const through = send.getMockImplementation() as (this: SFNClient, command: unknown) => Promise<unknown>;
+    send.mockImplementation(function (this: SFNClient, command: unknown) {
+      if (command instanceof StartExecutionCommand) {
+        return Promise.reject(
+          Object.assign(new Error('state machine is being deleted'), { name: 'StateMachineDeleting' }),
+        );
+      }
+      return through.call(this, command);
+    } as never);
+
+    // Act
+    let code: number;
+    try {
+      code = await main(['demo']);
+    } finally {
+      logger.setLogLevel(level);
+    }
+
+    // Assess
+    expect(code).toBe(1);
+    const stderr = io.stderr();
+    expect(stderr).toMatch(/✗ the trigger failed: StateMachineDeleting: /);
+    expect(stderr).toMatch(/\n {2}log: \{.*"message":"event accepted"/);
+    expect(stderr).not.toMatch(/\[5\/6\]/);
+    expect(io.stdout()).toBe('');
   }, 120_000);
 
   it.each([['0'], ['2001'], ['abc'], ['1.5'], ['-3'], ['']])(

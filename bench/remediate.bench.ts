@@ -4,7 +4,6 @@
 // restart rounds (DiscoverInstances until Summarize), and compared with the floor the configured concurrency
 // allows: endpoint-ready delay + ceil(instances / batch size) × the per-batch minimum of the rollout's poll
 // schedule (bench/lib.ts batchFloorSeconds, from the workflow's own wait constants).
-import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import {
   type Config,
   type ConfigInput,
@@ -13,8 +12,6 @@ import {
   SSM_SERVICES,
 } from '../shared/config';
 import { logger } from '../shared/observability';
-import { SimulatedAccount } from '../shared/sim';
-import { RESTART_DOCUMENT } from '../shared/workflow/document';
 import { runWorkflowLocally } from '../shared/workflow/local';
 import { resolveConcurrency } from '../shared/workflow/plan';
 import {
@@ -23,6 +20,7 @@ import {
   ROLLOUT_POLL_MIN_SECONDS,
 } from '../shared/workflow/rollout';
 import { MemoryStateStore } from '../shared/workflow/store';
+import { fleetAccount } from './fleet';
 import {
   type BenchContext,
   batchFloorSeconds,
@@ -73,26 +71,11 @@ interface Sample {
   restarted: number;
 }
 
-const DOCUMENT_NAME = 'restart';
-
 async function measureOnce(config: Config, instances: number): Promise<Sample> {
-  const account = new SimulatedAccount();
-  const { vpcId } = account.addVpc({ cidr: '10.0.0.0/16', tags: { 'privatelink-ecs': 'enabled' } });
+  const { account, vpcId, clients, documentName } = await fleetAccount(instances);
   for (const service of [...configuredInterfaceServices(config), ...SSM_SERVICES]) {
     account.setEndpointBehaviour(service, { pendingPolls: ENDPOINT_PENDING_POLLS });
   }
-  const perCluster = Math.min(instances, 1000);
-  for (let added = 0; added < instances; added += perCluster) {
-    account.addContainerInstances({ vpcId, clusterName: `cluster-${added / perCluster}`, count: perCluster });
-  }
-  const clients = account.clients();
-  await clients.ssm.send(
-    new CreateDocumentCommand({
-      Name: DOCUMENT_NAME,
-      Content: JSON.stringify(RESTART_DOCUMENT),
-      DocumentType: 'Command',
-    }),
-  );
   const clockMs = () => account.clock.now().getTime();
   const started = clockMs();
   let discoveredAt: number | undefined;
@@ -103,7 +86,7 @@ async function measureOnce(config: Config, instances: number): Promise<Sample> {
       clients,
       config,
       store: new MemoryStateStore(),
-      documentName: DOCUMENT_NAME,
+      documentName,
       fastWaits: true,
       now: () => account.clock.now(),
       advanceClock: (seconds) => account.clock.advance(seconds * 1000),

@@ -3,14 +3,12 @@
 // zeroed). Transitions are compared with the target of at most 40 + 10 per batch (they should grow with
 // batches, not instances), the payload with Step Functions' 256 KiB state limit, and the largest record the
 // workflow keeps in its state table with DynamoDB's 400 KB item limit.
-import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { parseConfig } from '../shared/config';
 import { logger } from '../shared/observability';
-import { SimulatedAccount } from '../shared/sim';
-import { RESTART_DOCUMENT } from '../shared/workflow/document';
 import { runWorkflowLocally } from '../shared/workflow/local';
 import { resolveConcurrency } from '../shared/workflow/plan';
 import { MemoryStateStore } from '../shared/workflow/store';
+import { fleetAccount } from './fleet';
 import { type BenchContext, type Figure, repeat } from './lib';
 
 export const title = 'Workflow scale: state transitions and largest payload per remediation';
@@ -35,27 +33,12 @@ interface Sample {
   restarted: number;
 }
 
-const DOCUMENT_NAME = 'restart';
-
 async function measureOnce(instances: number): Promise<Sample> {
-  const account = new SimulatedAccount();
-  const { vpcId } = account.addVpc({ cidr: '10.0.0.0/16', tags: { 'privatelink-ecs': 'enabled' } });
-  const perCluster = Math.min(instances, 1000);
-  for (let added = 0; added < instances; added += perCluster) {
-    account.addContainerInstances({ vpcId, clusterName: `cluster-${added / perCluster}`, count: perCluster });
-  }
-  const clients = account.clients();
-  await clients.ssm.send(
-    new CreateDocumentCommand({
-      Name: DOCUMENT_NAME,
-      Content: JSON.stringify(RESTART_DOCUMENT),
-      DocumentType: 'Command',
-    }),
-  );
+  const { vpcId, clients, documentName } = await fleetAccount(instances);
   const store = new MemoryStateStore();
   const result = await runWorkflowLocally(
     { vpcId },
-    { clients, config: parseConfig({}), store, documentName: DOCUMENT_NAME, fastWaits: true },
+    { clients, config: parseConfig({}), store, documentName, fastWaits: true },
   );
   const restarted = result.summary?.counts.restarted ?? 0;
   if (result.status !== 'SUCCEEDED' || restarted !== instances) {

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   }
   const seconds = Number((process.hrtime.bigint() - started) / 1_000_000n) / 1000;
   process.stdout.write(
-    `\nprivatelink-ecs bench: ${figures.length} figures, ${runs} runs each unless the runs column says otherwise ` +
+    `\nprivatelink-ecs bench: ${figures.length} figures, ${runs} run${runs === 1 ? '' : 's'} each unless the runs column says otherwise ` +
       `(${files.join(', ')}; ${seconds.toFixed(0)} s)\n\n`,
   );
   process.stdout.write(renderTable(figures, footnotes));

@@ -18,6 +18,7 @@ import {
   type SendCommandCommandOutput,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
+import { isThrottlingError } from '@smithy/core/retry';
 import type { AwsClients } from '../clients';
 import type { Config } from '../config';
 import { describeError, errorName } from '../errors';
@@ -361,6 +362,44 @@ async function recoverPendingSend(ssm: SSMClient, progress: ProgressRecord): Pro
   delete progress.pending;
 }
 
+/**
+ * SendCommand has no idempotency token, yet the SDK's standard retry sends a request again after a timeout or a
+ * 5xx answer, which may have been delivered (restarting the same agents twice). This per-command middleware,
+ * inside the retry middleware, lets the SDK send again only after an attempt that certainly delivered nothing
+ * (throttled). Any other retry is refused with a TimeoutError naming the first failure: the Task fails with it,
+ * its Retry runs StartBatch again, and the pending marker finds out what was delivered.
+ */
+function sendAtMostOnce(command: SendCommandCommand): SendCommandCommand {
+  let mayHaveBeenSent = false;
+  let previous = 'its answer was lost';
+  const stack = command.middlewareStack as { addRelativeTo: (mw: unknown, opts: unknown) => void };
+  stack.addRelativeTo(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      if (mayHaveBeenSent) {
+        throw Object.assign(
+          new Error(`SendCommand not sent again: an earlier attempt may have been delivered (${previous})`),
+          { name: 'TimeoutError' },
+        );
+      }
+      mayHaveBeenSent = true;
+      try {
+        return await next(args);
+      } catch (err) {
+        if (
+          err &&
+          typeof err === 'object' &&
+          isThrottlingError(err as Parameters<typeof isThrottlingError>[0])
+        )
+          mayHaveBeenSent = false;
+        else previous = failure(err);
+        throw err;
+      }
+    },
+    { relation: 'after', toMiddleware: 'retryMiddleware', name: 'sendCommandAtMostOnce', override: true },
+  );
+  return command;
+}
+
 export async function startBatch(
   deps: RolloutDeps<'ecs' | 'ssm'>,
   state: WorkflowState,
@@ -394,14 +433,16 @@ export async function startBatch(
       let out: SendCommandCommandOutput;
       try {
         out = await deps.clients.ssm.send(
-          new SendCommandCommand({
-            DocumentName: deps.documentName,
-            InstanceIds: ids,
-            TimeoutSeconds: deps.config.restart.commandTimeoutSeconds,
-            MaxConcurrency: String(ids.length),
-            MaxErrors: String(ids.length),
-            Comment: marker.slice(0, 100),
-          }),
+          sendAtMostOnce(
+            new SendCommandCommand({
+              DocumentName: deps.documentName,
+              InstanceIds: ids,
+              TimeoutSeconds: deps.config.restart.commandTimeoutSeconds,
+              MaxConcurrency: String(ids.length),
+              MaxErrors: String(ids.length),
+              Comment: marker.slice(0, 100),
+            }),
+          ),
         );
       } catch (err) {
         // A rejected call sent nothing; a transient failure may have been delivered, so it stays pending.

@@ -317,6 +317,48 @@ describe('restart command that timed out after it was delivered', () => {
   });
 });
 
+describe('restart command whose answer was lost while the SDK still had attempts left', () => {
+  it('is not sent again by the SDK retry: the Task retry finds it by its marker and every agent restarts once (regression)', async () => {
+    // Prepare: as above, but with the SDK's own retries on (production uses 5 attempts). A timed-out
+    // SendCommand may have been delivered, so the SDK must not send it again blindly.
+    const s = await simScenario();
+    const fleet = s.account.addContainerInstances({
+      vpcId: s.vpcId,
+      clusterName: 'prod',
+      count: 4,
+    }).instanceIds;
+    const faulty = { ...s, clients: s.account.clients({ maxAttempts: 3, retryDelayMs: 0 }) };
+    let budget = 1;
+    const stats = injectFaults(faulty.clients, {
+      seed: 6,
+      lostResponse: 1,
+      only: (c) => c.operation === 'SendCommand' && budget-- > 0,
+    });
+    const restartAll = parseConfig({ ssmEndpoints: 'never', restart: { maxConcurrency: '100%' } });
+
+    // Act
+    const result = await runOnSim(faulty, { vpcId: s.vpcId }, { config: restartAll });
+
+    // Assess
+    expect(stats.injected.lostResponse).toBe(1);
+    expect(result.status).toBe('SUCCEEDED');
+    const sends = s.account.calls.filter((c) => c.operation === 'SendCommand');
+    expect(sends).toHaveLength(1);
+    expect([...sentTo(s)].sort()).toEqual([...fleet].sort());
+    const summary = expectTruthfulSummary(result, sentTo(s), fleet);
+    expect(summary.counts).toEqual({ restarted: 4, skipped: 0, failed: 0 });
+    recordScenario({
+      suite: 'faults',
+      scenario: 'workflow: SendCommand answer lost (timeout) with SDK retries on (seed 6)',
+      backend: 'sim',
+      faults: faultCounts(stats),
+      writes: stats.writesDelivered,
+      duplicates: sends.length - 1,
+      reportedFailures: summary.counts.failed,
+    });
+  }, 60_000);
+});
+
 describe('remediation workflow under injected faults against moto', () => {
   // moto reports every agent as 1.0.0 (too old for the endpoints) and answers DescribeInstanceInformation
   // with HTTP 500, so no restart can happen there: the scenario covers what moto can run (endpoints,

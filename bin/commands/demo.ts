@@ -497,7 +497,7 @@ function renderReport(
     .join(', ');
   stdout(
     `State transitions: ${r.result.transitions}, $${r.transitionCostUsd.toFixed(4)} at the Standard workflow ` +
-      'price of $0.025 per 1,000',
+      `price of $${(STATE_TRANSITION_PRICE_USD * 1000).toFixed(3)} per 1,000`,
   );
   stdout(`  ${states}`);
   stdout(`  largest state payload ${r.result.maxPayloadBytes} bytes`);

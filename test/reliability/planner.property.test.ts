@@ -141,7 +141,7 @@ class Tally {
 }
 
 function recordRuns(property: string, seed: number, tally: Tally, note: string): void {
-  recordProperty({ suite: SUITE, property, runs: NUM_RUNS, seed });
+  recordProperty({ suite: SUITE, property, runs: tally.runs, seed });
   recordScenario({
     suite: SUITE,
     scenario: property,
@@ -414,6 +414,7 @@ describe('planner properties (fast-check, simulated account)', () => {
     const notOptedIn = optInTagArbitrary.filter((t) => t.kind !== 'enabled');
     let runs = 0;
     let attempts = 0;
+    let writes = 0;
 
     // Act
     await fc.assert(
@@ -433,6 +434,7 @@ describe('planner properties (fast-check, simulated account)', () => {
         expect(totalInjected(stats)).toBe(0);
         runs++;
         attempts += stats.attempts;
+        writes += stats.writesDelivered;
       }),
       { numRuns: NUM_RUNS, seed: SEEDS.optOut },
     );
@@ -440,7 +442,7 @@ describe('planner properties (fast-check, simulated account)', () => {
     recordProperty({
       suite: SUITE,
       property: 'an untagged or opted-out VPC gets no writes',
-      runs: NUM_RUNS,
+      runs,
       seed: SEEDS.optOut,
     });
     recordScenario({
@@ -448,7 +450,7 @@ describe('planner properties (fast-check, simulated account)', () => {
       scenario: 'reconcile without force on VPCs not opted in',
       backend: 'sim',
       faults: NO_FAULTS,
-      writes: 0,
+      writes,
       duplicates: 0,
       note: `${runs} generated VPCs, ${attempts} calls counted by the middleware, all reads`,
     });

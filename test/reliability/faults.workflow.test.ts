@@ -275,88 +275,56 @@ describe('restart command whose answer could not be recorded', () => {
   });
 });
 
-describe('restart command that timed out after it was delivered', () => {
-  it('is retried by the Task, found by its marker and not sent again: every agent restarted once', async () => {
-    // Prepare: the first SendCommand is applied, then its answer is lost (a timeout the SDK does not retry
-    // here), so StartBatch fails with TimeoutError and the state machine's Retry runs it again.
-    const s = await simScenario();
-    const fleet = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 4,
-    }).instanceIds;
-    const faulty = { ...s, clients: s.account.clients({ maxAttempts: 1, retryDelayMs: 0 }) };
-    let budget = 1;
-    const stats = injectFaults(faulty.clients, {
-      seed: 5,
-      lostResponse: 1,
-      only: (c) => c.operation === 'SendCommand' && budget-- > 0,
-    });
-    const restartAll = parseConfig({ ssmEndpoints: 'never', restart: { maxConcurrency: '100%' } });
+describe('restart command whose answer was lost after it was delivered', () => {
+  // The first SendCommand is applied, then its answer is lost (a timeout). With maxAttempts 1 the SDK cannot
+  // retry; with 3 (production uses 5) it must not re-send blindly either, since the command may have arrived.
+  // Either way StartBatch fails with TimeoutError and the state machine's Retry finds the command by its marker.
+  it.each([
+    { sdkAttempts: 1, seed: 5 },
+    { sdkAttempts: 3, seed: 6 },
+  ])(
+    'is sent once and every agent restarts once, with $sdkAttempts SDK attempt(s) per call (regression)',
+    async ({ sdkAttempts, seed }) => {
+      // Prepare
+      const s = await simScenario();
+      const fleet = s.account.addContainerInstances({
+        vpcId: s.vpcId,
+        clusterName: 'prod',
+        count: 4,
+      }).instanceIds;
+      const faulty = { ...s, clients: s.account.clients({ maxAttempts: sdkAttempts, retryDelayMs: 0 }) };
+      let budget = 1;
+      const stats = injectFaults(faulty.clients, {
+        seed,
+        lostResponse: 1,
+        only: (c) => c.operation === 'SendCommand' && budget-- > 0,
+      });
+      const restartAll = parseConfig({ ssmEndpoints: 'never', restart: { maxConcurrency: '100%' } });
 
-    // Act
-    const result = await runOnSim(faulty, { vpcId: s.vpcId }, { config: restartAll });
+      // Act
+      const result = await runOnSim(faulty, { vpcId: s.vpcId }, { config: restartAll });
 
-    // Assess
-    expect(stats.injected.lostResponse).toBe(1);
-    expect(result.retries).toBeGreaterThan(0);
-    expect(result.status).toBe('SUCCEEDED');
-    const sends = s.account.calls.filter((c) => c.operation === 'SendCommand');
-    expect(sends).toHaveLength(1);
-    const summary = expectTruthfulSummary(result, sentTo(s), fleet);
-    expect(summary.counts).toEqual({ restarted: 4, skipped: 0, failed: 0 });
-    recordScenario({
-      suite: 'faults',
-      scenario: 'workflow: SendCommand answer lost (timeout), Task retried (seed 5)',
-      backend: 'sim',
-      faults: faultCounts(stats),
-      writes: stats.writesDelivered,
-      duplicates: sends.length - 1,
-      reportedFailures: summary.counts.failed,
-    });
-  });
-});
-
-describe('restart command whose answer was lost while the SDK still had attempts left', () => {
-  it('is not sent again by the SDK retry: the Task retry finds it by its marker and every agent restarts once (regression)', async () => {
-    // Prepare: as above, but with the SDK's own retries on (production uses 5 attempts). A timed-out
-    // SendCommand may have been delivered, so the SDK must not send it again blindly.
-    const s = await simScenario();
-    const fleet = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 4,
-    }).instanceIds;
-    const faulty = { ...s, clients: s.account.clients({ maxAttempts: 3, retryDelayMs: 0 }) };
-    let budget = 1;
-    const stats = injectFaults(faulty.clients, {
-      seed: 6,
-      lostResponse: 1,
-      only: (c) => c.operation === 'SendCommand' && budget-- > 0,
-    });
-    const restartAll = parseConfig({ ssmEndpoints: 'never', restart: { maxConcurrency: '100%' } });
-
-    // Act
-    const result = await runOnSim(faulty, { vpcId: s.vpcId }, { config: restartAll });
-
-    // Assess
-    expect(stats.injected.lostResponse).toBe(1);
-    expect(result.status).toBe('SUCCEEDED');
-    const sends = s.account.calls.filter((c) => c.operation === 'SendCommand');
-    expect(sends).toHaveLength(1);
-    expect([...sentTo(s)].sort()).toEqual([...fleet].sort());
-    const summary = expectTruthfulSummary(result, sentTo(s), fleet);
-    expect(summary.counts).toEqual({ restarted: 4, skipped: 0, failed: 0 });
-    recordScenario({
-      suite: 'faults',
-      scenario: 'workflow: SendCommand answer lost (timeout) with SDK retries on (seed 6)',
-      backend: 'sim',
-      faults: faultCounts(stats),
-      writes: stats.writesDelivered,
-      duplicates: sends.length - 1,
-      reportedFailures: summary.counts.failed,
-    });
-  }, 60_000);
+      // Assess
+      expect(stats.injected.lostResponse).toBe(1);
+      expect(result.retries).toBeGreaterThan(0);
+      expect(result.status).toBe('SUCCEEDED');
+      const sends = s.account.calls.filter((c) => c.operation === 'SendCommand');
+      expect(sends).toHaveLength(1);
+      expect([...sentTo(s)].sort()).toEqual([...fleet].sort());
+      const summary = expectTruthfulSummary(result, sentTo(s), fleet);
+      expect(summary.counts).toEqual({ restarted: 4, skipped: 0, failed: 0 });
+      recordScenario({
+        suite: 'faults',
+        scenario: `workflow: SendCommand answer lost (timeout), ${sdkAttempts} SDK attempt(s), Task retried (seed ${seed})`,
+        backend: 'sim',
+        faults: faultCounts(stats),
+        writes: stats.writesDelivered,
+        duplicates: sends.length - 1,
+        reportedFailures: summary.counts.failed,
+      });
+    },
+    60_000,
+  );
 });
 
 describe('remediation workflow under injected faults against moto', () => {

@@ -1,7 +1,7 @@
 // The privatelink-ecs stack: trigger rules and their Lambdas, the sweep schedule, the remediation workflow and
 // its step Lambdas, the SSM command document, the idempotency/state table, dead-letter queues, the
 // notification topic, alarms, the dashboard and the outputs operators need.
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -125,6 +125,12 @@ export class PrivateLinkEcsStack extends Stack {
       tracingEnabled: true,
     });
     this.placeholderValues.stateMachineArn = this.workflow.stateMachine.stateMachineArn;
+    this.placeholderValues.stateMachineExecutionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.workflow.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     // Trigger rules and the sweep schedule, each target with retries and the event-target DLQ; their
     // functions are invoked asynchronously and get their own DLQ too.

@@ -4,7 +4,7 @@
 /**
  * ARN templates may use these placeholders, which the stack resolves:
  * `{partition}`, `{region}`, `{account}`, `{managedTagKey}`, `{documentName}`, `{stateMachineArn}`,
- * `{tableArn}`, `{eventBusArn}`.
+ * `{stateMachineExecutionsArn}` (every execution of that state machine), `{tableArn}`, `{eventBusArn}`.
  * A resource of exactly "*" is allowed only for actions AWS cannot scope to a resource; `reason` says why.
  */
 export interface PermissionDeclaration {
@@ -25,6 +25,7 @@ export type PlaceholderValues = Record<
   | 'managedTagKey'
   | 'documentName'
   | 'stateMachineArn'
+  | 'stateMachineExecutionsArn'
   | 'tableArn'
   | 'eventBusArn',
   string

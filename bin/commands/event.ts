@@ -78,7 +78,15 @@ function describeVpc(v: VpcOutcome, dryRun: boolean): string[] {
       );
     else if (wf.duplicate)
       lines.push(`    workflow execution ${wf.name} already exists; nothing new started`);
-    else lines.push(`    started workflow execution ${wf.name} (${why})`);
+    else {
+      lines.push(`    started workflow execution ${wf.name} (${why})`);
+      if (wf.superseded)
+        lines.push(
+          wf.stopFailed
+            ? `    could not stop execution ${wf.superseded}, which it supersedes (${wf.stopFailed}); it finishes on its own`
+            : `    stopped execution ${wf.superseded}: the endpoints changed while it ran, the new execution takes over`,
+        );
+    }
   } else if (v.decision === 'reconciled') {
     lines.push('    no workflow needed: nothing for it to do');
   }

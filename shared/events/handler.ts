@@ -37,6 +37,10 @@ export interface TriggerSummary {
       duplicate: boolean;
       /** The execution already running for the VPC, when this event started nothing because of it. */
       alreadyRunning?: string;
+      /** The running execution this one superseded (stopped) because the endpoints changed. */
+      superseded?: string;
+      /** Why the superseded execution could not be stopped. */
+      stopFailed?: string;
       reasons: string[];
     };
   }>;
@@ -59,6 +63,8 @@ export function summarize(outcome: TriggerOutcome): TriggerSummary {
               started: v.workflow.started,
               duplicate: v.workflow.duplicate,
               ...(v.workflow.alreadyRunning ? { alreadyRunning: v.workflow.alreadyRunning } : {}),
+              ...(v.workflow.superseded ? { superseded: v.workflow.superseded } : {}),
+              ...(v.workflow.stopFailed ? { stopFailed: v.workflow.stopFailed } : {}),
               reasons: v.workflow.reasons,
             },
           }

@@ -18,6 +18,13 @@ export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
       'Finds an execution already running for the VPC before starting another (workflow.ts findRunningExecution)',
   },
   {
+    sid: 'TriggerStopSupersededExecution',
+    actions: ['states:StopExecution'],
+    resources: ['{stateMachineExecutionsArn}'],
+    reason:
+      'Stops a running execution for the VPC that a new one supersedes because the endpoints changed (workflow.ts supersede)',
+  },
+  {
     sid: 'TriggerIdempotencyAndLock',
     actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     resources: ['{tableArn}'],

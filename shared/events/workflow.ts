@@ -1,9 +1,14 @@
 // Starting the remediation workflow from a trigger: deterministic execution names, duplicates are success.
 import { createHash } from 'node:crypto';
 import { DescribeVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { ListExecutionsCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ListExecutionsCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { Config } from '../config';
-import { errorName } from '../errors';
+import { describeError, errorName } from '../errors';
 import { countMetric, logger, MetricName } from '../observability';
 import { MANAGED_TAG_VALUE } from '../reconciler/naming';
 
@@ -70,6 +75,10 @@ export interface WorkflowStart {
   duplicate: boolean;
   /** Name of the trigger-started execution already RUNNING for this VPC; nothing new was started. */
   alreadyRunning?: string;
+  /** Name of the running execution this one took over from (stopped because the endpoints changed). */
+  superseded?: string;
+  /** Why stopping the superseded execution failed; it then finishes next to the new one. */
+  stopFailed?: string;
   executionArn?: string;
   reasons: string[];
 }
@@ -103,6 +112,41 @@ export async function findRunningExecution(
 }
 
 /**
+ * Stops the execution `newName` takes over from. A failed stop is logged and reported, not thrown: the new
+ * execution already runs, and retrying the event would only find everything converged.
+ */
+async function supersede(
+  sfn: SFNClient,
+  vpcId: string,
+  running: RunningExecution,
+  newName: string,
+): Promise<Pick<WorkflowStart, 'superseded' | 'stopFailed'>> {
+  try {
+    await sfn.send(
+      new StopExecutionCommand({
+        executionArn: running.executionArn,
+        error: 'Superseded',
+        cause: `the endpoints changed while it ran; execution ${newName} takes over`,
+      }),
+    );
+    logger.info('superseded remediation workflow stopped', {
+      vpcId,
+      stoppedExecution: running.name,
+      executionName: newName,
+    });
+    return { superseded: running.name };
+  } catch (err) {
+    logger.error('could not stop the superseded remediation workflow; both run until it finishes', {
+      vpcId,
+      runningExecution: running.name,
+      executionName: newName,
+      error: describeError(err),
+    });
+    return { superseded: running.name, stopFailed: `${errorName(err)}: ${(err as Error).message}` };
+  }
+}
+
+/**
  * Starts the workflow for a VPC, unless one is already running for it: at most one trigger-started
  * execution runs per VPC. Call it under the per-VPC lock, so no other trigger can start one between the
  * check and the start. Skipping is safe: the running execution waits for the endpoints to be available and
@@ -112,8 +156,11 @@ export async function findRunningExecution(
  *
  * The exception is `endpointsChanged` (this trigger just created or changed endpoints): the running
  * execution may be past its endpoint wait and restarting agents that cannot use the new endpoints yet, and
- * no later event would have a reason to start a run for them. A new execution is started next to it; its
- * restarts skip every agent the other one recorded as restarted after the endpoints became available.
+ * no later event would have a reason to start a run for them. The new execution supersedes it: it is
+ * started first, then the running one is stopped (error `Superseded`), so one execution runs per VPC
+ * again. Commands the stopped run already sent still finish on their instances; the new run waits for the
+ * endpoints and skips every agent recorded as restarted after they became available. If the stop fails,
+ * the outcome says so (`stopFailed`) and the old run simply finishes next to the new one.
  *
  * `ExecutionAlreadyExists` means a duplicate event or an earlier trigger already started this name: that
  * is success. Every other error (ListExecutions or StartExecution) is thrown so the platform retries.
@@ -131,9 +178,9 @@ export async function startRemediation(
   },
 ): Promise<WorkflowStart> {
   const running = await findRunningExecution(sfn, params.stateMachineArn, params.vpcId);
-  if (running && params.endpointsChanged) {
+  if (running && params.endpointsChanged && running.name !== params.name) {
     logger.info(
-      'remediation workflow running for this VPC, but the endpoints changed since; starting another',
+      'remediation workflow running for this VPC, but the endpoints changed since; superseding it',
       {
         vpcId: params.vpcId,
         executionName: params.name,
@@ -171,7 +218,7 @@ export async function startRemediation(
       executionArn: res.executionArn,
       reasons: params.reasons,
     });
-    return {
+    const started: WorkflowStart = {
       name: params.name,
       attempted: true,
       started: true,
@@ -179,6 +226,8 @@ export async function startRemediation(
       executionArn: res.executionArn,
       reasons: params.reasons,
     };
+    if (running) Object.assign(started, await supersede(sfn, params.vpcId, running, params.name));
+    return started;
   } catch (err) {
     if (errorName(err) !== 'ExecutionAlreadyExists') throw err;
     logger.info('remediation workflow already started for this endpoint set; nothing new to start', {

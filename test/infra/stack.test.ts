@@ -261,6 +261,27 @@ describe('PrivateLinkEcsStack (default configuration plus an email address)', ()
         expect(statement.Resource).toEqual({ Ref: expect.stringMatching(/^WorkflowStateMachine/) });
       }
     });
+
+    it('lets the trigger functions stop only executions of that state machine (a superseded run)', () => {
+      // Prepare
+      const stop = statementsAllowing(template, 'states:StopExecution');
+
+      // Assess
+      expect(stop.map((s) => s.policy).sort()).toEqual(
+        [
+          policyOf(template, 'Sweep'),
+          policyOf(template, 'TriggerEcs'),
+          policyOf(template, 'TriggerVpc'),
+        ].sort(),
+      );
+      for (const { statement } of stop) {
+        const resource = JSON.stringify(statement.Resource);
+        expect(resource).toContain(':execution:');
+        expect(resource).toMatch(/"Fn::GetAtt":\["WorkflowStateMachine[^"]*","Name"\]/);
+        expect(resource).toContain(':*');
+        expect(resource).not.toBe('"*"');
+      }
+    });
   });
 
   describe('notifications', () => {

@@ -7,7 +7,7 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
-import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { createAwsClients } from '../../../shared/clients';
 import { logger, metrics } from '../../../shared/observability';
 import { type AnyEvent, eventForVpc, loadEvent } from '../../fixtures/events/load';
@@ -504,7 +504,7 @@ describe('trigger Lambdas against moto', () => {
     expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(ONE_EACH);
   });
 
-  it('starts no second execution for a VPC while one is running, unless the event changed the endpoints, and starts one again once they stopped', async () => {
+  it('starts no second execution for a VPC while one is running; an event that changed the endpoints supersedes it; one starts again once none runs', async () => {
     // Prepare: moto keeps every execution RUNNING until it is stopped. Every instance event below names an
     // instance registered before the endpoints, so it has a reason to start the workflow.
     const layout = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
@@ -529,17 +529,26 @@ describe('trigger Lambdas against moto', () => {
           executionArn: `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
         }),
       );
+    const runningExecutionNames = async () =>
+      (
+        (
+          await world.clients.sfn.send(
+            new ListExecutionsCommand({ stateMachineArn: world.stateMachineArn, statusFilter: 'RUNNING' }),
+          )
+        ).executions ?? []
+      ).map((e) => e.name);
     const first = await handler(eventForVpc('tag-change-vpc-opt-in', layout.vpcId));
     const running = first.vpcs[0]!.workflow!.name;
 
     // Act: an instance event while it runs; then an event that recreates a deleted endpoint (the running
-    // execution may be past its endpoint wait); then, both stopped, another instance event.
+    // execution may be past its endpoint wait, so a new one takes over); then, that one stopped, another
+    // instance event.
     const second = await handler(instanceEvent('21111111-2222-4333-8444-555555555555'));
     await deleteOneEndpoint(world.clients.ec2, layout.vpcId);
     const third = await handler(
       eventForVpc('cloudtrail-create-vpc-tagged', layout.vpcId, '31111111-2222-4333-8444-555555555555'),
     );
-    await stop(running);
+    const runningAfterThird = await runningExecutionNames();
     await stop(third.vpcs[0]!.workflow!.name);
     const fourth = await handler(instanceEvent('41111111-2222-4333-8444-555555555555'));
 
@@ -556,9 +565,12 @@ describe('trigger Lambdas against moto', () => {
     });
     expect(third.vpcs[0]!.workflow).toMatchObject({
       started: true,
+      superseded: running,
       reasons: ['endpoints were created or changed'],
     });
     expect(third.vpcs[0]!.workflow!.alreadyRunning).toBeUndefined();
+    expect(third.vpcs[0]!.workflow!.stopFailed).toBeUndefined();
+    expect(runningAfterThird).toEqual([third.vpcs[0]!.workflow!.name]);
     expect(fourth.vpcs[0]!.workflow).toMatchObject({ started: true });
     const names = [running, third.vpcs[0]!.workflow!.name, fourth.vpcs[0]!.workflow!.name];
     expect(new Set(names).size).toBe(3);

@@ -9,6 +9,7 @@ import {
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { VpcBusyError } from '../../../shared/errors';
@@ -195,7 +196,7 @@ describe('workflow start', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  it('starts a new execution next to a running one when this event changed the endpoints', async () => {
+  it('supersedes a running execution when this event changed the endpoints: starts the new one, then stops the old', async () => {
     // Prepare: the running execution may be past its endpoint wait, so it would not restart for the change.
     const running = executionName(VPC, 'event@earlier');
     sfn.on(ListExecutionsCommand).resolves({
@@ -226,8 +227,15 @@ describe('workflow start', () => {
     });
 
     // Assess
-    expect(outcome).toMatchObject({ name, attempted: true, started: true, duplicate: false });
+    expect(outcome).toMatchObject({
+      name,
+      attempted: true,
+      started: true,
+      duplicate: false,
+      superseded: running,
+    });
     expect(outcome.alreadyRunning).toBeUndefined();
+    expect(outcome.stopFailed).toBeUndefined();
     expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([
       {
         stateMachineArn: SM,
@@ -235,6 +243,56 @@ describe('workflow start', () => {
         input: JSON.stringify({ vpcId: VPC, trigger: { eventId: 'sweep', kind: 'sweep' } }),
       },
     ]);
+    expect(sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${running}`,
+        error: 'Superseded',
+        cause: `the endpoints changed while it ran; execution ${name} takes over`,
+      },
+    ]);
+    const [start] = sfn.commandCalls(StartExecutionCommand);
+    const [stop] = sfn.commandCalls(StopExecutionCommand);
+    expect(start!.calledBefore(stop!)).toBe(true);
+  });
+
+  it('reports a superseded execution it could not stop, and still counts the new one as started', async () => {
+    // Prepare
+    const running = executionName(VPC, 'event@earlier');
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          name: running,
+          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${running}`,
+          stateMachineArn: SM,
+          status: 'RUNNING',
+          startDate: new Date(),
+        },
+      ],
+    });
+    const name = executionName(VPC, 'event@sweep-2');
+    sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${name}` });
+    sfn
+      .on(StopExecutionCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: {} }));
+
+    // Act
+    const outcome = await startRemediation(new SFNClient({}), {
+      stateMachineArn: SM,
+      vpcId: VPC,
+      name,
+      trigger: { eventId: 'sweep-2', kind: 'sweep' },
+      reasons: ['endpoints were created or changed'],
+      endpointsChanged: true,
+    });
+
+    // Assess
+    expect(outcome).toMatchObject({
+      started: true,
+      superseded: running,
+      stopFailed: 'AccessDeniedException: not authorized',
+    });
   });
 
   it('follows every page of running executions and ignores other VPCs, even one whose ID extends this one', async () => {

@@ -21,6 +21,21 @@ const sfn = mockClient(SFNClient);
 const VPC = 'vpc-0a1b2c3d4e5f60718';
 const SM = 'arn:aws:states:us-east-1:123456789012:stateMachine:sm';
 
+/** A ListExecutions page with one RUNNING execution of the test state machine. */
+function runningPage(name: string) {
+  return {
+    executions: [
+      {
+        name,
+        executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${name}`,
+        stateMachineArn: SM,
+        status: 'RUNNING' as const,
+        startDate: new Date(),
+      },
+    ],
+  };
+}
+
 afterEach(() => {
   dynamo.reset();
   sfn.reset();
@@ -159,17 +174,7 @@ describe('workflow start', () => {
   it('starts nothing while an execution for the same VPC is running, and says which one', async () => {
     // Prepare
     const running = executionName(VPC, 'event@earlier');
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [
-        {
-          name: running,
-          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${running}`,
-          stateMachineArn: SM,
-          status: 'RUNNING',
-          startDate: new Date(),
-        },
-      ],
-    });
+    sfn.on(ListExecutionsCommand).resolves(runningPage(running));
 
     // Act
     const outcome = await startRemediation(new SFNClient({}), {
@@ -199,17 +204,7 @@ describe('workflow start', () => {
   it('supersedes a running execution when this event changed the endpoints: starts the new one, then stops the old', async () => {
     // Prepare: the running execution may be past its endpoint wait, so it would not restart for the change.
     const running = executionName(VPC, 'event@earlier');
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [
-        {
-          name: running,
-          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${running}`,
-          stateMachineArn: SM,
-          status: 'RUNNING',
-          startDate: new Date(),
-        },
-      ],
-    });
+    sfn.on(ListExecutionsCommand).resolves(runningPage(running));
     const name = executionName(VPC, 'event@sweep');
     sfn.on(StartExecutionCommand).resolves({
       executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${name}`,
@@ -258,17 +253,7 @@ describe('workflow start', () => {
   it('reports a superseded execution it could not stop, and still counts the new one as started', async () => {
     // Prepare
     const running = executionName(VPC, 'event@earlier');
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [
-        {
-          name: running,
-          executionArn: `arn:aws:states:us-east-1:123456789012:execution:sm:${running}`,
-          stateMachineArn: SM,
-          status: 'RUNNING',
-          startDate: new Date(),
-        },
-      ],
-    });
+    sfn.on(ListExecutionsCommand).resolves(runningPage(running));
     const name = executionName(VPC, 'event@sweep-2');
     sfn
       .on(StartExecutionCommand)

@@ -130,21 +130,23 @@ function expectTruthfulSummary(
   return summary;
 }
 
+/**
+ * A simulated scenario with `count` instances in cluster "prod", and a second set of clients over the same
+ * account with `sdkAttempts` attempts per call and no retry delay, for the faults to go through.
+ */
+async function prodFleet(count: number, sdkAttempts: number) {
+  const s = await simScenario();
+  const fleet = s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count }).instanceIds;
+  const faulty = { ...s, clients: s.account.clients({ maxAttempts: sdkAttempts, retryDelayMs: 0 }) };
+  return { s, fleet, faulty };
+}
+
 describe('remediation workflow under injected faults on the simulated account', () => {
   it.each(SCENARIOS)(
     'tells the truth about every instance and restarts none twice: $name (seed $seed)',
     async (scenario) => {
       // Prepare
-      const s = await simScenario();
-      const fleet = s.account.addContainerInstances({
-        vpcId: s.vpcId,
-        clusterName: 'prod',
-        count: scenario.fleet,
-      }).instanceIds;
-      const faulty = {
-        ...s,
-        clients: s.account.clients({ maxAttempts: scenario.maxAttempts, retryDelayMs: 0 }),
-      };
+      const { s, fleet, faulty } = await prodFleet(scenario.fleet, scenario.maxAttempts);
       const services = new Set(scenario.services ?? LAMBDA_STEP_SERVICES);
       let faultsOn = true;
       const stats = injectFaults(faulty.clients, {
@@ -198,13 +200,7 @@ describe('remediation workflow under injected faults on the simulated account', 
   it('reports instances whose restart command may have been sent before the workflow stopped as unfinished, not as not attempted (regression)', async () => {
     // Prepare: once the first restart command is delivered, every state-table call times out until the Task
     // retries are spent and the workflow stops; the summary's own reads then go through.
-    const s = await simScenario();
-    const fleet = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 8,
-    }).instanceIds;
-    const faulty = { ...s, clients: s.account.clients({ maxAttempts: 2, retryDelayMs: 0 }) };
+    const { s, fleet, faulty } = await prodFleet(8, 2);
     let summarizing = false;
     const stats = injectFaults(faulty.clients, {
       seed: 9,
@@ -247,13 +243,7 @@ describe('restart command whose answer could not be recorded', () => {
   it('is found again by the retried Task instead of being sent a second time (regression)', async () => {
     // Prepare: once the restart command is delivered, the state table throttles every save of its answer
     // until the SDK and the Task's own error handling give up; the ASL Retry then runs StartBatch again.
-    const s = await simScenario();
-    const fleet = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 4,
-    }).instanceIds;
-    const faulty = { ...s, clients: s.account.clients({ maxAttempts: 2, retryDelayMs: 0 }) };
+    const { s, fleet, faulty } = await prodFleet(4, 2);
     let budget = 4;
     const stats = injectFaults(faulty.clients, {
       seed: 3,
@@ -286,13 +276,7 @@ describe('restart command whose answer was lost after it was delivered', () => {
     'is sent once and every agent restarts once, with $sdkAttempts SDK attempt(s) per call (regression)',
     async ({ sdkAttempts, seed }) => {
       // Prepare
-      const s = await simScenario();
-      const fleet = s.account.addContainerInstances({
-        vpcId: s.vpcId,
-        clusterName: 'prod',
-        count: 4,
-      }).instanceIds;
-      const faulty = { ...s, clients: s.account.clients({ maxAttempts: sdkAttempts, retryDelayMs: 0 }) };
+      const { s, fleet, faulty } = await prodFleet(4, sdkAttempts);
       let budget = 1;
       const stats = injectFaults(faulty.clients, {
         seed,

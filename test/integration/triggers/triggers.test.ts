@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
 import { ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { createAwsClients } from '../../../shared/clients';
+import { type AwsClients, createAwsClients } from '../../../shared/clients';
 import { logger, metrics } from '../../../shared/observability';
 import { type AnyEvent, eventForVpc, loadEvent } from '../../fixtures/events/load';
 import {
@@ -262,15 +262,8 @@ describe('trigger Lambdas against moto', () => {
     it('ensures endpoints and starts the workflow when an instance registers in an opted-in VPC', async () => {
       // Prepare
       const layout = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });
-      const registered = await registerContainerInstances(world.clients, {
-        clusterName: 'payments',
-        subnetId: layout.privateSubnetIds[0]!,
-        count: 1,
-      });
-      const event: AnyEvent = loadEvent('ecs-container-instance-registered');
-      event.detail.ec2InstanceId = registered.instanceIds[0];
-      event.detail.clusterArn = registered.clusterArn;
-      event.detail.containerInstanceArn = registered.containerInstanceArns[0];
+      const registered = await registerOne(world.clients, layout);
+      const event = registrationEvent(registered);
 
       // Act
       const result = await world.handler(['ecs-instance-state'])(event);
@@ -301,15 +294,8 @@ describe('trigger Lambdas against moto', () => {
       );
       const newest = Math.max(...(endpoints.VpcEndpoints ?? []).map((e) => e.CreationTimestamp!.getTime()));
       expect(newest % 1000).toBe(0);
-      const registered = await registerContainerInstances(world.clients, {
-        clusterName: 'payments',
-        subnetId: layout.privateSubnetIds[0]!,
-        count: 1,
-      });
-      const event: AnyEvent = loadEvent('ecs-container-instance-registered');
-      event.detail.ec2InstanceId = registered.instanceIds[0];
-      event.detail.clusterArn = registered.clusterArn;
-      event.detail.registeredAt = new Date(newest + 300).toISOString();
+      const registered = await registerOne(world.clients, layout);
+      const event = registrationEvent(registered, { registeredAt: new Date(newest + 300) });
 
       // Act
       const result = await world.handler()(event);
@@ -326,15 +312,8 @@ describe('trigger Lambdas against moto', () => {
       const layout = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });
       await world.handler()(eventForVpc('tag-change-vpc-opt-in', layout.vpcId));
       const before = await listExecutionNames(world.clients.sfn, world.stateMachineArn);
-      const registered = await registerContainerInstances(world.clients, {
-        clusterName: 'payments',
-        subnetId: layout.privateSubnetIds[0]!,
-        count: 1,
-      });
-      const event: AnyEvent = loadEvent('ecs-container-instance-registered');
-      event.detail.ec2InstanceId = registered.instanceIds[0];
-      event.detail.clusterArn = registered.clusterArn;
-      event.detail.registeredAt = new Date(Date.now() + 60_000).toISOString();
+      const registered = await registerOne(world.clients, layout);
+      const event = registrationEvent(registered, { registeredAt: new Date(Date.now() + 60_000) });
 
       // Act
       const result = await world.handler()(event);
@@ -508,20 +487,9 @@ describe('trigger Lambdas against moto', () => {
     // Prepare: moto keeps every execution RUNNING until it is stopped. Every instance event below names an
     // instance registered before the endpoints, so it has a reason to start the workflow.
     const layout = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
-    const registered = await registerContainerInstances(world.clients, {
-      clusterName: 'payments',
-      subnetId: layout.privateSubnetIds[0]!,
-      count: 1,
-    });
-    const instanceEvent = (id: string): AnyEvent => {
-      const event: AnyEvent = loadEvent('ecs-container-instance-registered');
-      event.id = id;
-      event.detail.ec2InstanceId = registered.instanceIds[0];
-      event.detail.clusterArn = registered.clusterArn;
-      event.detail.containerInstanceArn = registered.containerInstanceArns[0];
-      event.detail.registeredAt = new Date(Date.now() - 3_600_000).toISOString();
-      return event;
-    };
+    const registered = await registerOne(world.clients, layout);
+    const instanceEvent = (id: string): AnyEvent =>
+      registrationEvent(registered, { id, registeredAt: new Date(Date.now() - 3_600_000) });
     const handler = world.handler();
     const stop = (name: string) =>
       world.clients.sfn.send(
@@ -578,6 +546,29 @@ describe('trigger Lambdas against moto', () => {
     expect(await endpointsPerService(world.clients.ec2, layout.vpcId)).toEqual(ONE_EACH);
   });
 });
+
+/** Registers one container instance in cluster "payments", in the VPC's first private subnet. */
+function registerOne(clients: AwsClients, layout: VpcLayout) {
+  return registerContainerInstances(clients, {
+    clusterName: 'payments',
+    subnetId: layout.privateSubnetIds[0]!,
+    count: 1,
+  });
+}
+
+/** The ECS "container instance registered" event for an instance `registerOne` registered. */
+function registrationEvent(
+  registered: Awaited<ReturnType<typeof registerOne>>,
+  options: { id?: string; registeredAt?: Date } = {},
+): AnyEvent {
+  const event: AnyEvent = loadEvent('ecs-container-instance-registered');
+  if (options.id) event.id = options.id;
+  event.detail.ec2InstanceId = registered.instanceIds[0];
+  event.detail.clusterArn = registered.clusterArn;
+  event.detail.containerInstanceArn = registered.containerInstanceArns[0];
+  if (options.registeredAt) event.detail.registeredAt = options.registeredAt.toISOString();
+  return event;
+}
 
 /** Deletes one interface endpoint we made in the VPC, so the next reconcile has something to recreate. */
 async function deleteOneEndpoint(ec2: EC2Client, vpcId: string): Promise<void> {

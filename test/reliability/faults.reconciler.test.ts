@@ -300,7 +300,7 @@ describe('reconciler: lost responses on the simulated account', () => {
     const { vpcId } = account.addVpc({ cidr: '10.9.0.0/16', layout: 'private-only', tags: OPTED_IN });
     const ec2 = account.clients({ maxAttempts: 3, retryDelayMs: 0 }).ec2;
     let lost = 0;
-    injectFaults([ec2], {
+    const stats = injectFaults([ec2], {
       seed: 1,
       lostResponse: 1,
       only: (c) => c.operation === 'CreateSecurityGroup' && lost++ === 0,
@@ -318,6 +318,16 @@ describe('reconciler: lost responses on the simulated account', () => {
     expect(census.securityGroups).toBe(1);
     expect(census.groups[0]!.https).toEqual(['10.9.0.0/16']);
     expect(Object.values(census.interfaceEndpoints)).toEqual([1, 1, 1, 1, 1]);
+    recordScenario({
+      suite: 'faults',
+      scenario:
+        'reconciler: lost CreateSecurityGroup answer, SDK retry meets InvalidGroup.Duplicate (seed 1)',
+      backend: 'sim',
+      faults: faultCounts(stats),
+      writes: stats.writesDelivered,
+      duplicates: census.duplicates,
+      reportedFailures: result.results.filter((r) => r.status === 'error').length,
+    });
   });
 });
 
@@ -363,5 +373,16 @@ describe('reconciler: a failed re-read after the writes', () => {
       ),
     );
     expect(account.writeCalls().map((c) => c.operation)).toEqual(['ModifyVpcAttribute']);
+    recordScenario({
+      suite: 'faults',
+      scenario:
+        'reconciler: security group create and the re-read after the writes throttled for good (seed 5)',
+      backend: 'sim',
+      faults: faultCounts(stats),
+      writes: stats.writesDelivered,
+      duplicates: 0,
+      reportedFailures: result.results.filter((r) => r.status === 'error').length,
+      note: 'no endpoint was created, so none can be duplicated',
+    });
   });
 });

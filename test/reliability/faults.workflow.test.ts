@@ -20,7 +20,14 @@ import type { RemediationSummary } from '../../shared/workflow/types';
 import { optedInVpcWithInstances } from '../integration/workflow/support';
 import { type FaultPlan, injectFaults, totalInjected } from '../support/faults';
 import { resetMoto } from '../support/moto';
-import { DOCUMENT_NAME, runOnSim, STATE_TABLE, sentTo, simScenario } from '../workflow/support';
+import {
+  DOCUMENT_NAME,
+  runOnSim,
+  type SimScenario,
+  STATE_TABLE,
+  sentTo,
+  simScenario,
+} from '../workflow/support';
 import { censusOf, describeInjected, observeOutcomes } from './support/fault-scenarios';
 import { faultCounts, recordScenario } from './support/report';
 
@@ -79,6 +86,11 @@ function countBy(ids: string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
   return counts;
+}
+
+/** Instances of the scenario that were sent more than one restart command. */
+function sendsPerInstanceOverOne(s: SimScenario): number {
+  return [...countBy(sentTo(s)).values()].filter((n) => n > 1).length;
 }
 
 /**
@@ -236,6 +248,15 @@ describe('remediation workflow under injected faults on the simulated account', 
     expect(summary.skipped.map((r) => r.reason)).toEqual(
       summary.skipped.map(() => 'not attempted: the workflow stopped (TimeoutError)'),
     );
+    recordScenario({
+      suite: 'faults',
+      scenario: 'workflow: state table times out for good after a SendCommand, run stops mid-batch (seed 9)',
+      backend: 'sim',
+      faults: faultCounts(stats),
+      writes: stats.writesDelivered,
+      duplicates: sendsPerInstanceOverOne(s),
+      reportedFailures: summary.counts.failed,
+    });
   });
 });
 
@@ -262,6 +283,15 @@ describe('restart command whose answer could not be recorded', () => {
     expect([...sentTo(s)].sort()).toEqual([...fleet].sort());
     const summary = expectTruthfulSummary(result, sentTo(s), fleet);
     expect(summary.counts).toEqual({ restarted: 4, skipped: 0, failed: 0 });
+    recordScenario({
+      suite: 'faults',
+      scenario: 'workflow: every save of a SendCommand answer throttled, Task retried (seed 3)',
+      backend: 'sim',
+      faults: faultCounts(stats),
+      writes: stats.writesDelivered,
+      duplicates: sendsPerInstanceOverOne(s),
+      reportedFailures: summary.counts.failed,
+    });
   });
 });
 

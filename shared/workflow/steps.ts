@@ -117,6 +117,21 @@ export function validateInputStep(deps: StepDeps<'ec2'>): ValidateInputStep {
   };
 }
 
+/** How many reconciler warnings the state carries, and how long each may be (the state payload is bounded). */
+export const ENDPOINT_WARNINGS_KEPT = 5;
+const ENDPOINT_WARNING_MAX_CHARS = 400;
+
+/** The first ENDPOINT_WARNINGS_KEPT warnings, each cut to ENDPOINT_WARNING_MAX_CHARS, plus a count of the rest. */
+export function keptWarnings(warnings: readonly string[]): string[] {
+  const kept = warnings
+    .slice(0, ENDPOINT_WARNINGS_KEPT)
+    .map((w) =>
+      w.length > ENDPOINT_WARNING_MAX_CHARS ? `${w.slice(0, ENDPOINT_WARNING_MAX_CHARS - 1)}…` : w,
+    );
+  const rest = warnings.length - kept.length;
+  return rest > 0 ? [...kept, `… and ${rest} more (see the "reconcile plan" log line)`] : kept;
+}
+
 /** EnsureEndpoints: run the endpoint reconciler; anything not converged (outside a dry run) fails the step. */
 export function ensureEndpointsStep(deps: StepDeps<'ec2'> & { reconcile: ReconcileFn }): StateStep {
   const { clients, config } = deps;
@@ -141,6 +156,7 @@ export function ensureEndpointsStep(deps: StepDeps<'ec2'> & { reconcile: Reconci
       state: e.state,
       managed: e.managed,
     }));
+    const warnings = keptWarnings(result.warnings ?? []);
     return {
       ...state,
       endpoints: {
@@ -151,6 +167,7 @@ export function ensureEndpointsStep(deps: StepDeps<'ec2'> & { reconcile: Reconci
         ready: false,
         list,
         ...(plan ? { plan } : {}),
+        ...(warnings.length ? { warnings } : {}),
       },
     };
   };

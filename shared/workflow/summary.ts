@@ -108,7 +108,7 @@ function buildSummary(
     skipped: skipped.shown.length + skipped.omitted,
     failed: failed.shown.length + failed.omitted,
   };
-  const notes: string[] = [];
+  const notes: string[] = (s.endpoints?.warnings ?? []).map((w) => `endpoints: ${w}`);
   if (s.fleet && s.fleet.ssmStatus !== 'ok') notes.push(`SSM instance status ${s.fleet.ssmStatus}`);
   if (s.rollout?.stopped) {
     notes.push(

@@ -53,6 +53,11 @@ export interface EndpointPhase {
    */
   since?: string;
   list: EndpointView[];
+  /**
+   * What the reconciler could not do and why (e.g. a foreign group holds our security group's name, a route
+   * table already has someone's S3 route): at most ENDPOINT_WARNINGS_KEPT, each shortened. The summary lists them.
+   */
+  warnings?: string[];
 }
 
 export interface FleetPhase {

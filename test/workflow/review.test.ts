@@ -1,5 +1,7 @@
 // Defects found in the correctness review of the workflow, each pinned by a scenario on the simulated account.
+import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
+import { keptWarnings } from '../../shared/workflow/steps';
 import { callsOf, runOnSim, sentTo, simScenario, testConfig } from './support';
 
 const ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 's3'];
@@ -149,5 +151,47 @@ describe('workflow review: reboot fallback', () => {
       callsOf(s.account, 'ecs:UpdateContainerInstancesState') as Array<{ status: string }>
     ).map((c) => c.status);
     expect(statuses).toEqual(['DRAINING', 'ACTIVE']);
+  });
+});
+
+describe('workflow review: what the reconciler could not do', () => {
+  it("lists the reconciler's warnings in the summary notes: a foreign group holding our group's name", async () => {
+    // Prepare: someone else's security group already carries the name privatelink-ecs-endpoints.
+    const s = await simScenario();
+    const foreign = await s.clients.ec2.send(
+      new CreateSecurityGroupCommand({
+        VpcId: s.vpcId,
+        GroupName: 'privatelink-ecs-endpoints',
+        Description: 'made by another team',
+      }),
+    );
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId });
+
+    // Assess
+    expect(result.summary!.notes).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^endpoints: security group ${foreign.GroupId} is named privatelink-ecs-endpoints but does not carry the tag`,
+        ),
+      ),
+    );
+    expect(
+      callsOf(s.account, 'ec2:CreateVpcEndpoint').map(
+        (c) => (c as { VpcEndpointType?: string }).VpcEndpointType,
+      ),
+    ).not.toContain('Interface');
+  });
+
+  it('keeps at most five warnings in the state, each shortened, and says how many more there were', () => {
+    // Act
+    const kept = keptWarnings([...Array.from({ length: 7 }, (_, i) => `warning ${i}`), 'x'.repeat(1000)]);
+
+    // Assess
+    expect(kept).toHaveLength(6);
+    expect(kept.slice(0, 5)).toEqual(['warning 0', 'warning 1', 'warning 2', 'warning 3', 'warning 4']);
+    expect(kept[5]).toBe('… and 3 more (see the "reconcile plan" log line)');
+    expect(keptWarnings(['x'.repeat(1000)])[0]).toHaveLength(400);
   });
 });

@@ -139,6 +139,7 @@ export async function reconcileVpc(
     actions: plan.actions,
     addedMonthlyCostUsd,
     warnings: plan.warnings,
+    ...(plan.heldBack ? { heldBack: plan.heldBack } : {}),
   };
   logger.info('reconcile plan', {
     vpcId,

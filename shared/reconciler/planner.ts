@@ -262,7 +262,13 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
   if (desired.s3Gateway && selected.length > 0) {
     actions.push(...planS3Gateway(inv, selected, warnings));
   }
-  return { vpcId, desired, actions, warnings };
+  return {
+    vpcId,
+    desired,
+    actions,
+    warnings,
+    ...(blocked.length > 0 ? { heldBack: blocked.map((a) => a.service!) } : {}),
+  };
 }
 
 function planS3Gateway(inv: VpcInventory, selected: SubnetInfo[], warnings: string[]): PlannedAction[] {

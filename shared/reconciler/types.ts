@@ -102,6 +102,8 @@ export interface ReconcileResult {
   addedMonthlyCostUsd: number;
   /** Things the planner could not do and why (e.g. no subnet to host endpoints, service not offered). */
   warnings?: string[];
+  /** Interface services the plan held back (see Plan.heldBack); the workflow restarts no agent then. */
+  heldBack?: string[];
 }
 
 // ---- Inventory: what the finders read (shared/reconciler/inventory.ts), input of the pure planner. ----
@@ -182,4 +184,9 @@ export interface Plan {
   desired: DesiredSet;
   actions: PlannedAction[];
   warnings: string[];
+  /**
+   * Interface services whose endpoint the plan held back (a warning says why, e.g. a foreign group holds our
+   * security group's name): the endpoint set stays incomplete until the cause is fixed.
+   */
+  heldBack?: string[];
 }

@@ -132,12 +132,22 @@ export function keptWarnings(warnings: readonly string[]): string[] {
   return rest > 0 ? [...kept, `… and ${rest} more (see the "reconcile plan" log line)`] : kept;
 }
 
-/** EnsureEndpoints: run the endpoint reconciler; anything not converged (outside a dry run) fails the step. */
+/**
+ * EnsureEndpoints: run the endpoint reconciler; anything not converged or held back (outside a dry run) fails
+ * the step, so no agent is restarted onto an incomplete endpoint set.
+ */
 export function ensureEndpointsStep(deps: StepDeps<'ec2'> & { reconcile: ReconcileFn }): StateStep {
   const { clients, config } = deps;
   return async (state) => {
     const { vpcId, force, dryRun } = state.input;
     const result = await deps.reconcile(clients.ec2, config, { vpcId, force, dryRun });
+    // Endpoints the plan held back leave the set incomplete: agents restarted now could not reach ECS.
+    if (!dryRun && result.heldBack?.length) {
+      throw new EndpointsNotConvergedError(
+        `endpoints not converged: no endpoint for ${result.heldBack.join(', ')}: ${keptWarnings(result.warnings ?? []).join('; ')}`,
+        { vpcId },
+      );
+    }
     if (!dryRun && !result.converged) {
       const errors = result.results.filter((r) => r.status === 'error');
       throw new EndpointsNotConvergedError(

@@ -155,9 +155,10 @@ describe('workflow review: reboot fallback', () => {
 });
 
 describe('workflow review: what the reconciler could not do', () => {
-  it("lists the reconciler's warnings in the summary notes: a foreign group holding our group's name", async () => {
+  it("stops before any restart when a foreign group holding our group's name held back the interface endpoints", async () => {
     // Prepare: someone else's security group already carries the name privatelink-ecs-endpoints.
     const s = await simScenario();
+    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
     const foreign = await s.clients.ec2.send(
       new CreateSecurityGroupCommand({
         VpcId: s.vpcId,
@@ -170,18 +171,35 @@ describe('workflow review: what the reconciler could not do', () => {
     const result = await runOnSim(s, { vpcId: s.vpcId });
 
     // Assess
-    expect(result.summary!.notes).toContainEqual(
-      expect.stringMatching(
-        new RegExp(
-          `^endpoints: security group ${foreign.GroupId} is named privatelink-ecs-endpoints but does not carry the tag`,
-        ),
-      ),
-    );
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('EndpointsNotConverged');
+    expect(result.cause).toContain('no endpoint for ecr.api, ecr.dkr');
+    expect(result.cause).toContain(`security group ${foreign.GroupId} is named privatelink-ecs-endpoints`);
+    expect(sentTo(s)).toEqual([]);
     expect(
       callsOf(s.account, 'ec2:CreateVpcEndpoint').map(
         (c) => (c as { VpcEndpointType?: string }).VpcEndpointType,
       ),
     ).not.toContain('Interface');
+  });
+
+  it("lists the reconciler's other warnings in the summary notes: a service not offered in one AZ", async () => {
+    // Prepare: ecs-telemetry is offered in one AZ only; the other AZs get no ecs-telemetry endpoint.
+    const s = await simScenario();
+    const azs = [...new Set([...s.account.state.subnets.values()].map((sn) => sn.az))].sort();
+    expect(azs.length).toBeGreaterThan(1);
+    s.account.setServiceAzs('ecs-telemetry', [azs[0]!]);
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.summary!.notes).toContainEqual(
+      expect.stringMatching(
+        /^endpoints: ecs-telemetry is not offered in .+; those AZs get no ecs-telemetry endpoint$/,
+      ),
+    );
   });
 
   it('keeps at most five warnings in the state, each shortened, and says how many more there were', () => {

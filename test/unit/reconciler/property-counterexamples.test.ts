@@ -68,6 +68,7 @@ describe('planner counterexamples found by the property tests', () => {
         /^security group sg-team is named privatelink-ecs-endpoints but does not carry the tag privatelink-ecs:managed=privatelink-ecs.*ecs-telemetry/,
       ),
     ]);
+    expect(result.heldBack).toEqual(['ecs-telemetry']);
   });
 
   it('still adds subnets to our own endpoints while the group name is taken (that needs no new group)', () => {
@@ -93,6 +94,7 @@ describe('planner counterexamples found by the property tests', () => {
       ['add-endpoint-subnets', 'vpce-ours', ['subnet-a']],
     ]);
     expect(result.warnings).toEqual([]);
+    expect(result.heldBack).toBeUndefined();
   });
 
   it('plans no S3 gateway on a route table that a failed S3 gateway still holds, and says which', () => {

@@ -3,20 +3,10 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { DeleteAttributesCommand } from '@aws-sdk/client-ecs';
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
-import { runWorkflowLocally } from '../../shared/workflow/local';
 import { RESTARTED_AT_ATTRIBUTE } from '../../shared/workflow/plan';
 import { RECONNECT_SETTLE_SECONDS } from '../../shared/workflow/rollout';
 import { MemoryStateStore } from '../../shared/workflow/store';
-import {
-  callsOf,
-  DOCUMENT_NAME,
-  runOnSim,
-  STATE_TABLE,
-  sentTo,
-  simScenario,
-  simStateStore,
-  testConfig,
-} from './support';
+import { callsOf, runOnSim, STATE_TABLE, sentTo, simScenario, testConfig } from './support';
 
 type SendCommandInput = { DocumentName: string; InstanceIds: string[]; TimeoutSeconds: number };
 
@@ -451,16 +441,10 @@ describe('remediation workflow on the simulated account', () => {
       [...s.account.state.invocations.values()].find((i) => i.instanceId === id)?.finished;
 
     // Act
-    const result = await runWorkflowLocally(
+    const result = await runOnSim(
+      s,
       { vpcId: s.vpcId },
       {
-        clients: s.clients,
-        config: testConfig(),
-        store: simStateStore(s),
-        documentName: DOCUMENT_NAME,
-        fastWaits: true,
-        now: () => s.account.clock.now(),
-        advanceClock: (seconds) => s.account.clock.advance(seconds * 1000),
         onEvent: (event) => {
           const out =
             event.type === 'StateExited'

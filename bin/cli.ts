@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { cliErrorMessage, EXIT_USAGE } from './lib/common';
+import { cliErrorMessage, EXIT_USAGE, quietCliLogs } from './lib/common';
 
 interface CommandModule {
   order?: number;
@@ -35,6 +35,7 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  quietCliLogs();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

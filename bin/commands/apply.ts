@@ -8,7 +8,6 @@ import {
   EXIT_FAILED,
   EXIT_OK,
   loadConfig,
-  quietCliLogs,
   withCommonOptions,
 } from '../lib/common';
 import { actionJson, formatUsd, renderTable, resultRows } from '../lib/render';
@@ -21,7 +20,6 @@ interface ApplyOptions extends CommonOptions {
 }
 
 export async function runApply(opts: ApplyOptions): Promise<number> {
-  quietCliLogs();
   const vpcId = assertVpcId(opts.vpcId, '--vpc-id');
   const config = loadConfig(opts);
   const { ec2 } = clientsFor(opts);
@@ -43,7 +41,8 @@ export async function runApply(opts: ApplyOptions): Promise<number> {
           message: r.message,
           ...(r.errorName ? { errorName: r.errorName } : {}),
         })),
-        endpoints: result.endpoints,
+        // The JSON keeps its shape: EndpointSummary.createdAt is for the trigger's own decision.
+        endpoints: result.endpoints.map(({ createdAt: _createdAt, ...e }) => e),
         addedMonthlyCostUsd: result.addedMonthlyCostUsd,
         warnings: result.warnings ?? [],
       };

@@ -21,7 +21,7 @@ import { parseWorkflowInput } from '../../shared/workflow/input';
 import { type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
 import { DynamoStateStore } from '../../shared/workflow/store';
 import type { RemediationSummary } from '../../shared/workflow/types';
-import { EXIT_FAILED, EXIT_OK, quietCliLogs } from '../lib/common';
+import { EXIT_FAILED, EXIT_OK } from '../lib/common';
 import {
   asLambda,
   buildDemoWorld,
@@ -170,7 +170,6 @@ function formatMinutes(ms: number): string {
 export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer): Promise<number> {
   // Bad options fail before anything is built or run (InvalidInput: exit 2).
   const instances = parseInstanceCount(opts.instances);
-  quietCliLogs();
   const config = parseConfig({});
   const world = await buildDemoWorld(config, { instances, failInstance: Boolean(opts.failInstance) });
   const { account, layout } = world;

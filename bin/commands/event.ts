@@ -14,7 +14,6 @@ import {
   EXIT_FAILED,
   EXIT_OK,
   loadConfig,
-  quietCliLogs,
   withCommonOptions,
 } from '../lib/common';
 
@@ -94,7 +93,6 @@ function describeVpc(v: VpcOutcome, dryRun: boolean): string[] {
 }
 
 export async function runEvent(source: string | undefined, opts: EventOptions): Promise<number> {
-  quietCliLogs();
   const config = loadConfig(opts);
   const raw = parseJson(readInput(source ?? opts.file));
   const classified = classifyEvent(raw, config);

@@ -3,14 +3,7 @@ import type { Command } from 'commander';
 import { assertVpcId } from '../../shared/ids';
 import { endpointHourlyPrice, HOURS_PER_MONTH } from '../../shared/pricing';
 import { addedEndpointAzs, isOptedIn, planCostUsd, planVpc } from '../../shared/reconciler';
-import {
-  type CommonOptions,
-  clientsFor,
-  EXIT_OK,
-  loadConfig,
-  quietCliLogs,
-  withCommonOptions,
-} from '../lib/common';
+import { type CommonOptions, clientsFor, EXIT_OK, loadConfig, withCommonOptions } from '../lib/common';
 import { actionJson, formatUsd, planRows, renderTable } from '../lib/render';
 
 export const order = 20;
@@ -20,7 +13,6 @@ interface PlanOptions extends CommonOptions {
 }
 
 export async function runPlan(opts: PlanOptions): Promise<number> {
-  quietCliLogs();
   const vpcId = assertVpcId(opts.vpcId, '--vpc-id');
   const config = loadConfig(opts);
   const { ec2 } = clientsFor(opts);

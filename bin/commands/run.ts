@@ -29,7 +29,6 @@ import {
   EXIT_OK,
   EXIT_USAGE,
   loadConfig,
-  quietCliLogs,
   withCommonOptions,
 } from '../lib/common';
 import { cloudFormationClient, DEFAULT_STACK_NAME, stackOutputs } from '../lib/stack';
@@ -263,7 +262,6 @@ export async function executeAndReport(
 }
 
 export async function runRun(opts: RunOptions): Promise<number> {
-  quietCliLogs();
   const raw: Record<string, unknown> = { vpcId: opts.vpcId };
   if (opts.dryRun) raw.dryRun = true;
   if (opts.force) raw.force = true;

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../shared/errors';
 import { parseWorkflowInput } from '../../shared/workflow/input';
 import type { WorkflowInput } from '../../shared/workflow/types';
-import { type CommonOptions, clientsFor, EXIT_OK, quietCliLogs, withCommonOptions } from '../lib/common';
+import { type CommonOptions, clientsFor, EXIT_OK, withCommonOptions } from '../lib/common';
 import { cloudFormationClient, DEFAULT_STACK_NAME, stackOutputs } from '../lib/stack';
 
 export const order = 41;
@@ -55,7 +55,6 @@ export function consoleLink(executionArn: string): string {
 }
 
 export async function runStart(opts: StartOptions): Promise<number> {
-  quietCliLogs();
   const raw: Record<string, unknown> = { vpcId: opts.vpcId };
   if (opts.dryRun) raw.dryRun = true;
   if (opts.force) raw.force = true;

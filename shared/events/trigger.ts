@@ -27,7 +27,7 @@ import {
 import type { VpcLock } from './lock';
 import type { TriggerRuleId } from './patterns';
 import type { EventEnvelope, TriggerIntent } from './schemas';
-import { executionName, readEndpointGeneration, startRemediation, type WorkflowStart } from './workflow';
+import { executionName, startRemediation, type WorkflowStart } from './workflow';
 
 export interface TriggerDeps {
   ec2: EC2Client;
@@ -151,29 +151,35 @@ async function resolveTargets(
 }
 
 /** Why the workflow should run for this VPC now; empty when there is nothing for it to do. */
-async function workflowReasons(
-  deps: TriggerDeps,
-  target: VpcTarget,
-  result: ReconcileResult,
-): Promise<string[]> {
+function workflowReasons(target: VpcTarget, result: ReconcileResult): string[] {
   const reasons: string[] = [];
   if (result.changed) reasons.push('endpoints were created or changed');
   if (result.dryRun) {
     const writes = result.actions.filter((a) => a.kind !== 'covered');
     if (writes.length) reasons.push(`${writes.length} endpoint change(s) are planned`);
   }
-  // Only an instance event looks at the endpoints' states and ages; other events do not read them.
+  // Only an instance event looks at the states and ages of our endpoints, as the reconcile left them (its
+  // endpoint list is re-read after any write).
   if (!target.instance) return reasons;
-  const generation = await readEndpointGeneration(deps.ec2, deps.config, target.vpcId);
-  if (generation.managedCount > 0) {
-    if (!generation.allAvailable) reasons.push('not every endpoint is available yet');
+  const ours = result.endpoints.filter((e) => {
+    const state = e.state.toLowerCase();
+    return e.managed && state !== 'deleted' && state !== 'deleting';
+  });
+  if (ours.length > 0) {
+    if (ours.some((e) => e.state.toLowerCase() !== 'available')) {
+      reasons.push('not every endpoint is available yet');
+    }
     const registeredAt = target.instance.registeredAt;
+    const newestCreatedAt = ours.reduce<string | undefined>(
+      (newest, e) => (e.createdAt && (!newest || e.createdAt > newest) ? e.createdAt : newest),
+      undefined,
+    );
     // Creation times may be truncated to the second (as the workflow's own rule says): only a registration a
     // full second after the newest endpoint proves the agent connected through the endpoints.
     if (
       registeredAt &&
-      generation.newestCreatedAt &&
-      registeredAt.getTime() < generation.newestCreatedAt.getTime() + CREATION_TIME_RESOLUTION_MS
+      newestCreatedAt &&
+      registeredAt.getTime() < Date.parse(newestCreatedAt) + CREATION_TIME_RESOLUTION_MS
     ) {
       reasons.push(
         `instance ${target.instance.ec2InstanceId} registered before the endpoints were created, so its agent may still use the old path`,
@@ -254,7 +260,7 @@ async function processVpc(
     { vpc: optIn.vpc },
   );
   const failed = result.results.filter((r) => r.status === 'error');
-  const reasons = await workflowReasons(deps, target, result);
+  const reasons = workflowReasons(target, result);
   const outcome: VpcOutcome = {
     vpcId,
     decision: failed.length ? 'failed' : 'reconciled',

@@ -1,16 +1,13 @@
 // Starting the remediation workflow from a trigger: deterministic execution names, duplicates are success.
 import { createHash } from 'node:crypto';
-import { DescribeVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   ListExecutionsCommand,
   type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { Config } from '../config';
 import { describeError, errorName } from '../errors';
 import { countMetric, logger, MetricName } from '../observability';
-import { MANAGED_TAG_VALUE } from '../reconciler/naming';
 
 /**
  * `<vpcId>-<first 16 hex of sha256(key)>`: at most 38 characters of [a-z0-9-], inside Step Functions'
@@ -18,46 +15,6 @@ import { MANAGED_TAG_VALUE } from '../reconciler/naming';
  */
 export function executionName(vpcId: string, key: string): string {
   return `${vpcId}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
-}
-
-export interface EndpointGeneration {
-  /** Creation time of the newest endpoint we manage in the VPC; undefined when we manage none. */
-  newestCreatedAt?: Date;
-  /** True when every endpoint we manage is `available`. */
-  allAvailable: boolean;
-  managedCount: number;
-}
-
-/** Creation times and states of the endpoints we manage in a VPC (read-only, paginated). */
-export async function readEndpointGeneration(
-  ec2: EC2Client,
-  config: Config,
-  vpcId: string,
-): Promise<EndpointGeneration> {
-  let newest: Date | undefined;
-  let allAvailable = true;
-  let managedCount = 0;
-  let nextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeVpcEndpointsCommand({
-        Filters: [
-          { Name: 'vpc-id', Values: [vpcId] },
-          { Name: `tag:${config.managedTagKey}`, Values: [MANAGED_TAG_VALUE] },
-        ],
-        NextToken: nextToken,
-      }),
-    );
-    for (const ep of page.VpcEndpoints ?? []) {
-      const state = (ep.State ?? '').toLowerCase();
-      if (state === 'deleted' || state === 'deleting') continue;
-      managedCount++;
-      if (state !== 'available') allAvailable = false;
-      if (ep.CreationTimestamp && (!newest || ep.CreationTimestamp > newest)) newest = ep.CreationTimestamp;
-    }
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return { newestCreatedAt: newest, allAvailable, managedCount };
 }
 
 export interface WorkflowTrigger {

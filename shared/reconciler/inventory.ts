@@ -189,6 +189,7 @@ export function summarizeEndpoint(config: Config, endpoint: VpcEndpoint): Endpoi
     summary.securityGroupIds = (endpoint.Groups ?? []).map((g) => g.GroupId!).filter(Boolean);
   }
   if (endpoint.LastError?.Message) summary.lastError = endpoint.LastError.Message;
+  if (endpoint.CreationTimestamp) summary.createdAt = new Date(endpoint.CreationTimestamp).toISOString();
   return summary;
 }
 

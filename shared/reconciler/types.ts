@@ -21,6 +21,8 @@ export interface EndpointSummary {
   privateDnsEnabled?: boolean;
   /** Interface endpoints: attached security groups. */
   securityGroupIds?: string[];
+  /** CreationTimestamp as ISO 8601 (EC2 and moto may truncate it to the second). */
+  createdAt?: string;
 }
 
 export type ActionKind =

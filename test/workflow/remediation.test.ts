@@ -6,7 +6,15 @@ import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { RESTARTED_AT_ATTRIBUTE } from '../../shared/workflow/plan';
 import { RECONNECT_SETTLE_SECONDS } from '../../shared/workflow/rollout';
 import { MemoryStateStore } from '../../shared/workflow/store';
-import { callsOf, runOnSim, STATE_TABLE, sentTo, simScenario, testConfig } from './support';
+import {
+  callsOf,
+  runOnSim,
+  STATE_TABLE,
+  sentTo,
+  simScenario,
+  TEST_ENDPOINT_SERVICES,
+  testConfig,
+} from './support';
 
 type SendCommandInput = { DocumentName: string; InstanceIds: string[]; TimeoutSeconds: number };
 
@@ -31,14 +39,7 @@ describe('remediation workflow on the simulated account', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.statesVisited.filter((n) => n === 'WaitForEndpoints').length).toBeGreaterThanOrEqual(1);
     const summary = result.summary!;
-    expect(summary.endpoints.map((e) => e.service).sort()).toEqual([
-      'ecr.api',
-      'ecr.dkr',
-      'ecs',
-      'ecs-agent',
-      'ecs-telemetry',
-      's3',
-    ]);
+    expect(summary.endpoints.map((e) => e.service).sort()).toEqual(TEST_ENDPOINT_SERVICES);
     expect(summary.endpoints.every((e) => e.state === 'available')).toBe(true);
     expect(summary.counts).toEqual({ restarted: 8, skipped: 0, failed: 0 });
     const all = [...current.instanceIds, ...older.instanceIds].sort();

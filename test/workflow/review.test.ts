@@ -2,9 +2,7 @@
 import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
 import { keptWarnings } from '../../shared/workflow/steps';
-import { callsOf, runOnSim, sentTo, simScenario, testConfig } from './support';
-
-const ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 's3'];
+import { callsOf, runOnSim, sentTo, simScenario, TEST_ENDPOINT_SERVICES, testConfig } from './support';
 
 describe('workflow review: endpoint wait and restart decisions', () => {
   it('a managed endpoint AWS still lists as deleted or deleting does not hold up the endpoint wait', async () => {
@@ -39,7 +37,8 @@ describe('workflow review: endpoint wait and restart decisions', () => {
   it('an agent registered while the endpoints were still pending is restarted once they are available', async () => {
     // Prepare: a first run times out while the endpoints are pending; an instance registers meanwhile.
     const s = await simScenario();
-    for (const service of ENDPOINT_SERVICES) s.account.setEndpointBehaviour(service, { pendingPolls: 8 });
+    for (const service of TEST_ENDPOINT_SERVICES)
+      s.account.setEndpointBehaviour(service, { pendingPolls: 8 });
     const config = testConfig({
       endpointWait: { timeoutSeconds: 60, minIntervalSeconds: 15, maxIntervalSeconds: 60 },
     });

@@ -62,6 +62,9 @@ export function testConfig(overrides: ConfigInput = {}) {
   return parseConfig({ ssmEndpoints: 'never', ...overrides });
 }
 
+/** The endpoint services a VPC converges to under testConfig(), sorted: the ECS/ECR five plus the S3 gateway. */
+export const TEST_ENDPOINT_SERVICES = ['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 's3'];
+
 export function runOnSim(
   scenario: SimScenario,
   input: unknown,

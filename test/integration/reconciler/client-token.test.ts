@@ -1,11 +1,11 @@
 // ClientToken reuse on the simulated account, which honours ClientToken as EC2 does (same token and same
 // parameters return the first endpoint; same token and other parameters fail with IdempotentParameterMismatch).
 import { DescribeVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { parseConfig } from '../../../shared/config';
 import { reconcileVpc, teardownVpc } from '../../../shared/reconciler';
 import { isLiveState } from '../../../shared/reconciler/naming';
 import { SimulatedAccount } from '../../../shared/sim';
 import { createVpcLayout } from '../../support/fixtures';
+import { TEST_ENDPOINT_SERVICES, testConfig } from '../../workflow/support';
 
 const OPTED_IN = { 'privatelink-ecs': 'enabled' };
 
@@ -32,7 +32,7 @@ describe('ClientToken reuse on the simulated account', () => {
 
   it('recreates every endpoint after a teardown and a new opt-in, instead of failing on the old tokens', async () => {
     // Prepare
-    const config = parseConfig({ ssmEndpoints: 'never' });
+    const config = testConfig();
     const layout = await createVpcLayout(ec2, { azs: 2, tags: OPTED_IN });
     const first = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
     expect(first.converged).toBe(true);
@@ -49,13 +49,6 @@ describe('ClientToken reuse on the simulated account', () => {
     // Assess
     expect(again.results.filter((r) => r.status === 'error').map((r) => r.message)).toEqual([]);
     expect(again.converged).toBe(true);
-    expect(await liveServices(ec2, layout.vpcId)).toEqual([
-      'ecr.api',
-      'ecr.dkr',
-      'ecs',
-      'ecs-agent',
-      'ecs-telemetry',
-      's3',
-    ]);
+    expect(await liveServices(ec2, layout.vpcId)).toEqual(TEST_ENDPOINT_SERVICES);
   });
 });

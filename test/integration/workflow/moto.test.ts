@@ -6,7 +6,7 @@ import { type AwsClients, createAwsClients } from '../../../shared/clients';
 import { runWorkflowLocally } from '../../../shared/workflow/local';
 import { DynamoStateStore } from '../../../shared/workflow/store';
 import { resetMoto } from '../../support/moto';
-import { DOCUMENT_NAME, testConfig } from '../../workflow/support';
+import { DOCUMENT_NAME, TEST_ENDPOINT_SERVICES, testConfig } from '../../workflow/support';
 import { optedInVpcWithInstances } from './support';
 
 const TABLE = 'privatelink-ecs-state';
@@ -58,14 +58,7 @@ describe('remediation workflow against moto', () => {
     // Assess
     expect(result.status).toBe('SUCCEEDED');
     const summary = result.summary!;
-    expect(summary.endpoints.map((e) => e.service).sort()).toEqual([
-      'ecr.api',
-      'ecr.dkr',
-      'ecs',
-      'ecs-agent',
-      'ecs-telemetry',
-      's3',
-    ]);
+    expect(summary.endpoints.map((e) => e.service).sort()).toEqual(TEST_ENDPOINT_SERVICES);
     expect(summary.endpoints.every((e) => e.state === 'available')).toBe(true);
     expect(summary.skipped.map((r) => r.instanceId).sort()).toEqual([...fleet.instanceIds].sort());
     expect(summary.skipped.every((r) => /agent too old \(1\.0\.0 < 1\.25\.1\)/.test(r.reason))).toBe(true);

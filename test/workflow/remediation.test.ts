@@ -405,8 +405,9 @@ describe('remediation workflow on the simulated account', () => {
     const id = instanceIds[0]!;
     // ECS keeps showing the old connection for 12 s after the restart, then the agent is disconnected for
     // two polls before it really connects again.
-    s.account.setInstanceBehaviour(id, { staleConnectionSeconds: 12, reconnectPolls: 2 });
-    expect(12).toBeLessThan(RECONNECT_SETTLE_SECONDS);
+    const staleSeconds = 12;
+    s.account.setInstanceBehaviour(id, { staleConnectionSeconds: staleSeconds, reconnectPolls: 2 });
+    expect(staleSeconds).toBeLessThan(RECONNECT_SETTLE_SECONDS);
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId });
@@ -418,7 +419,7 @@ describe('remediation workflow on the simulated account', () => {
     const commandEnd = [...s.account.state.invocations.values()].find((i) => i.instanceId === id)!.finished!;
     // The workflow kept polling through the stale window and the disconnect until the agent came back.
     expect(ci.reconnectedAt).toBeDefined();
-    expect(ci.reconnectedAt!.getTime() - commandEnd.getTime()).toBeGreaterThanOrEqual(12_000);
+    expect(ci.reconnectedAt!.getTime() - commandEnd.getTime()).toBeGreaterThanOrEqual(staleSeconds * 1000);
     expect(ci.staleUntil).toBeUndefined();
     const describesAfter = (
       callsOf(s.account, 'ecs:DescribeContainerInstances') as Array<{ containerInstances: string[] }>
@@ -560,6 +561,7 @@ describe('remediation workflow on the simulated account', () => {
     const all = await runOnSim(s, { vpcId: s.vpcId, restart: 'all' });
 
     // Assess
+    expect(none.summary!.counts).toEqual({ restarted: 0, skipped: 2, failed: 0 });
     expect(none.summary!.skipped.every((r) => r.reason === 'restart "none" was requested')).toBe(true);
     expect(all.summary!.counts.restarted).toBe(2);
     expect(sentTo(s)).toHaveLength(4);

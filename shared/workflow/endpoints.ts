@@ -4,17 +4,12 @@
 import { type EC2Client, paginateDescribeVpcEndpoints, type VpcEndpoint } from '@aws-sdk/client-ec2';
 import { type Config, configuredInterfaceServices } from '../config';
 import { EndpointFailedError, EndpointTimeoutError } from '../errors';
+import { shortServiceName } from '../reconciler/naming';
 import { backoffSeconds } from './plan';
 import type { EndpointPhase, EndpointView } from './types';
 
 export interface ObservedEndpoint extends EndpointView {
   createdAt?: string;
-}
-
-/** `com.amazonaws.us-east-1.ecr.api` → `ecr.api`. */
-export function shortServiceName(serviceName: string): string {
-  const m = /^(?:aws\.sagemaker\.|com\.amazonaws\.)(?:[a-z]{2}(?:-[a-z]+)+-\d+\.)?(.+)$/.exec(serviceName);
-  return m ? m[1]! : serviceName;
 }
 
 function view(ep: VpcEndpoint, managedTagKey: string): ObservedEndpoint {

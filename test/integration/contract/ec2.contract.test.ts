@@ -17,7 +17,8 @@ import {
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import { createVpcLayout, type VpcLayout } from '../../support/fixtures';
-import { type ContractTarget, errorOf, TARGETS } from './targets';
+import { errorOf } from '../../unit/sim/support';
+import { type ContractTarget, TARGETS } from './targets';
 
 const REGION = 'us-east-1';
 const svc = (name: string) => `com.amazonaws.${REGION}.${name}`;

@@ -16,7 +16,8 @@ import {
 } from '@aws-sdk/client-ecs';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { createVpcLayout, registerContainerInstances } from '../../support/fixtures';
-import { type ContractTarget, errorOf, TARGETS } from './targets';
+import { errorOf } from '../../unit/sim/support';
+import { type ContractTarget, TARGETS } from './targets';
 
 describe.each(TARGETS)('ECS, SSM and DynamoDB contract against %s', (_name, makeTarget) => {
   let target: ContractTarget;

@@ -33,13 +33,3 @@ export const TARGETS: Array<[string, TargetFactory]> = [
     },
   ],
 ];
-
-/** The error an SDK call rejects with, for asserting its name. */
-export async function errorOf(promise: Promise<unknown>): Promise<Error & { $fault?: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}

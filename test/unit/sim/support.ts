@@ -1,4 +1,4 @@
-// Shared by the simulated account's unit tests.
+// Shared by the simulated account's unit tests (errorOf also by the contract tests, on moto and the sim).
 
 /** The error an SDK call rejects with; fails the test if the call succeeds. */
 export async function errorOf(

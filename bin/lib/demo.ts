@@ -232,14 +232,18 @@ export function tagChangeEvent(params: {
 }
 
 /** The parts of a Lambda context the trigger handler and Powertools read, for one in-process invocation. */
-export function lambdaContext(region: string, accountId: string): Context {
+export function lambdaContext(
+  region: string,
+  accountId: string,
+  functionName: string = DEMO_TRIGGER_FUNCTION,
+): Context {
   return {
-    functionName: DEMO_TRIGGER_FUNCTION,
+    functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${DEMO_TRIGGER_FUNCTION}`,
+    invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
     memoryLimitInMB: '256',
     awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${DEMO_TRIGGER_FUNCTION}`,
+    logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'demo',
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => 60_000,

@@ -4,27 +4,15 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { CreateStateMachineCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
+import { lambdaContext } from '../../../bin/lib/demo';
 import { type AwsClients, createAwsClients } from '../../../shared/clients';
 import { type ConfigInput, parseConfig } from '../../../shared/config';
 import { createTriggerHandler, type TriggerHandler } from '../../../shared/events/handler';
 import type { TriggerRuleId } from '../../../shared/events/patterns';
 
-/** The parts of a Lambda context the handler and Powertools read. */
+/** The parts of a Lambda context the handler and Powertools read (the demo's context, under a test name). */
 export function fakeContext(): Context {
-  return {
-    functionName: 'privatelink-ecs-trigger-test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:privatelink-ecs-trigger-test',
-    memoryLimitInMB: '256',
-    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-    logGroupName: '/aws/lambda/privatelink-ecs-trigger-test',
-    logStreamName: 'test',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return lambdaContext('us-east-1', '123456789012', 'privatelink-ecs-trigger-test');
 }
 
 export const TABLE_NAME = 'privatelink-ecs-idempotency-test';

@@ -393,12 +393,7 @@ describe('trigger Lambdas against moto', () => {
         subnetId: untaggedCluster.privateSubnetIds[0]!,
         count: 1,
       });
-      await world.clients.ecs.send(
-        new TagResourceCommand({
-          resourceArn: tagged.clusterArn,
-          tags: [{ key: 'privatelink-ecs', value: 'enabled' }],
-        }),
-      );
+      await optInCluster(world.clients, tagged.clusterArn);
       const ecsCalls = recordCalls(world.clients.ecs);
 
       // Act
@@ -420,17 +415,8 @@ describe('trigger Lambdas against moto', () => {
     it('without clusterTagOptIn leaves a VPC reached only through a tagged cluster alone', async () => {
       // Prepare
       const viaCluster = await createVpcLayout(world.clients.ec2, { azs: 1, cidr: '10.3.0.0/16' });
-      const registered = await registerContainerInstances(world.clients, {
-        clusterName: 'payments',
-        subnetId: viaCluster.privateSubnetIds[0]!,
-        count: 1,
-      });
-      await world.clients.ecs.send(
-        new TagResourceCommand({
-          resourceArn: registered.clusterArn,
-          tags: [{ key: 'privatelink-ecs', value: 'enabled' }],
-        }),
-      );
+      const registered = await registerOne(world.clients, viaCluster);
+      await optInCluster(world.clients, registered.clusterArn);
       const ecsCalls = recordCalls(world.clients.ecs);
 
       // Act
@@ -554,6 +540,13 @@ function registerOne(clients: AwsClients, layout: VpcLayout) {
     subnetId: layout.privateSubnetIds[0]!,
     count: 1,
   });
+}
+
+/** Tags the cluster privatelink-ecs=enabled, which opts its VPCs in under clusterTagOptIn. */
+async function optInCluster(clients: AwsClients, clusterArn: string): Promise<void> {
+  await clients.ecs.send(
+    new TagResourceCommand({ resourceArn: clusterArn, tags: [{ key: 'privatelink-ecs', value: 'enabled' }] }),
+  );
 }
 
 /** The ECS "container instance registered" event for an instance `registerOne` registered. */

@@ -8,7 +8,7 @@ import { InvalidInputError } from '../../shared/errors';
 import { RESTART_DOCUMENT_NAME_ENV } from '../../shared/workflow/document';
 import { INPUT_REJECTION_ERROR_NAMES } from '../../shared/workflow/errors';
 import { parseWorkflowInput } from '../../shared/workflow/input';
-import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
+import { type EventLog, runWorkflowLocally } from '../../shared/workflow/local';
 import {
   DynamoStateStore,
   MemoryStateStore,
@@ -184,24 +184,19 @@ export function renderSummary(summary: RemediationSummary): string {
   return `${out.join('\n')}\n`;
 }
 
-export interface ExecuteOptions {
+interface ExecuteOptions {
   clients: AwsClients;
   config: Config;
   input: WorkflowInput;
   json: boolean;
   store: StateStore;
   documentName?: string;
-  fastWaits?: boolean;
-  /** With fastWaits on a simulated account: its clock, moved by each Wait as the deployed workflow's would. */
-  simulatedClock?: { now(): Date; advance(ms: number): void };
   stdout: Writer;
   stderr: Writer;
 }
 
 /** Runs the workflow locally, prints progress and the summary, and returns the exit code. */
-export async function executeAndReport(
-  opts: ExecuteOptions,
-): Promise<{ code: number; result: LocalRunResult }> {
+async function executeAndReport(opts: ExecuteOptions): Promise<number> {
   // Progress is held back until ValidateInput accepts the input: a rejected VPC gets one line on stderr.
   let held: string[] | undefined = [`Running the remediation workflow for ${opts.input.vpcId} in-process:`];
   let rejectedInput = false;
@@ -214,13 +209,6 @@ export async function executeAndReport(
     config: opts.config,
     store: opts.store,
     ...(opts.documentName ? { documentName: opts.documentName } : {}),
-    fastWaits: opts.fastWaits ?? false,
-    ...(opts.simulatedClock
-      ? {
-          now: () => opts.simulatedClock!.now(),
-          advanceClock: (seconds: number) => opts.simulatedClock!.advance(seconds * 1000),
-        }
-      : {}),
     onEvent: (event) => {
       progress(event);
       if (event.type === 'StateFailed' && event.state.name === 'ValidateInput') rejectedInput = true;
@@ -238,7 +226,7 @@ export async function executeAndReport(
         JSON.stringify({ status: result.status, error: result.error, cause: result.cause }, null, 2),
       );
     else opts.stderr(`privatelink-ecs: ${result.error}: ${cliWording(String(result.cause))}`);
-    return { code: EXIT_USAGE, result };
+    return EXIT_USAGE;
   }
   if (opts.json) {
     opts.stdout(
@@ -258,7 +246,7 @@ export async function executeAndReport(
   } else {
     opts.stdout(`Execution ${result.status}: ${result.error ?? ''} ${result.cause ?? ''}`.trim());
   }
-  return { code: result.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED, result };
+  return result.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED;
 }
 
 export async function runRun(opts: RunOptions): Promise<number> {
@@ -284,7 +272,7 @@ export async function runRun(opts: RunOptions): Promise<number> {
   const table = opts.stateTable ?? process.env[STATE_TABLE_ENV];
   const store = table ? new DynamoStateStore(clients.dynamodb, table) : new MemoryStateStore();
   try {
-    const { code } = await executeAndReport({
+    const code = await executeAndReport({
       clients,
       config,
       input,

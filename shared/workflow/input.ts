@@ -1,10 +1,11 @@
 // ValidateInput: the execution input is checked field by field before any AWS call that could change
 // anything. A malformed input, an unknown VPC or a VPC that is not opted in (without force) ends the run.
-import { DescribeVpcsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import type { Config } from '../config';
 import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
 import { VPC_ID_PATTERN } from '../ids';
+import { readVpc } from '../reconciler';
 import type { WorkflowInput } from './types';
 
 const inputSchema = z
@@ -57,21 +58,10 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-/** Reads the VPC's tags (DescribeVpcs) and enforces the opt-in rule. */
+/** Reads the VPC's tags (DescribeVpcs, the reconciler's readVpc) and enforces the opt-in rule. */
 export async function assertVpcEligible(ec2: EC2Client, config: Config, input: WorkflowInput): Promise<void> {
-  let tags: Record<string, string>;
-  try {
-    const out = await ec2.send(new DescribeVpcsCommand({ VpcIds: [input.vpcId] }));
-    const vpc = out.Vpcs?.[0];
-    if (!vpc) throw new VpcNotFoundError(input.vpcId);
-    tags = Object.fromEntries((vpc.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-  } catch (err) {
-    if ((err as { name?: string }).name === 'InvalidVpcID.NotFound') {
-      throw new VpcNotFoundError(input.vpcId, { cause: err });
-    }
-    throw err;
-  }
-  const optedIn = tags[config.optInTag.key] === config.optInTag.value;
+  const { exists, optedIn } = await readVpc(ec2, config, input.vpcId);
+  if (!exists) throw new VpcNotFoundError(input.vpcId);
   if (!optedIn && !input.force) {
     throw new NotOptedInError(input.vpcId, config.optInTag.key, config.optInTag.value);
   }

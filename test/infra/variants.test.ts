@@ -45,7 +45,9 @@ describe('PrivateLinkEcsStack with agent updates, reboot fallback, an instance t
     // Assess
     expect(reboot).toHaveLength(1);
     expect(asArray(reboot[0]!.statement.Action)).toEqual(['ec2:RebootInstances']);
-    expect(reboot[0]!.statement.Condition).toBeDefined();
+    expect(
+      Object.values(reboot[0]!.statement.Condition ?? {}).flatMap((block) => Object.entries(block)),
+    ).toEqual([[expect.stringMatching(/ResourceTag\/ecs-fleet$/i), 'prod']]);
   });
 
   it('deploys no sweep schedule when the sweep is disabled', () => {

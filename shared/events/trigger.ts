@@ -16,6 +16,7 @@ import {
   reconcileVpc,
   teardownVpc,
 } from '../reconciler';
+import { isDeletedState } from '../reconciler/naming';
 import { CREATION_TIME_RESOLUTION_MS } from '../workflow/plan';
 import {
   clusterCarriesOptInTag,
@@ -161,10 +162,7 @@ function workflowReasons(target: VpcTarget, result: ReconcileResult): string[] {
   // Only an instance event looks at the states and ages of our endpoints, as the reconcile left them (its
   // endpoint list is re-read after any write).
   if (!target.instance) return reasons;
-  const ours = result.endpoints.filter((e) => {
-    const state = e.state.toLowerCase();
-    return e.managed && state !== 'deleted' && state !== 'deleting';
-  });
+  const ours = result.endpoints.filter((e) => e.managed && !isDeletedState(e.state));
   if (ours.length > 0) {
     if (ours.some((e) => e.state.toLowerCase() !== 'available')) {
       reasons.push('not every endpoint is available yet');

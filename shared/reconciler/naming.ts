@@ -78,3 +78,9 @@ export const LIVE_ENDPOINT_STATES = new Set(['pendingacceptance', 'pending', 'av
 export function isLiveState(state: string | undefined): boolean {
   return LIVE_ENDPOINT_STATES.has((state ?? '').toLowerCase());
 }
+
+/** An endpoint being deleted or already deleted (EC2 keeps listing it for a while): no longer one of ours. */
+export function isDeletedState(state: string | undefined): boolean {
+  const s = (state ?? '').toLowerCase();
+  return s === 'deleting' || s === 'deleted';
+}

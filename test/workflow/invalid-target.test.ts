@@ -4,7 +4,15 @@
 import { ssmError, ssmThrottle } from '../../shared/sim/ssm';
 import type { ItemProgress } from '../../shared/workflow/records';
 import { ISOLATION_CALL_BUDGET, sendIsolatingInvalidTargets } from '../../shared/workflow/rollout';
-import { callsOf, runOnSim, type SimScenario, sentTo, simScenario, testConfig } from './support';
+import {
+  addInstances,
+  callsOf,
+  runOnSim,
+  type SimScenario,
+  sentTo,
+  simScenario,
+  testConfig,
+} from './support';
 
 type SendCommandInput = { InstanceIds: string[] };
 
@@ -16,11 +24,7 @@ function acceptedTargets(s: SimScenario): string[] {
 describe('rolling restart with a target SSM rejects as a whole call', () => {
   async function twentyWithOneInvalid(): Promise<{ s: SimScenario; healthy: string[]; bad: string }> {
     const s = await simScenario({ account: { ssmRejectsWholeCallOnInvalidTarget: true } });
-    const ids = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 20,
-    }).instanceIds;
+    const ids = addInstances(s, { clusterName: 'prod', count: 20 }).instanceIds;
     const bad = ids[7]!;
     return { s, healthy: ids.filter((id) => id !== bad), bad };
   }

@@ -7,6 +7,7 @@ import { RESTARTED_AT_ATTRIBUTE } from '../../shared/workflow/plan';
 import { RECONNECT_SETTLE_SECONDS } from '../../shared/workflow/rollout';
 import { MemoryStateStore } from '../../shared/workflow/store';
 import {
+  addInstances,
   callsOf,
   runOnSim,
   STATE_TABLE,
@@ -24,13 +25,8 @@ describe('remediation workflow on the simulated account', () => {
     const s = await simScenario();
     // The reconciler's own reads count as polls too; this keeps ecr.dkr pending into the wait loop.
     s.account.setEndpointBehaviour('ecr.dkr', { pendingPolls: 12 });
-    const current = s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 6 });
-    const older = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'batch',
-      count: 2,
-      agentVersion: '1.68.2',
-    });
+    const current = addInstances(s, { clusterName: 'prod', count: 6 });
+    const older = addInstances(s, { clusterName: 'batch', count: 2, agentVersion: '1.68.2' });
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId });
@@ -80,7 +76,7 @@ describe('remediation workflow on the simulated account', () => {
       outcome: 'failed',
       lastError: 'Insufficient capacity in subnet',
     });
-    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 3 });
+    addInstances(s, { clusterName: 'prod', count: 3 });
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId });
@@ -118,11 +114,7 @@ describe('remediation workflow on the simulated account', () => {
   it('1 of 20 instances fails its command: the other 19 are restarted, the budget holds, the run fails', async () => {
     // Prepare
     const s = await simScenario();
-    const { instanceIds } = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 20,
-    });
+    const { instanceIds } = addInstances(s, { clusterName: 'prod', count: 20 });
     const bad = instanceIds[7]!;
     s.account.setInstanceBehaviour(bad, { command: 'Failed' });
     const config = testConfig({ restart: { maxConcurrency: '10%', maxErrors: '10%' } });
@@ -148,11 +140,7 @@ describe('remediation workflow on the simulated account', () => {
   it('error budget exceeded: the rollout stops after the failing batch and the rest is not attempted', async () => {
     // Prepare
     const s = await simScenario();
-    const { instanceIds } = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 20,
-    });
+    const { instanceIds } = addInstances(s, { clusterName: 'prod', count: 20 });
     s.account.setInstanceBehaviour(instanceIds[1]!, { command: 'TimedOut' });
     const config = testConfig({ restart: { maxConcurrency: 5, maxErrors: 0 } });
 
@@ -172,13 +160,8 @@ describe('remediation workflow on the simulated account', () => {
   it('a non-SSM instance with fallback "report" is reported and left alone', async () => {
     // Prepare
     const s = await simScenario();
-    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
-    const [unmanaged] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-      ssmManaged: false,
-    }).instanceIds;
+    addInstances(s, { clusterName: 'prod', count: 2 });
+    const [unmanaged] = addInstances(s, { clusterName: 'prod', count: 1, ssmManaged: false }).instanceIds;
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId });
@@ -198,12 +181,7 @@ describe('remediation workflow on the simulated account', () => {
   it('a non-SSM instance with fallback "reboot" is drained, rebooted, waited for and set ACTIVE again', async () => {
     // Prepare
     const s = await simScenario();
-    const [unmanaged] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-      ssmManaged: false,
-    }).instanceIds;
+    const [unmanaged] = addInstances(s, { clusterName: 'prod', count: 1, ssmManaged: false }).instanceIds;
     const config = testConfig({ restart: { fallback: 'reboot' } });
 
     // Act
@@ -226,12 +204,7 @@ describe('remediation workflow on the simulated account', () => {
   it('an agent older than 1.25.1 is skipped as too old without agentUpdate', async () => {
     // Prepare
     const s = await simScenario();
-    const [old] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'legacy',
-      count: 1,
-      agentVersion: '1.24.0',
-    }).instanceIds;
+    const [old] = addInstances(s, { clusterName: 'legacy', count: 1, agentVersion: '1.24.0' }).instanceIds;
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId });
@@ -251,12 +224,7 @@ describe('remediation workflow on the simulated account', () => {
   it('an agent older than 1.25.1 is updated with agentUpdate and the workflow waits for UPDATED', async () => {
     // Prepare
     const s = await simScenario();
-    const added = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'legacy',
-      count: 1,
-      agentVersion: '1.24.0',
-    });
+    const added = addInstances(s, { clusterName: 'legacy', count: 1, agentVersion: '1.24.0' });
     s.account.setInstanceBehaviour(added.instanceIds[0]!, { agentUpdatePolls: 2 });
     const config = testConfig({ restart: { agentUpdate: true } });
 
@@ -280,12 +248,7 @@ describe('remediation workflow on the simulated account', () => {
   it('an agent update that reports FAILED is a failure with its reason', async () => {
     // Prepare
     const s = await simScenario();
-    const [old] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'legacy',
-      count: 1,
-      agentVersion: '1.20.0',
-    }).instanceIds;
+    const [old] = addInstances(s, { clusterName: 'legacy', count: 1, agentVersion: '1.20.0' }).instanceIds;
     s.account.setInstanceBehaviour(old!, { agentUpdate: 'FAILED' });
     const config = testConfig({ restart: { agentUpdate: true } });
 
@@ -302,11 +265,7 @@ describe('remediation workflow on the simulated account', () => {
   it('an agent that never reconnects after a successful command is a failure after the bounded wait', async () => {
     // Prepare
     const s = await simScenario();
-    const [stuck] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-    }).instanceIds;
+    const [stuck] = addInstances(s, { clusterName: 'prod', count: 1 }).instanceIds;
     s.account.setInstanceBehaviour(stuck!, { reconnects: false });
     const config = testConfig({ restart: { reconnectTimeoutSeconds: 60 } });
 
@@ -326,13 +285,8 @@ describe('remediation workflow on the simulated account', () => {
   it('an instance without systemd is restarted through the ecs-agent container branch of the script', async () => {
     // Prepare
     const s = await simScenario();
-    const modern = s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
-    const [al1] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-      usesSystemd: false,
-    }).instanceIds;
+    const modern = addInstances(s, { clusterName: 'prod', count: 2 });
+    const [al1] = addInstances(s, { clusterName: 'prod', count: 1, usesSystemd: false }).instanceIds;
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId });
@@ -373,13 +327,8 @@ describe('remediation workflow on the simulated account', () => {
         DocumentFormat: 'JSON',
       }),
     );
-    const modern = s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
-    const [al1] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-      usesSystemd: false,
-    }).instanceIds;
+    const modern = addInstances(s, { clusterName: 'prod', count: 2 });
+    const [al1] = addInstances(s, { clusterName: 'prod', count: 1, usesSystemd: false }).instanceIds;
     const config = testConfig({ restart: { maxErrors: 1 } });
 
     // Act
@@ -397,11 +346,7 @@ describe('remediation workflow on the simulated account', () => {
   it('a stale agentConnected: true right after the restart is not taken as reconnected; the real reconnect is', async () => {
     // Prepare
     const s = await simScenario();
-    const { instanceIds, containerInstanceArns } = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-    });
+    const { instanceIds, containerInstanceArns } = addInstances(s, { clusterName: 'prod', count: 1 });
     const id = instanceIds[0]!;
     // ECS keeps showing the old connection for 12 s after the restart, then the agent is disconnected for
     // two polls before it really connects again.
@@ -430,11 +375,7 @@ describe('remediation workflow on the simulated account', () => {
   it('an agent whose flag never drops within the settle interval is accepted only after the settle interval', async () => {
     // Prepare
     const s = await simScenario();
-    const { instanceIds, containerInstanceArns } = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-    });
+    const { instanceIds, containerInstanceArns } = addInstances(s, { clusterName: 'prod', count: 1 });
     const id = instanceIds[0]!;
     // A fast agent: back before the first poll after the command (reconnectPolls 0).
     s.account.setInstanceBehaviour(id, { reconnectPolls: 0 });
@@ -470,24 +411,9 @@ describe('remediation workflow on the simulated account', () => {
   it('Windows, Bottlerocket and unknown OS instances are skipped with their reason', async () => {
     // Prepare
     const s = await simScenario();
-    const win = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'w',
-      count: 1,
-      osFamily: 'WINDOWS_SERVER_2022_FULL',
-    });
-    const br = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'b',
-      count: 1,
-      osFamily: 'BOTTLEROCKET',
-    });
-    const unk = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'u',
-      count: 1,
-      osFamily: 'unknown',
-    });
+    const win = addInstances(s, { clusterName: 'w', count: 1, osFamily: 'WINDOWS_SERVER_2022_FULL' });
+    const br = addInstances(s, { clusterName: 'b', count: 1, osFamily: 'BOTTLEROCKET' });
+    const unk = addInstances(s, { clusterName: 'u', count: 1, osFamily: 'unknown' });
     // Without ecs.os-family the agent's ecs.os-type decides; remove it too so nothing tells the OS.
     await s.clients.ecs.send(
       new DeleteAttributesCommand({
@@ -510,7 +436,7 @@ describe('remediation workflow on the simulated account', () => {
   it('throttled calls are retried (SDK, then the Task Retry) and the run still succeeds', async () => {
     // Prepare
     const s = await simScenario();
-    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
+    addInstances(s, { clusterName: 'prod', count: 2 });
     s.account.throttle('ec2:DescribeVpcEndpoints', 5); // more than one Task attempt's 3 SDK attempts
     s.account.throttle('ecs:ListContainerInstances', 4);
 
@@ -528,11 +454,7 @@ describe('remediation workflow on the simulated account', () => {
   it('a re-run restarts nobody twice', async () => {
     // Prepare
     const s = await simScenario();
-    const { instanceIds } = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 4,
-    });
+    const { instanceIds } = addInstances(s, { clusterName: 'prod', count: 4 });
     // A separate store for the first run: "already restarted" must come from ECS, not from our own records.
     const first = await runOnSim(s, { vpcId: s.vpcId }, { store: new MemoryStateStore() });
     const sentBefore = sentTo(s).length;
@@ -553,7 +475,7 @@ describe('remediation workflow on the simulated account', () => {
   it('restart "all" restarts again; restart "none" restarts nobody', async () => {
     // Prepare
     const s = await simScenario();
-    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
+    addInstances(s, { clusterName: 'prod', count: 2 });
     await runOnSim(s, { vpcId: s.vpcId });
 
     // Act
@@ -570,7 +492,7 @@ describe('remediation workflow on the simulated account', () => {
   it('a dry run plans the endpoints and changes nothing', async () => {
     // Prepare
     const s = await simScenario();
-    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
+    addInstances(s, { clusterName: 'prod', count: 2 });
     const writesBefore = s.account.writeCalls().length;
 
     // Act
@@ -595,11 +517,7 @@ describe('remediation workflow on the simulated account', () => {
     const s = await simScenario();
     await runOnSim(s, { vpcId: s.vpcId });
     s.account.clock.advance(60_000);
-    const [late] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-    }).instanceIds;
+    const [late] = addInstances(s, { clusterName: 'prod', count: 1 }).instanceIds;
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId });

@@ -2,7 +2,15 @@
 import { CreateSecurityGroupCommand } from '@aws-sdk/client-ec2';
 import { UpdateContainerInstancesStateCommand } from '@aws-sdk/client-ecs';
 import { keptWarnings } from '../../shared/workflow/steps';
-import { callsOf, runOnSim, sentTo, simScenario, TEST_ENDPOINT_SERVICES, testConfig } from './support';
+import {
+  addInstances,
+  callsOf,
+  runOnSim,
+  sentTo,
+  simScenario,
+  TEST_ENDPOINT_SERVICES,
+  testConfig,
+} from './support';
 
 describe('workflow review: endpoint wait and restart decisions', () => {
   it('a managed endpoint AWS still lists as deleted or deleting does not hold up the endpoint wait', async () => {
@@ -18,7 +26,7 @@ describe('workflow review: endpoint wait and restart decisions', () => {
       s.account.state.endpoints.set(id, { ...live, id, state, deletingPollsLeft: 1_000 });
       s.account.state.tagsOf(id).set('privatelink-ecs:managed', 'true');
     }
-    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 1 });
+    addInstances(s, { clusterName: 'prod', count: 1 });
     const config = testConfig({
       endpointWait: { timeoutSeconds: 60, minIntervalSeconds: 15, maxIntervalSeconds: 60 },
     });
@@ -45,11 +53,7 @@ describe('workflow review: endpoint wait and restart decisions', () => {
     const timedOut = await runOnSim(s, { vpcId: s.vpcId }, { config });
     expect(timedOut.error).toBe('EndpointTimeout');
     s.account.clock.advance(120_000);
-    const [duringPending] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-    }).instanceIds;
+    const [duringPending] = addInstances(s, { clusterName: 'prod', count: 1 }).instanceIds;
 
     // Act: the next run still sees them pending, waits, and then decides.
     const result = await runOnSim(
@@ -68,7 +72,7 @@ describe('workflow review: endpoint wait and restart decisions', () => {
   it('a re-run after the pending-window restart still restarts nobody twice', async () => {
     // Prepare
     const s = await simScenario();
-    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
+    addInstances(s, { clusterName: 'prod', count: 2 });
     const first = await runOnSim(s, { vpcId: s.vpcId });
     expect(first.summary!.counts.restarted).toBe(2);
     s.account.clock.advance(60_000);
@@ -87,12 +91,7 @@ describe('workflow review: reboot fallback', () => {
   it('an instance the operator had already drained is rebooted but left DRAINING, not set ACTIVE', async () => {
     // Prepare
     const s = await simScenario();
-    const added = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-      ssmManaged: false,
-    });
+    const added = addInstances(s, { clusterName: 'prod', count: 1, ssmManaged: false });
     const [instanceId] = added.instanceIds;
     await s.clients.ecs.send(
       new UpdateContainerInstancesStateCommand({
@@ -123,12 +122,7 @@ describe('workflow review: reboot fallback', () => {
   it('a rebooted instance whose agent never reconnects is reported as failed and set ACTIVE again', async () => {
     // Prepare
     const s = await simScenario();
-    const [instanceId] = s.account.addContainerInstances({
-      vpcId: s.vpcId,
-      clusterName: 'prod',
-      count: 1,
-      ssmManaged: false,
-    }).instanceIds;
+    const [instanceId] = addInstances(s, { clusterName: 'prod', count: 1, ssmManaged: false }).instanceIds;
     s.account.setInstanceBehaviour(instanceId!, { reconnects: false });
     const config = testConfig({
       restart: { fallback: 'reboot', reconnectTimeoutSeconds: 120, maxErrors: 1 },
@@ -157,7 +151,7 @@ describe('workflow review: what the reconciler could not do', () => {
   it("stops before any restart when a foreign group holding our group's name held back the interface endpoints", async () => {
     // Prepare: someone else's security group already carries the name privatelink-ecs-endpoints.
     const s = await simScenario();
-    s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count: 2 });
+    addInstances(s, { clusterName: 'prod', count: 2 });
     const foreign = await s.clients.ec2.send(
       new CreateSecurityGroupCommand({
         VpcId: s.vpcId,

@@ -2,7 +2,12 @@
 // runner that executes the synthesized state machine locally against it with zeroed waits.
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { type ConfigInput, parseConfig } from '../../shared/config';
-import { SimulatedAccount, type SimulatedAccountOptions } from '../../shared/sim';
+import {
+  type AddContainerInstancesOptions,
+  type ContainerInstancesAdded,
+  SimulatedAccount,
+  type SimulatedAccountOptions,
+} from '../../shared/sim';
 import { itemSizeBytes } from '../../shared/sim/dynamodb';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
@@ -41,6 +46,14 @@ export async function simScenario(
     }),
   );
   return { account, vpcId, clients };
+}
+
+/** Registers container instances in the scenario's VPC. */
+export function addInstances(
+  scenario: SimScenario,
+  options: Omit<AddContainerInstancesOptions, 'vpcId'>,
+): ContainerInstancesAdded {
+  return scenario.account.addContainerInstances({ vpcId: scenario.vpcId, ...options });
 }
 
 /** The production store (DynamoStateStore) on the simulated account's state table. */

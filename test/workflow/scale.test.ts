@@ -2,7 +2,7 @@
 // live in the state store and states pass counters and batch indexes. The store is the production one,
 // DynamoStateStore, on the simulated account's DynamoDB (which enforces the 400 KB item limit).
 import { DYNAMODB_ITEM_LIMIT_BYTES } from '../../shared/sim/dynamodb';
-import { callsOf, largestStateRecordBytes, runOnSim, simScenario, testConfig } from './support';
+import { addInstances, callsOf, largestStateRecordBytes, runOnSim, simScenario } from './support';
 
 const STEP_FUNCTIONS_PAYLOAD_LIMIT = 256 * 1024;
 
@@ -11,11 +11,11 @@ describe('workflow at fleet scale', () => {
     // Prepare
     const s = await simScenario();
     for (let c = 0; c < 10; c++) {
-      s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: `cluster-${c}`, count: 1000 });
+      addInstances(s, { clusterName: `cluster-${c}`, count: 1000 });
     }
 
     // Act
-    const result = await runOnSim(s, { vpcId: s.vpcId }, { config: testConfig() });
+    const result = await runOnSim(s, { vpcId: s.vpcId });
 
     // Assess
     expect(result.status).toBe('SUCCEEDED');

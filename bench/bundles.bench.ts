@@ -2,7 +2,7 @@
 // minified, with source maps; synthesized once), next to a baseline: a bare handler that only constructs an
 // EC2Client, bundled with the construct's esbuild options through esbuild's JS API. For each bundle: size,
 // and cold import time (a fresh `node` per run requires the bundle and times the require with
-// process.hrtime; median of the runs, bundles spawned round robin after one discarded warm-up each). It fails when a bundle contains the simulated account (shared/sim) or
+// process.hrtime; median of the runs, bundles spawned round robin after one discarded warm-up each). It fails when a bundle contains the simulated account (devkit/sim) or
 // aws-cdk-lib, which belong to tests, the CLI and synth only.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -23,7 +23,7 @@ const kib = (bytes: number): number => bytes / 1024;
 
 /** Source paths that must never reach a Lambda bundle. */
 const FORBIDDEN_IN_BUNDLES: ReadonlyArray<{ label: string; test: (source: string) => boolean }> = [
-  { label: 'shared/sim', test: (source) => /(^|\/)shared\/sim\//.test(source) },
+  { label: 'devkit/sim', test: (source) => /(^|\/)devkit\/sim\//.test(source) },
   { label: 'aws-cdk-lib', test: (source) => source.includes('node_modules/aws-cdk-lib/') },
 ];
 
@@ -245,7 +245,7 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
       figure: 'wall ms',
       samples: [synthMs],
       runsNote: 'synthesized once',
-      note: 'no bundle carries shared/sim or aws-cdk-lib',
+      note: 'no bundle carries devkit/sim or aws-cdk-lib',
     });
     return figures;
   } finally {

@@ -1,7 +1,7 @@
 // The simulated account the workflow benches run on: one opted-in VPC, its container instances in clusters
 // of at most 1,000, and the restart command document. Shared by workflow.bench.ts and remediate.bench.ts.
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
-import { SimulatedAccount } from '../shared/sim';
+import { SimulatedAccount } from '../devkit/sim';
 import { RESTART_DOCUMENT } from '../shared/workflow/document';
 
 export const FLEET_DOCUMENT_NAME = 'restart';

@@ -14,10 +14,10 @@ import {
   DescribeAvailabilityZonesCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { SimulatedAccount } from '../devkit/sim';
 import { type Config, parseConfig } from '../shared/config';
 import { logger } from '../shared/observability';
 import { planVpc, reconcileVpc } from '../shared/reconciler';
-import { SimulatedAccount } from '../shared/sim';
 import { startMotoServer } from '../test/support/moto-global-setup';
 import { type BenchContext, type Figure, repeat } from './lib';
 

@@ -4,6 +4,8 @@
 // restart rounds (DiscoverInstances until Summarize), and compared with the floor the configured concurrency
 // allows: endpoint-ready delay + ceil(instances / batch size) × the per-batch minimum of the rollout's poll
 // schedule (bench/lib.ts batchFloorSeconds, from the workflow's own wait constants).
+
+import { runWorkflowLocally } from '../devkit/workflow/local';
 import {
   type Config,
   type ConfigInput,
@@ -12,7 +14,6 @@ import {
   SSM_SERVICES,
 } from '../shared/config';
 import { logger } from '../shared/observability';
-import { runWorkflowLocally } from '../shared/workflow/local';
 import { resolveConcurrency } from '../shared/workflow/plan';
 import {
   RECONNECT_SETTLE_SECONDS,

@@ -3,9 +3,10 @@
 // zeroed). Transitions are compared with the target of at most 40 + 10 per batch (they should grow with
 // batches, not instances), the payload with Step Functions' 256 KiB state limit, and the largest record the
 // workflow keeps in its state table with DynamoDB's 400 KB item limit.
+
+import { runWorkflowLocally } from '../devkit/workflow/local';
 import { parseConfig } from '../shared/config';
 import { logger } from '../shared/observability';
-import { runWorkflowLocally } from '../shared/workflow/local';
 import { resolveConcurrency } from '../shared/workflow/plan';
 import { MemoryStateStore } from '../shared/workflow/store';
 import { fleetAccount } from './fleet';

@@ -6,6 +6,7 @@
 // state machine runs in-process on that execution's input; 6) the report. Progress on stderr, report on stdout.
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
+import { type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
 import { type Config, parseConfig } from '../../shared/config';
 import { describeError, errorName } from '../../shared/errors';
 import { createTriggerHandler, type TriggerSummary } from '../../shared/events/handler';
@@ -18,7 +19,6 @@ import {
   STATE_TRANSITION_PRICE_USD,
 } from '../../shared/pricing';
 import { parseWorkflowInput } from '../../shared/workflow/input';
-import { type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
 import { DynamoStateStore } from '../../shared/workflow/store';
 import type { RemediationSummary } from '../../shared/workflow/types';
 import { EXIT_FAILED, EXIT_OK } from '../lib/common';

@@ -2,13 +2,13 @@
 // deploys) against the configured AWS account or emulator, with live progress on stderr and the summary on
 // stdout. Exit code 0 when everything succeeded, 1 when anything failed, 2 for bad input.
 import type { Command } from 'commander';
+import { type EventLog, runWorkflowLocally } from '../../devkit/workflow/local';
 import type { AwsClients } from '../../shared/clients';
 import type { Config } from '../../shared/config';
 import { InvalidInputError } from '../../shared/errors';
 import { RESTART_DOCUMENT_NAME_ENV } from '../../shared/workflow/document';
 import { INPUT_REJECTION_ERROR_NAMES } from '../../shared/workflow/errors';
 import { parseWorkflowInput } from '../../shared/workflow/input';
-import { type EventLog, runWorkflowLocally } from '../../shared/workflow/local';
 import {
   DynamoStateStore,
   MemoryStateStore,

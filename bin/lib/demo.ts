@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
+import { SimulatedAccount, type VpcLayout } from '../../devkit/sim';
 import type { Config } from '../../shared/config';
 import { InvalidInputError } from '../../shared/errors';
-import { SimulatedAccount, type VpcLayout } from '../../shared/sim';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 
 export const DEMO_DEFAULT_INSTANCES = 14;

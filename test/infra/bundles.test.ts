@@ -88,7 +88,7 @@ describe('Lambda bundles', () => {
   it('reports a bundle that imports the simulated account and aws-cdk-lib', async () => {
     // Prepare
     const contents = [
-      "import { SimulatedAccount } from '../shared/sim';",
+      "import { SimulatedAccount } from '../devkit/sim';",
       "import { Duration } from 'aws-cdk-lib';",
       'export const handler = () => [SimulatedAccount, Duration.seconds(1)];',
     ].join('\n');
@@ -99,7 +99,7 @@ describe('Lambda bundles', () => {
     // Assess
     expect(forbidden).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^shared\/sim: shared\/sim\//),
+        expect.stringMatching(/^devkit\/sim: devkit\/sim\//),
         expect.stringMatching(/^aws-cdk-lib: node_modules\/aws-cdk-lib\//),
       ]),
     );

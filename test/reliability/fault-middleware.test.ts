@@ -3,7 +3,7 @@
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ListClustersCommand } from '@aws-sdk/client-ecs';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { SimulatedAccount } from '../../shared/sim';
+import { SimulatedAccount } from '../../devkit/sim';
 import { faultError, injectFaults, seededRandom, totalInjected } from '../support/faults';
 import { resetMoto } from '../support/moto';
 

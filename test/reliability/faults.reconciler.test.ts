@@ -5,10 +5,10 @@
 // was reported, per item, or thrown as a clear error before any write.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { SimulatedAccount } from '../../devkit/sim';
+import { isWrite } from '../../devkit/sim/core';
 import { parseConfig } from '../../shared/config';
 import { planVpc, type ReconcileResult, reconcileVpc } from '../../shared/reconciler';
-import { SimulatedAccount } from '../../shared/sim';
-import { isWrite } from '../../shared/sim/core';
 import { type FaultPlan, injectFaults, totalInjected } from '../support/faults';
 import { createVpcLayout } from '../support/fixtures';
 import { resetMoto } from '../support/moto';

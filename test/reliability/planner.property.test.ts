@@ -3,7 +3,7 @@
 // an earlier run of ours with another config) the reconciler converges, never touches what is not ours,
 // never puts a second S3 gateway on a route table, never gives an endpoint two subnets in one AZ, a subnet
 // in an AZ its service lacks or one the config does not select, and never writes to a VPC that is not opted in.
-// Every run is realised in a fresh simulated account (shared/sim) and goes through the same planVpc and
+// Every run is realised in a fresh simulated account (devkit/sim) and goes through the same planVpc and
 // reconcileVpc the CLI's plan and apply commands call. Seeds are fixed so CI is repeatable; a failure prints
 // the seed and the shrunk counterexample (see the reproduction notes in the README).
 import {
@@ -16,12 +16,12 @@ import {
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import fc from 'fast-check';
+import type { RecordedCall } from '../../devkit/sim';
+import { isWrite } from '../../devkit/sim/core';
 import { NotOptedInError } from '../../shared/errors';
 import { type ActionResult, planVpc, type ReconcileResult, reconcileVpc } from '../../shared/reconciler';
 import { isLiveState } from '../../shared/reconciler/naming';
 import type { Plan } from '../../shared/reconciler/types';
-import type { RecordedCall } from '../../shared/sim';
-import { isWrite } from '../../shared/sim/core';
 import { FAULT_KINDS, injectFaults, totalInjected } from '../support/faults';
 import { recordProperty, recordScenario } from './support/report';
 import {

@@ -3,8 +3,8 @@
 // so every injected fault goes through the client's real retry strategy, exactly as a fault from AWS would.
 // Faults are drawn from a seeded generator: a failing run can be replayed with the seed it prints.
 import { ServiceException } from '@smithy/core/client';
+import { isWrite } from '../../devkit/sim/core';
 import type { AwsClients } from '../../shared/clients';
-import { isWrite } from '../../shared/sim/core';
 
 export type FaultKind = 'throttle' | 'server' | 'timeout' | 'lostResponse';
 

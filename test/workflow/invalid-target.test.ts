@@ -1,7 +1,7 @@
 // SSM rejects a whole SendCommand (InvalidInstanceId) when one target is not a usable managed node. The rollout
 // isolates that instance, fails it with a reason, and still restarts the healthy instances of the same chunk.
 
-import { ssmError, ssmThrottle } from '../../shared/sim/ssm';
+import { ssmError, ssmThrottle } from '../../devkit/sim/ssm';
 import type { ItemProgress } from '../../shared/workflow/records';
 import { ISOLATION_CALL_BUDGET, sendIsolatingInvalidTargets } from '../../shared/workflow/rollout';
 import {

@@ -1,7 +1,7 @@
 // 10,000 container instances: the state payload stays far below Step Functions' 256 KiB limit because lists
 // live in the state store and states pass counters and batch indexes. The store is the production one,
 // DynamoStateStore, on the simulated account's DynamoDB (which enforces the 400 KB item limit).
-import { DYNAMODB_ITEM_LIMIT_BYTES } from '../../shared/sim/dynamodb';
+import { DYNAMODB_ITEM_LIMIT_BYTES } from '../../devkit/sim/dynamodb';
 import { addInstances, callsOf, largestStateRecordBytes, runOnSim, simScenario } from './support';
 
 const STEP_FUNCTIONS_PAYLOAD_LIMIT = 256 * 1024;

@@ -1,16 +1,16 @@
 // Shared set-up for the workflow tests: a simulated account with an opted-in VPC, the restart document, and a
 // runner that executes the synthesized state machine locally against it with zeroed waits.
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
-import { type ConfigInput, parseConfig } from '../../shared/config';
 import {
   type AddContainerInstancesOptions,
   type ContainerInstancesAdded,
   SimulatedAccount,
   type SimulatedAccountOptions,
-} from '../../shared/sim';
-import { itemSizeBytes } from '../../shared/sim/dynamodb';
+} from '../../devkit/sim';
+import { itemSizeBytes } from '../../devkit/sim/dynamodb';
+import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
+import { type ConfigInput, parseConfig } from '../../shared/config';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
-import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../shared/workflow/local';
 import { DynamoStateStore, type StateStore } from '../../shared/workflow/store';
 
 export const DOCUMENT_NAME = 'PrivateLinkEcs-RestartAgent';

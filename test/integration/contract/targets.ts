@@ -1,7 +1,8 @@
 // The two backends every contract case runs against: moto (through AWS_ENDPOINT_URL) and the simulated
 // account. A case written once must pass on both; where they model different things the hooks below say so.
+
+import { SimulatedAccount } from '../../../devkit/sim';
 import { type AwsClients, createAwsClients } from '../../../shared/clients';
-import { SimulatedAccount } from '../../../shared/sim';
 import { resetMoto } from '../../support/moto';
 
 export interface ContractTarget {

@@ -1,5 +1,5 @@
 // The reconciler's acceptance scenarios, one test body run against both backends: moto (through
-// AWS_ENDPOINT_URL) and the simulated account (shared/sim), whose paging and endpoint lifecycle are honest.
+// AWS_ENDPOINT_URL) and the simulated account (devkit/sim), whose paging and endpoint lifecycle are honest.
 import {
   AssociateVpcCidrBlockCommand,
   DescribeSecurityGroupsCommand,

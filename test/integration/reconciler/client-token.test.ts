@@ -1,9 +1,9 @@
 // ClientToken reuse on the simulated account, which honours ClientToken as EC2 does (same token and same
 // parameters return the first endpoint; same token and other parameters fail with IdempotentParameterMismatch).
 import { DescribeVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { SimulatedAccount } from '../../../devkit/sim';
 import { reconcileVpc, teardownVpc } from '../../../shared/reconciler';
 import { isLiveState } from '../../../shared/reconciler/naming';
-import { SimulatedAccount } from '../../../shared/sim';
 import { createVpcLayout } from '../../support/fixtures';
 import { TEST_ENDPOINT_SERVICES, testConfig } from '../../workflow/support';
 

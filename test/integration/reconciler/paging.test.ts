@@ -6,9 +6,9 @@ import {
   DescribeRouteTablesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
+import { type RecordedCall, SimulatedAccount } from '../../../devkit/sim';
 import { parseConfig } from '../../../shared/config';
 import { planVpc, reconcileVpc } from '../../../shared/reconciler';
-import { type RecordedCall, SimulatedAccount } from '../../../shared/sim';
 import { createVpcLayout } from '../../support/fixtures';
 
 const OPTED_IN = { 'privatelink-ecs': 'enabled' };

@@ -2,8 +2,8 @@
 // discovery through ECS and EC2, the DynamoDB state table. moto's gaps (agentVersion always 1.0.0,
 // DescribeInstanceInformation and UpdateContainerAgent answering HTTP 500) must be reported, not crash.
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { runWorkflowLocally } from '../../../devkit/workflow/local';
 import { type AwsClients, createAwsClients } from '../../../shared/clients';
-import { runWorkflowLocally } from '../../../shared/workflow/local';
 import { DynamoStateStore } from '../../../shared/workflow/store';
 import { resetMoto } from '../../support/moto';
 import { DOCUMENT_NAME, TEST_ENDPOINT_SERVICES, testConfig } from '../../workflow/support';

@@ -7,10 +7,10 @@ import {
   type EC2Client,
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
+import { isWrite } from '../../../devkit/sim/core';
 import { errorName } from '../../../shared/errors';
 import { isLiveState, SECURITY_GROUP_NAME, shortServiceName } from '../../../shared/reconciler/naming';
 import type { ActionKind, ActionResult } from '../../../shared/reconciler/types';
-import { isWrite } from '../../../shared/sim/core';
 
 /** The error names the fault middleware injects (throttle on EC2 and elsewhere, 5xx on EC2 and elsewhere, timeout). */
 export const INJECTED_ERROR_NAMES = [

@@ -20,6 +20,7 @@ import {
   ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import fc from 'fast-check';
+import { SimulatedAccount } from '../../../devkit/sim';
 import type { AwsClients } from '../../../shared/clients';
 import {
   type Config,
@@ -30,7 +31,6 @@ import {
 import { errorName } from '../../../shared/errors';
 import { reconcileVpc } from '../../../shared/reconciler';
 import { fullServiceName, SECURITY_GROUP_NAME } from '../../../shared/reconciler/naming';
-import { SimulatedAccount } from '../../../shared/sim';
 
 /** AZs of the simulated region; a VPC uses 1 to 4 of them. */
 const ACCOUNT_AZS = 4;

@@ -5,12 +5,12 @@ import {
   CreateVpcEndpointCommand,
   DescribeVpcEndpointsCommand,
 } from '@aws-sdk/client-ec2';
+import { SimulatedAccount } from '../../../devkit/sim';
+import { isWrite } from '../../../devkit/sim/core';
 import { type ConfigInput, parseConfig } from '../../../shared/config';
 import { planVpc, reconcileVpc } from '../../../shared/reconciler';
 import { planActions } from '../../../shared/reconciler/planner';
 import type { EndpointSummary, VpcInventory } from '../../../shared/reconciler/types';
-import { SimulatedAccount } from '../../../shared/sim';
-import { isWrite } from '../../../shared/sim/core';
 
 const REGION = 'us-east-1';
 

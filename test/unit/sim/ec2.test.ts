@@ -10,7 +10,7 @@ import {
   RebootInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { DescribeContainerInstancesCommand } from '@aws-sdk/client-ecs';
-import { SimulatedAccount, type VpcLayout } from '../../../shared/sim';
+import { SimulatedAccount, type VpcLayout } from '../../../devkit/sim';
 import { errorOf } from './support';
 
 const svc = (name: string) => `com.amazonaws.us-east-1.${name}`;

@@ -10,7 +10,7 @@ import {
   ListCommandInvocationsCommand,
   SendCommandCommand,
 } from '@aws-sdk/client-ssm';
-import { LATEST_AGENT_VERSION, SimulatedAccount } from '../../../shared/sim';
+import { LATEST_AGENT_VERSION, SimulatedAccount } from '../../../devkit/sim';
 import { errorOf, RESTART } from './support';
 
 describe('simulated ECS and SSM', () => {

@@ -2,8 +2,8 @@
 // an `ecs` unit (Amazon Linux 2/2023) or the agent as the `ecs-agent` container without systemd (Amazon
 // Linux 1). Our document's script has a branch for each; a systemctl-only script fails without systemd.
 import { CreateDocumentCommand, GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
-import { SimulatedAccount } from '../../../shared/sim';
-import { runShellScript } from '../../../shared/sim/shell';
+import { SimulatedAccount } from '../../../devkit/sim';
+import { runShellScript } from '../../../devkit/sim/shell';
 import { RESTART_DOCUMENT, RESTART_SCRIPT } from '../../../shared/workflow/document';
 
 const SYSTEMD = { systemd: true, agentContainer: true };

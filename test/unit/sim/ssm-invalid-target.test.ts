@@ -5,7 +5,7 @@ import {
   ListCommandsCommand,
   SendCommandCommand,
 } from '@aws-sdk/client-ssm';
-import { SimulatedAccount } from '../../../shared/sim';
+import { SimulatedAccount } from '../../../devkit/sim';
 import { errorOf, RESTART } from './support';
 
 describe('simulated SSM with ssmRejectsWholeCallOnInvalidTarget', () => {

@@ -5,10 +5,14 @@ const common = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFiles: ['<rootDir>/test/support/env.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/iam-denials.ts'],
   restoreMocks: true,
 };
 
 module.exports = {
+  // A test that first deploys a config into the simulated account synthesizes the stack for its roles (about
+  // 5 s, then cached on disk): the timeout leaves room for that.
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -9,7 +9,12 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type { ResourceFacts } from '../../shared/authz/requests';
 import type { AwsClients } from '../../shared/clients';
+import { type Config, parseConfig } from '../../shared/config';
+import { IamAuthorizer } from '../iam/authorizer';
+import { bindRole as bindRoleToClient, type IamCounters } from '../iam/enforce';
+import { deployedRoles, type PhysicalResources } from '../iam/roles';
 import {
   deepClone,
   formatCidr,
@@ -61,7 +66,28 @@ export interface SimulatedAccountOptions {
   ssmRejectsWholeCallOnInvalidTarget?: boolean;
 }
 
+/** The stack deployed into the simulated account: its config and the physical names its policies name. */
+export interface SimDeployment {
+  config?: Config;
+  documentName?: string;
+  tableName?: string;
+  stateMachineName?: string;
+}
+
+export const SIM_STACK_DEFAULTS = {
+  documentName: 'PrivateLinkEcs-RestartAgent',
+  tableName: 'PrivateLinkEcs-State',
+  stateMachineName: 'PrivateLinkEcs-Remediation',
+} as const;
+
 export interface SimClientOptions {
+  /**
+   * The deployed function whose role makes the calls (TriggerVpc, TriggerEcs, Sweep, Workflow<Step>): every
+   * request is then authorized against that role's policies in the synthesized stack, and denied as AWS would.
+   * Without a role the clients act as the account's administrator: for building scenarios only, never for
+   * the product's own calls.
+   */
+  role?: string;
   /** Attempts per call, the SDK's maxAttempts (default AWS_MAX_ATTEMPTS, else 3). */
   maxAttempts?: number;
   /** Fixed delay between retries; default 0 so tests do not sleep. The retry decision stays the SDK's. */
@@ -155,6 +181,10 @@ export class SimulatedAccount {
   private readonly handlers: Record<SimService, HandlerMap>;
   private readonly throttleErrors: Record<SimService, (operation: string) => Error>;
   private readonly throttles = new Map<string, number>();
+  /** Calls made through role-bound clients: authorized and denied. */
+  public readonly iam: IamCounters = { authorized: 0, denied: 0 };
+  private authorizer: IamAuthorizer | undefined;
+  private deployment: (Required<Omit<SimDeployment, 'config'>> & { config: Config }) | undefined;
 
   public constructor(options: SimulatedAccountOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -204,6 +234,51 @@ export class SimulatedAccount {
     return this.calls.filter((c) => isWrite(c.operation));
   }
 
+  /**
+   * Deploys the stack's roles into the account: the policies of the stack synthesized with this config, with
+   * its document, table and state machine under these names. Role-bound clients are authorized against them.
+   * Without a call, the default config and SIM_STACK_DEFAULTS apply.
+   */
+  public deployStack(deployment: SimDeployment = {}): void {
+    const config = deployment.config ?? parseConfig({});
+    this.deployment = {
+      config,
+      documentName: deployment.documentName ?? SIM_STACK_DEFAULTS.documentName,
+      tableName: deployment.tableName ?? SIM_STACK_DEFAULTS.tableName,
+      stateMachineName: deployment.stateMachineName ?? SIM_STACK_DEFAULTS.stateMachineName,
+    };
+    const physical: PhysicalResources = {
+      partition: 'aws',
+      region: this.region,
+      account: this.accountId,
+      documentName: this.deployment.documentName,
+      tableName: this.deployment.tableName,
+      stateMachineName: this.deployment.stateMachineName,
+    };
+    this.authorizer = new IamAuthorizer(deployedRoles(config, physical));
+  }
+
+  /** The authorizer of the deployed stack (deployed with the defaults on first use). */
+  public iamAuthorizer(): IamAuthorizer {
+    if (!this.authorizer) this.deployStack();
+    return this.authorizer!;
+  }
+
+  /** What IAM sees of this account's resources: tags from the simulated state. */
+  public resourceFacts(): ResourceFacts {
+    const state = this.state;
+    const plain = (tags: Map<string, string> | undefined) => Object.fromEntries(tags ?? new Map());
+    return {
+      partition: 'aws',
+      region: this.region,
+      account: this.accountId,
+      ec2Tags: async (ids) =>
+        new Map(ids.filter((id) => state.tags.has(id)).map((id) => [id, plain(state.tags.get(id))])),
+      ecsTags: async (arns) => new Map(arns.map((arn) => [arn, plain(state.ecsTags.get(arn))])),
+      documentTags: async (name) => (state.documents.has(name) ? {} : undefined),
+    };
+  }
+
   /** Real SDK clients answered by this account. Each call gives new client objects over the same state. */
   public clients(options: SimClientOptions = {}): AwsClients {
     const envAttempts = Number(process.env.AWS_MAX_ATTEMPTS);
@@ -226,8 +301,21 @@ export class SimulatedAccount {
       events: new EventBridgeClient(config),
       dynamodb: new DynamoDBClient(config),
     };
-    for (const client of Object.values(clients) as SimClient[]) this.attach(client);
+    for (const client of Object.values(clients) as SimClient[]) {
+      this.attach(client);
+      if (options.role) this.bindRole(client, options.role);
+    }
     return clients;
+  }
+
+  /** Authorizes every request of this client as the role of the deployed function `functionId`. */
+  public bindRole(client: SimClient, functionId: string): void {
+    bindRoleToClient(client as unknown as Parameters<typeof bindRoleToClient>[0], {
+      functionId,
+      authorizer: this.iamAuthorizer(),
+      facts: this.resourceFacts(),
+      counters: this.iam,
+    });
   }
 
   /** Serves one client from this account. Exposed for clients made elsewhere (e.g. by Powertools). */

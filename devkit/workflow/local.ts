@@ -14,7 +14,12 @@ import type { AwsClients } from '../../shared/clients';
 import type { Config } from '../../shared/config';
 import type { MetricName } from '../../shared/observability';
 import { reconcileVpc } from '../../shared/reconciler';
-import { createWorkflowSteps, type ReconcileFn, STEP_NAMES } from '../../shared/workflow/steps';
+import {
+  createWorkflowSteps,
+  type ReconcileFn,
+  STEP_NAMES,
+  type StepName,
+} from '../../shared/workflow/steps';
 import { MemoryStateStore, type StateStore } from '../../shared/workflow/store';
 import type { RemediationSummary } from '../../shared/workflow/types';
 
@@ -127,7 +132,16 @@ function statesOfType(
 }
 
 export interface LocalRunOptions {
+  /** The clients every step uses, unless `clientsFor` gives each step its own. */
   clients: AwsClients;
+  /**
+   * Clients for one step, by the function id the stack deploys it as (Workflow<Step>): on the simulated
+   * account, clients bound to that function's role, so each step's calls are authorized as in the deployed
+   * stack.
+   */
+  clientsFor?: (functionId: string) => AwsClients;
+  /** The state store of one step, over that step's DynamoDB client (default: `store` for every step). */
+  storeFor?: (clients: AwsClients) => StateStore;
   config: Config;
   store?: StateStore;
   documentName?: string;
@@ -194,22 +208,25 @@ function parseSummary(text: string | undefined): RemediationSummary | undefined 
 /** Runs one execution of the synthesized workflow in-process. */
 export async function runWorkflowLocally(input: unknown, options: LocalRunOptions): Promise<LocalRunResult> {
   const definition = synthesizeDefinition(options.config);
-  const steps = createWorkflowSteps({
-    clients: options.clients,
-    config: options.config,
-    store: options.store ?? new MemoryStateStore(),
-    reconcile: options.reconcile ?? reconcileVpc,
-    ...(options.documentName ? { documentName: options.documentName } : {}),
-    ...(options.eventBusName ? { eventBusName: options.eventBusName } : {}),
-    ...(options.emitMetric ? { emitMetric: options.emitMetric } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  });
+  const sharedStore = options.store ?? new MemoryStateStore();
+  const stepFor = (name: StepName) => {
+    const clients = options.clientsFor ? options.clientsFor(`Workflow${name}`) : options.clients;
+    return createWorkflowSteps({
+      clients,
+      config: options.config,
+      store: options.storeFor ? options.storeFor(clients) : sharedStore,
+      reconcile: options.reconcile ?? reconcileVpc,
+      ...(options.documentName ? { documentName: options.documentName } : {}),
+      ...(options.eventBusName ? { eventBusName: options.eventBusName } : {}),
+      ...(options.emitMetric ? { emitMetric: options.emitMetric } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    })[name] as (i: unknown) => Promise<unknown>;
+  };
   const handlers = Object.fromEntries(
-    STEP_NAMES.map((name) => [
-      name,
-      async (stateInput: unknown) =>
-        (await (steps[name] as (i: unknown) => Promise<unknown>)(stateInput)) as Json,
-    ]),
+    STEP_NAMES.map((name) => {
+      const step = stepFor(name);
+      return [name, async (stateInput: unknown) => (await step(stateInput)) as Json];
+    }),
   );
   const waits = statesOfType(definition, (s) => s.Type === 'Wait');
   const retrying = statesOfType(definition, (s) => Array.isArray(s.Retry));

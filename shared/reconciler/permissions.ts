@@ -1,6 +1,7 @@
 // IAM permissions for every AWS call the reconciler makes, declared next to the code (see
 // shared/permissions.ts). Writes are scoped to resources carrying our managed tag, or to requests that
-// carry it; Describe* calls use "*" because EC2 cannot scope them to a resource.
+// carry it; Describe* calls use "*" because EC2 cannot scope them to a resource. test/unit/iam proves each
+// statement with a real policy evaluator, resource by resource, as AWS authorizes.
 import type { PermissionDeclaration } from '../permissions';
 import { INVENTORY_PERMISSIONS } from './inventory';
 import { MANAGED_TAG_VALUE } from './naming';
@@ -9,6 +10,11 @@ const arn = (type: string): string => `arn:{partition}:ec2:{region}:{account}:${
 const requestTagged = { StringEquals: { 'aws:RequestTag/{managedTagKey}': MANAGED_TAG_VALUE } };
 const resourceTagged = { StringEquals: { 'aws:ResourceTag/{managedTagKey}': MANAGED_TAG_VALUE } };
 
+// IAM authorizes each resource of a request on its own, and a request tag is in the context only for the
+// resource being created (the SAR lists aws:RequestTag for vpc-endpoint in CreateVpcEndpoint, not for the VPC,
+// subnets or route tables). So the tag conditions sit on statements for the created resource alone, and the
+// resources a create merely names get their own statements. ec2:VpceServiceName exists only for
+// CreateVpcEndpoint's vpc-endpoint: no statement here relies on it.
 export const RECONCILER_WRITE_PERMISSIONS: PermissionDeclaration[] = [
   {
     sid: 'ReconcilerModifyVpcDns',
@@ -19,9 +25,16 @@ export const RECONCILER_WRITE_PERMISSIONS: PermissionDeclaration[] = [
   {
     sid: 'ReconcilerCreateSecurityGroup',
     actions: ['ec2:CreateSecurityGroup'],
-    resources: [arn('security-group'), arn('vpc')],
+    resources: [arn('security-group')],
     conditions: requestTagged,
     reason: 'Creates the endpoint security group, only with our managed tag in the request',
+  },
+  {
+    sid: 'ReconcilerCreateSecurityGroupInVpc',
+    actions: ['ec2:CreateSecurityGroup'],
+    resources: [arn('vpc')],
+    reason:
+      'The VPC a new security group is created in; the request tag is not in its context, and the group statement above requires our tag',
   },
   {
     sid: 'ReconcilerAuthorizeOwnSecurityGroup',
@@ -33,9 +46,23 @@ export const RECONCILER_WRITE_PERMISSIONS: PermissionDeclaration[] = [
   {
     sid: 'ReconcilerCreateEndpoint',
     actions: ['ec2:CreateVpcEndpoint'],
-    resources: [arn('vpc-endpoint'), arn('vpc'), arn('subnet'), arn('security-group'), arn('route-table')],
+    resources: [arn('vpc-endpoint')],
     conditions: requestTagged,
     reason: 'Creates interface and S3 gateway endpoints, only with our managed tag in the request',
+  },
+  {
+    sid: 'ReconcilerCreateEndpointInVpc',
+    actions: ['ec2:CreateVpcEndpoint'],
+    resources: [arn('vpc'), arn('subnet'), arn('route-table')],
+    reason:
+      'The VPC, subnets and route tables a new endpoint is placed in; the endpoint statement above requires our tag',
+  },
+  {
+    sid: 'ReconcilerAttachOwnSecurityGroup',
+    actions: ['ec2:CreateVpcEndpoint', 'ec2:ModifyVpcEndpoint'],
+    resources: [arn('security-group')],
+    conditions: resourceTagged,
+    reason: 'Endpoints are placed behind our own security group only, never behind one we did not create',
   },
   {
     sid: 'ReconcilerModifyOwnEndpoint',
@@ -47,34 +74,28 @@ export const RECONCILER_WRITE_PERMISSIONS: PermissionDeclaration[] = [
   {
     sid: 'ReconcilerModifyEndpointAttachments',
     actions: ['ec2:ModifyVpcEndpoint'],
-    resources: [arn('subnet'), arn('route-table'), arn('security-group')],
+    resources: [arn('subnet'), arn('route-table')],
     reason:
-      'The subnets and route tables named in ModifyVpcEndpoint; useless without an endpoint statement above',
-  },
-  {
-    // The one documented exception: a route table carries only one S3 route, so when someone else's S3
-    // gateway endpoint exists we add our route tables to it instead of creating a second endpoint.
-    // Condition key check (search, Nov 2026): ec2:VpceServiceName is an EC2 condition key ("filters access
-    // by the name of the VPC endpoint service"); the PrivateLink guide's identity-policy examples use it
-    // only with CreateVpcEndpoint, and the Service Authorization Reference snapshot we found (iam-floyd's
-    // generated EC2 table) lists only aws:ResourceTag, ec2:Region and ec2:ResourceTag for ModifyVpcEndpoint
-    // on vpc-endpoint. Kept anyway: if AWS does not supply the key for ModifyVpcEndpoint, StringEquals
-    // fails closed and this one action is reported as UnauthorizedOperation (per item, never silent); we
-    // do not widen it to every endpoint in the account. Check the live reference before relying on it.
-    // Neither moto nor the simulated account evaluates IAM, so no test here can prove it either way.
-    sid: 'ReconcilerS3GatewayException',
-    actions: ['ec2:ModifyVpcEndpoint'],
-    resources: [arn('vpc-endpoint')],
-    conditions: { StringEquals: { 'ec2:VpceServiceName': 'com.amazonaws.{region}.s3' } },
-    reason:
-      'Adds route tables to an existing S3 gateway endpoint that we did not create (documented exception)',
+      'The subnets and route tables named in ModifyVpcEndpoint; useless without the endpoint statement above',
   },
   {
     sid: 'ReconcilerTagOnCreate',
     actions: ['ec2:CreateTags'],
     resources: [arn('vpc-endpoint'), arn('security-group')],
-    conditions: { StringEquals: { 'ec2:CreateAction': ['CreateVpcEndpoint', 'CreateSecurityGroup'] } },
-    reason: 'TagSpecifications on create; never tags an existing resource',
+    conditions: {
+      StringEquals: {
+        'ec2:CreateAction': ['CreateVpcEndpoint', 'CreateSecurityGroup'],
+        'aws:RequestTag/{managedTagKey}': MANAGED_TAG_VALUE,
+      },
+    },
+    reason: 'TagSpecifications on create, carrying our managed tag; never tags an existing resource',
+  },
+  {
+    sid: 'ReconcilerPrivateDnsZone',
+    actions: ['route53:AssociateVPCWithHostedZone'],
+    resources: ['arn:{partition}:route53:::hostedzone/*'],
+    reason:
+      'Dependent action of CreateVpcEndpoint with private DNS: associates the VPC with the hosted zone AWS manages for the endpoint',
   },
 ];
 

@@ -48,6 +48,31 @@ export function workflowPermissions(config: Config): Record<StepName, Permission
     resources: [CONTAINER_INSTANCE_ARN],
     reason: 'Reboot fallback: drain a container instance before the reboot and set it ACTIVE again after',
   };
+  const startBatch: PermissionDeclaration[] = [
+    {
+      sid: 'WorkflowSendRestartDocument',
+      actions: ['ssm:SendCommand'],
+      resources: ['arn:{partition}:ssm:{region}:{account}:document/{documentName}'],
+      reason: 'Run only our own restart document',
+    },
+    {
+      sid: 'WorkflowSendCommandToInstances',
+      actions: ['ssm:SendCommand'],
+      resources: [INSTANCE_ARN],
+      ...instanceScope(config, 'ssm:resourceTag'),
+      reason: 'Restart ecs-agent on container instances (optionally only those carrying restart.instanceTag)',
+    },
+    {
+      sid: 'WorkflowFindSentRestart',
+      actions: ['ssm:ListCommandInvocations'],
+      resources: ['*'],
+      reason:
+        'Find a restart sent by an earlier attempt whose answer was not recorded; this SSM read has no resource type',
+    },
+    ...(reboot ? [drain] : []),
+    STATE_READ,
+    STATE_WRITE,
+  ];
   return {
     ValidateInput: [
       {
@@ -105,33 +130,11 @@ export function workflowPermissions(config: Config): Record<StepName, Permission
       STATE_WRITE,
     ],
     CheckAgentUpdates: [DESCRIBE_CONTAINER_INSTANCES, RECORD_RESTART, STATE_READ, STATE_WRITE],
-    StartBatch: [
-      {
-        sid: 'WorkflowSendRestartDocument',
-        actions: ['ssm:SendCommand'],
-        resources: ['arn:{partition}:ssm:{region}:{account}:document/{documentName}'],
-        reason: 'Run only our own restart document',
-      },
-      {
-        sid: 'WorkflowSendCommandToInstances',
-        actions: ['ssm:SendCommand'],
-        resources: [INSTANCE_ARN],
-        ...instanceScope(config, 'ssm:resourceTag'),
-        reason:
-          'Restart ecs-agent on container instances (optionally only those carrying restart.instanceTag)',
-      },
-      {
-        sid: 'WorkflowFindSentRestart',
-        actions: ['ssm:ListCommandInvocations'],
-        resources: ['*'],
-        reason:
-          'Find a restart sent by an earlier attempt whose answer was not recorded; this SSM read has no resource type',
-      },
-      ...(reboot ? [drain] : []),
-      STATE_READ,
-      STATE_WRITE,
-    ],
+    StartBatch: startBatch,
+    // PollBatch starts the next batch itself (SendCommand, and the drain of reboot batches), with its own
+    // role: it needs every permission a batch start uses.
     PollBatch: [
+      ...startBatch,
       {
         sid: 'WorkflowReadCommandStatus',
         actions: ['ssm:ListCommandInvocations', 'ssm:GetCommandInvocation'],

@@ -89,11 +89,21 @@ export function runOnSim(
     onEvent?: (event: EventLog) => void;
   } = {},
 ): Promise<LocalRunResult> {
+  const config = options.config ?? testConfig();
+  const documentName = options.documentName ?? DOCUMENT_NAME;
+  // Each step calls AWS as its own function's role in the stack synthesized with this config.
+  scenario.account.deployStack({ config, documentName, tableName: STATE_TABLE });
   return runWorkflowLocally(input, {
     clients: scenario.clients,
-    config: options.config ?? testConfig(),
-    store: options.store ?? simStateStore(scenario),
-    documentName: options.documentName ?? DOCUMENT_NAME,
+    clientsFor: (functionId) => scenario.account.clients({ role: functionId, maxAttempts: 3 }),
+    config,
+    ...(options.store
+      ? { store: options.store }
+      : {
+          storeFor: (clients) =>
+            new DynamoStateStore(clients.dynamodb, STATE_TABLE, () => scenario.account.clock.now()),
+        }),
+    documentName,
     fastWaits: true,
     // Waits take no real time but move the account's clock, so time-based behaviour stays consistent.
     now: () => scenario.account.clock.now(),

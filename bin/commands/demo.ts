@@ -7,6 +7,7 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
 import { type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
+import { functionIdForEntry } from '../../infra/stack';
 import { type Config, parseConfig } from '../../shared/config';
 import { describeError, errorName } from '../../shared/errors';
 import { createTriggerHandler, type TriggerSummary } from '../../shared/events/handler';
@@ -250,15 +251,17 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
     `  running the trigger Lambda's handler code in-process (createTriggerHandler for ${served.join(', ')}),`,
   );
   stderr(`  as ${DEMO_TRIGGER_FUNCTION}, with Powertools idempotency and the per-VPC lock in DynamoDB`);
+  // The handler calls AWS as the deployed trigger function's role: every call is authorized against it.
+  const triggerClients = account.clients({ role: functionIdForEntry(rule.handlerEntry) });
   const handler = createTriggerHandler(
     {
-      ec2: clients.ec2,
-      ecs: clients.ecs,
-      sfn: clients.sfn,
-      dynamodb: clients.dynamodb,
+      ec2: triggerClients.ec2,
+      ecs: triggerClients.ecs,
+      sfn: triggerClients.sfn,
+      dynamodb: triggerClients.dynamodb,
       config,
       stateMachineArn: world.stateMachineArn,
-      tableName: world.idempotencyTable,
+      tableName: world.table,
     },
     served,
   );
@@ -303,8 +306,11 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   const input = parseWorkflowInput(JSON.parse(execution.input));
   const result: LocalRunResult = await runWorkflowLocally(input, {
     clients,
+    // Each step calls AWS as its own function's role, as deployed.
+    clientsFor: (functionId) => account.clients({ role: functionId }),
+    storeFor: (stepClients) =>
+      new DynamoStateStore(stepClients.dynamodb, world.table, () => account.clock.now()),
     config,
-    store: new DynamoStateStore(clients.dynamodb, world.stateTable, () => account.clock.now()),
     documentName: world.documentName,
     executionName: execution.name,
     fastWaits: true,
@@ -399,6 +405,7 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
           counts: summary?.counts ?? null,
           cost,
           writes: { ...writeCounts, dynamodbBookkeeping: bookkeeping },
+          iam: { ...account.iam },
           summary: summary ?? null,
         },
         null,
@@ -415,6 +422,7 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
       transitionCostUsd,
       writeCounts,
       bookkeeping,
+      iam: account.iam,
       trigger: {
         eventId: String(event.id),
         rule: rule.id,
@@ -441,6 +449,7 @@ function renderReport(
     transitionCostUsd: number;
     writeCounts: Record<string, number>;
     bookkeeping: number;
+    iam: { authorized: number; denied: number };
     trigger: { eventId: string; rule: string; entry: string; execution: string };
     failInstanceId?: string;
     failedOutput: Record<string, string>;
@@ -505,6 +514,11 @@ function renderReport(
   stdout(`What privatelink-ecs changed (${total} write calls after the tag was added):`);
   for (const [op, n] of Object.entries(r.writeCounts).sort()) stdout(`  ${op.padEnd(40)} ${n}`);
   stdout(`  (plus ${r.bookkeeping} writes of idempotency, lock, batch and progress records to DynamoDB)`);
+  stdout('');
+  stdout(
+    `IAM: ${r.iam.authorized} calls authorized against the deployed roles, ${r.iam.denied} denied ` +
+      '(each call evaluated, resource by resource, against the policies of the synthesized stack)',
+  );
   stdout('');
   stdout('Try it on your account: privatelink-ecs plan --vpc-id vpc-…, then run --vpc-id vpc-… --dry-run');
 }

@@ -15,8 +15,8 @@ export const DEMO_MAX_INSTANCES = 2000;
 export const DEMO_VPC_CIDR = '10.42.0.0/16';
 export const DEMO_VPC_NAME = 'payments-prod';
 const DOCUMENT_NAME = 'PrivateLinkEcs-RestartAgentDocument-demo';
-const STATE_TABLE = 'PrivateLinkEcs-WorkflowState-demo';
-const IDEMPOTENCY_TABLE = 'PrivateLinkEcs-Idempotency-demo';
+/** The stack's one table: Powertools idempotency records, per-VPC locks and workflow state. */
+const STACK_TABLE = 'PrivateLinkEcs-State-demo';
 const STATE_MACHINE = 'PrivateLinkEcs-Remediation-demo';
 /** The function name the trigger Lambda's code runs under in the demo (Powertools idempotency reads it). */
 export const DEMO_TRIGGER_FUNCTION = 'PrivateLinkEcs-TriggerVpc-demo';
@@ -107,8 +107,8 @@ export interface DemoWorld {
   /** The SSM-managed instance whose restart command is made to fail (--fail-instance). */
   failInstanceId?: string;
   documentName: string;
-  stateTable: string;
-  idempotencyTable: string;
+  /** The stack's one table (idempotency records, locks, workflow state), as deployed. */
+  table: string;
   stateMachineArn: string;
 }
 
@@ -170,11 +170,16 @@ export async function buildDemoWorld(
     failInstanceId = fleet.filter((i) => i.role === 'regular').pop()!.instanceId;
     account.setInstanceBehaviour(failInstanceId, { command: 'Failed' });
   }
-  // What the deployed stack provides: the workflow's state table, the triggers' idempotency table, the state
-  // machine the trigger starts, and the restart command document.
-  account.addTable(STATE_TABLE, { partitionKey: 'id' });
-  account.addTable(IDEMPOTENCY_TABLE, { partitionKey: 'id' });
+  // What the deployed stack provides: its table, the state machine the trigger starts, the restart command
+  // document, and the functions' roles, which authorize every call the demo's Lambda code makes.
+  account.addTable(STACK_TABLE, { partitionKey: 'id' });
   const stateMachineArn = account.addStateMachine(STATE_MACHINE);
+  account.deployStack({
+    config,
+    documentName: DOCUMENT_NAME,
+    tableName: STACK_TABLE,
+    stateMachineName: STATE_MACHINE,
+  });
   const ssm = account.clients().ssm;
   try {
     await ssm.send(
@@ -194,8 +199,7 @@ export async function buildDemoWorld(
     fleet,
     ...(failInstanceId ? { failInstanceId } : {}),
     documentName: DOCUMENT_NAME,
-    stateTable: STATE_TABLE,
-    idempotencyTable: IDEMPOTENCY_TABLE,
+    table: STACK_TABLE,
     stateMachineArn,
   };
 }

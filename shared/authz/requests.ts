@@ -129,6 +129,15 @@ const ID_KEY: Record<string, string> = {
   instance: 'ec2:InstanceID',
 };
 
+const EC2_TYPE_BY_PREFIX: Record<string, string> = {
+  vpc: 'vpc',
+  subnet: 'subnet',
+  sg: 'security-group',
+  rtb: 'route-table',
+  vpce: 'vpc-endpoint',
+  i: 'instance',
+};
+
 /** Existing EC2 resources of one type: ARN, ec2:Region, tags and the type's ID key. */
 async function existingEc2(f: ResourceFacts, type: string, ids: readonly string[]): Promise<AuthzResource[]> {
   const tags = await f.ec2Tags(ids);
@@ -310,6 +319,20 @@ const EXPANDERS: Record<string, Expander> = {
   'ec2:DeleteVpcEndpoints': async (i, f) => [
     call('ec2:DeleteVpcEndpoints', await existingEc2(f, 'vpc-endpoint', list(i.VpcEndpointIds))),
   ],
+  'ec2:CreateTags': async (i, f) => {
+    const tags = Array.isArray(i.Tags) ? (i.Tags as Array<{ Key?: string; Value?: string }>) : [];
+    const requested: RequestContext = { 'aws:TagKeys': tags.map((t) => t.Key ?? '') };
+    for (const tag of tags) requested[`aws:RequestTag/${tag.Key ?? ''}`] = tag.Value ?? '';
+    const resources: AuthzResource[] = [];
+    for (const id of list(i.Resources)) {
+      const type = EC2_TYPE_BY_PREFIX[id.split('-')[0] ?? ''];
+      if (!type)
+        throw new InvalidInputError(`CreateTags on ${id}: unknown EC2 resource type`, { resource: id });
+      const [existing] = await existingEc2(f, type, [id]);
+      resources.push({ ...existing!, context: { ...existing!.context, ...requested } });
+    }
+    return [call('ec2:CreateTags', resources)];
+  },
   'ec2:RebootInstances': async (i, f) => [
     call('ec2:RebootInstances', await existingEc2(f, 'instance', list(i.InstanceIds))),
   ],

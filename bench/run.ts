@@ -41,7 +41,7 @@ async function main(): Promise<void> {
 }
 
 /** The table follows the issue's order: bundles, API calls, workflow scale, time to remediate. */
-const ORDER = ['bundles', 'plan', 'workflow', 'remediate'];
+const ORDER = ['bundles', 'plan', 'workflow', 'remediate', 'iam'];
 function byOrder(a: string, b: string): number {
   const rank = (f: string) => {
     const i = ORDER.findIndex((name) => f.startsWith(`${name}.`));

@@ -104,7 +104,8 @@ function denialError(service: ClientService, denial: Denial): Error {
 
 export interface RoleBinding {
   functionId: string;
-  authorizer: IamAuthorizer;
+  /** The authorizer of the stack deployed at the time of each call (a redeploy applies to existing clients). */
+  authorizer: () => IamAuthorizer;
   facts: ResourceFacts;
   counters?: IamCounters;
 }
@@ -113,7 +114,7 @@ type AnyClient = { middlewareStack: { add: (mw: unknown, opts: unknown) => void 
 
 /** Every request of this client is authorized as `functionId`'s role before it is sent. */
 export function bindRole(client: AnyClient, binding: RoleBinding): void {
-  binding.authorizer.role(binding.functionId); // fail now, not at the first call, on an unknown function
+  binding.authorizer().role(binding.functionId); // fail now, not at the first call, on an unknown function
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
       async (args: { input: unknown }) => {
@@ -121,7 +122,7 @@ export function bindRole(client: AnyClient, binding: RoleBinding): void {
         const operation = (context.commandName ?? '').replace(/Command$/, '');
         if (!service) throw new Error(`IAM enforcement does not know the client ${context.clientName}`);
         const checks = await authzChecks(service, operation, args.input, binding.facts);
-        const denial = await binding.authorizer.authorize(binding.functionId, checks);
+        const denial = await binding.authorizer().authorize(binding.functionId, checks);
         if (denial) {
           if (binding.counters) binding.counters.denied += 1;
           const scope = expectation.getStore();

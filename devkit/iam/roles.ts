@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Config } from '../../shared/config';
+import { type Config, parseConfig } from '../../shared/config';
 
 export interface PolicyDocument {
   Version?: string;
@@ -64,6 +64,25 @@ function sourceFiles(dir: string): string[] {
     else if (name.endsWith('.ts')) out.push(path);
   }
   return out;
+}
+
+/**
+ * The settings the stack's functions and their policies depend on, on top of the defaults. Two configs with the
+ * same policy config deploy the same roles (test/unit/iam/roles.test.ts checks that the other settings change
+ * no policy), so property tests that vary services or subnets share one synthesis.
+ */
+export function policyConfig(config: Config): Config {
+  return parseConfig({
+    managedTagKey: config.managedTagKey,
+    restart: {
+      agentUpdate: config.restart.agentUpdate,
+      fallback: config.restart.fallback,
+      ...(config.restart.instanceTag ? { instanceTag: config.restart.instanceTag } : {}),
+    },
+    sweep: { enabled: config.sweep.enabled, schedule: config.sweep.schedule },
+    clusterTagOptIn: config.clusterTagOptIn,
+    teardownOnOptOut: config.teardownOnOptOut,
+  });
 }
 
 function cacheKey(config: Config): string {
@@ -192,7 +211,7 @@ export function simulatedRoleName(functionId: string): string {
 
 /** Every function role of the stack for this config, with its policies resolved for the account. */
 export function deployedRoles(config: Config, physical: PhysicalResources): Map<string, DeployedRole> {
-  const unresolved = loadRoles(config);
+  const unresolved = loadRoles(policyConfig(config));
   const roles = new Map<string, DeployedRole>();
   for (const role of unresolved.roles) {
     const roleName = simulatedRoleName(role.functionId);

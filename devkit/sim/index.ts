@@ -312,7 +312,7 @@ export class SimulatedAccount {
   public bindRole(client: SimClient, functionId: string): void {
     bindRoleToClient(client as unknown as Parameters<typeof bindRoleToClient>[0], {
       functionId,
-      authorizer: this.iamAuthorizer(),
+      authorizer: () => this.iamAuthorizer(),
       facts: this.resourceFacts(),
       counters: this.iam,
     });

@@ -23,6 +23,9 @@ import {
 } from './support/fault-scenarios';
 import { faultCounts, recordScenario } from './support/report';
 
+/** The reconciler runs as the workflow's EnsureEndpoints role on the simulated account (the triggers' roles hold the same grants). */
+const RECONCILER_ROLE = 'WorkflowEnsureEndpoints';
+
 const OPTED_IN = { 'privatelink-ecs': 'enabled' };
 const ECS_ECR = ['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry'];
 /** Answers to a retried write whose first attempt was applied, which the executor resolves itself. */
@@ -44,7 +47,7 @@ async function openBackend(name: BackendName, maxAttempts: number): Promise<Back
   if (name === 'sim') {
     const account = new SimulatedAccount({ azs: 3 });
     return {
-      faulty: account.clients({ maxAttempts, retryDelayMs: 0 }).ec2,
+      faulty: account.clients({ role: RECONCILER_ROLE, maxAttempts, retryDelayMs: 0 }).ec2,
       clean: account.clients({ maxAttempts: 1 }).ec2,
       destroy: () => undefined,
     };
@@ -240,7 +243,7 @@ describe('reconciler: lost responses on the simulated account', () => {
       const config = parseConfig({ ssmEndpoints: 'never' });
       const clean = account.clients({ maxAttempts: 1 }).ec2;
       const layout = await createVpcLayout(clean, { azs: 3, dnsHostnames: false, tags: OPTED_IN });
-      const ec2 = account.clients({ maxAttempts: 5, retryDelayMs: 0 }).ec2;
+      const ec2 = account.clients({ role: RECONCILER_ROLE, maxAttempts: 5, retryDelayMs: 0 }).ec2;
       const outcomes = observeOutcomes([ec2]);
       const stats = injectFaults([ec2], { seed, lostResponse: share, only: (c) => isWrite(c.operation) });
 
@@ -298,7 +301,7 @@ describe('reconciler: lost responses on the simulated account', () => {
     const account = new SimulatedAccount({ azs: 2 });
     const config = parseConfig({ ssmEndpoints: 'never' });
     const { vpcId } = account.addVpc({ cidr: '10.9.0.0/16', layout: 'private-only', tags: OPTED_IN });
-    const ec2 = account.clients({ maxAttempts: 3, retryDelayMs: 0 }).ec2;
+    const ec2 = account.clients({ role: RECONCILER_ROLE, maxAttempts: 3, retryDelayMs: 0 }).ec2;
     let lost = 0;
     const stats = injectFaults([ec2], {
       seed: 1,
@@ -342,7 +345,7 @@ describe('reconciler: a failed re-read after the writes', () => {
       dnsHostnames: false,
       tags: OPTED_IN,
     });
-    const clients = account.clients({ maxAttempts: 2, retryDelayMs: 0 });
+    const clients = account.clients({ role: RECONCILER_ROLE, maxAttempts: 2, retryDelayMs: 0 });
     const outcomes = observeOutcomes([clients.ec2]);
     const stats = injectFaults([clients.ec2], {
       seed: 5,

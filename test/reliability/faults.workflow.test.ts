@@ -27,6 +27,7 @@ import {
   STATE_TABLE,
   sentTo,
   simScenario,
+  stepClients,
 } from '../workflow/support';
 import { censusOf, describeInjected, observeOutcomes } from './support/fault-scenarios';
 import { faultCounts, recordScenario } from './support/report';
@@ -147,10 +148,9 @@ function expectTruthfulSummary(
  * account with `sdkAttempts` attempts per call and no retry delay, for the faults to go through.
  */
 async function prodFleet(count: number, sdkAttempts: number) {
-  const s = await simScenario();
+  const s = await simScenario({ sdk: { maxAttempts: sdkAttempts, retryDelayMs: 0 } });
   const fleet = s.account.addContainerInstances({ vpcId: s.vpcId, clusterName: 'prod', count }).instanceIds;
-  const faulty = { ...s, clients: s.account.clients({ maxAttempts: sdkAttempts, retryDelayMs: 0 }) };
-  return { s, fleet, faulty };
+  return { s, fleet, faulty: s, stepClients: stepClients(s) };
 }
 
 describe('remediation workflow under injected faults on the simulated account', () => {
@@ -158,10 +158,15 @@ describe('remediation workflow under injected faults on the simulated account', 
     'tells the truth about every instance and restarts none twice: $name (seed $seed)',
     async (scenario) => {
       // Prepare
-      const { s, fleet, faulty } = await prodFleet(scenario.fleet, scenario.maxAttempts);
+      const {
+        s,
+        fleet,
+        faulty,
+        stepClients: faultyClients,
+      } = await prodFleet(scenario.fleet, scenario.maxAttempts);
       const services = new Set(scenario.services ?? LAMBDA_STEP_SERVICES);
       let faultsOn = true;
-      const stats = injectFaults(faulty.clients, {
+      const stats = injectFaults(faultyClients, {
         seed: scenario.seed,
         ...scenario.faults,
         only: (c) => faultsOn && services.has(c.service),
@@ -212,9 +217,9 @@ describe('remediation workflow under injected faults on the simulated account', 
   it('reports instances whose restart command may have been sent before the workflow stopped as unfinished, not as not attempted (regression)', async () => {
     // Prepare: once the first restart command is delivered, every state-table call times out until the Task
     // retries are spent and the workflow stops; the summary's own reads then go through.
-    const { s, fleet, faulty } = await prodFleet(8, 2);
+    const { s, fleet, faulty, stepClients: faultyClients } = await prodFleet(8, 2);
     let summarizing = false;
-    const stats = injectFaults(faulty.clients, {
+    const stats = injectFaults(faultyClients, {
       seed: 9,
       timeout: 1,
       only: (c) => c.service === 'dynamodb' && stats.writes.includes('ssm:SendCommand') && !summarizing,
@@ -264,9 +269,9 @@ describe('restart command whose answer could not be recorded', () => {
   it('is found again by the retried Task instead of being sent a second time (regression)', async () => {
     // Prepare: once the restart command is delivered, the state table throttles every save of its answer
     // until the SDK and the Task's own error handling give up; the ASL Retry then runs StartBatch again.
-    const { s, fleet, faulty } = await prodFleet(4, 2);
+    const { s, fleet, faulty, stepClients: faultyClients } = await prodFleet(4, 2);
     let budget = 4;
-    const stats = injectFaults(faulty.clients, {
+    const stats = injectFaults(faultyClients, {
       seed: 3,
       throttle: 1,
       only: (c) => c.operation === 'PutItem' && stats.writes.includes('ssm:SendCommand') && budget-- > 0,
@@ -306,9 +311,9 @@ describe('restart command whose answer was lost after it was delivered', () => {
     'is sent once and every agent restarts once, with $sdkAttempts SDK attempt(s) per call (regression)',
     async ({ sdkAttempts, seed }) => {
       // Prepare
-      const { s, fleet, faulty } = await prodFleet(4, sdkAttempts);
+      const { s, fleet, faulty, stepClients: faultyClients } = await prodFleet(4, sdkAttempts);
       let budget = 1;
-      const stats = injectFaults(faulty.clients, {
+      const stats = injectFaults(faultyClients, {
         seed,
         lostResponse: 1,
         only: (c) => c.operation === 'SendCommand' && budget-- > 0,

@@ -19,7 +19,7 @@ import { captureCli } from '../support/cli';
 import { type FaultStats, injectFaults } from '../support/faults';
 import { createVpcLayout } from '../support/fixtures';
 import { resetMoto } from '../support/moto';
-import { runOnSim, simScenario } from '../workflow/support';
+import { runOnSim, simScenario, stepClients } from '../workflow/support';
 import { recordProperty } from './support/report';
 
 const SUITE = 'fuzzing';
@@ -95,7 +95,7 @@ describe('fuzzing the workflow input (synthesized state machine, simulated accou
   it('rejects every malformed input in ValidateInput with an error naming the field, and writes nothing', async () => {
     // Prepare
     const s = await simScenario();
-    const stats = injectFaults(s.clients, { seed: 0 });
+    const stats = injectFaults(stepClients(s), { seed: 0 });
     const writesBefore = s.account.writeCalls().length;
     const runs = 40;
     const seed = 7101;
@@ -126,7 +126,7 @@ describe('fuzzing the workflow input (synthesized state machine, simulated accou
   it('rejects an unknown VPC and a VPC that is not opted in, after one read and with no write', async () => {
     // Prepare
     const s = await simScenario({ optedIn: false });
-    const stats = injectFaults(s.clients, { seed: 0 });
+    const stats = injectFaults(stepClients(s), { seed: 0 });
     const runs = 15;
     const seed = 7102;
     const options = fc.record(

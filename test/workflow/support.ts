@@ -9,8 +9,10 @@ import {
 } from '../../devkit/sim';
 import { itemSizeBytes } from '../../devkit/sim/dynamodb';
 import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
+import type { AwsClients } from '../../shared/clients';
 import { type ConfigInput, parseConfig } from '../../shared/config';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
+import { STEP_NAMES } from '../../shared/workflow/steps';
 import { DynamoStateStore, type StateStore } from '../../shared/workflow/store';
 
 export const DOCUMENT_NAME = 'PrivateLinkEcs-RestartAgent';
@@ -20,11 +22,28 @@ export const STATE_TABLE = 'PrivateLinkEcs-WorkflowState';
 export interface SimScenario {
   account: SimulatedAccount;
   vpcId: string;
-  clients: ReturnType<SimulatedAccount['clients']>;
+  /** The account's administrator: for building the scenario and for assertions, never for the product. */
+  clients: AwsClients;
+  /** The clients a deployed function's role calls with (made once per function id, then reused). */
+  roleClients: (functionId: string) => AwsClients;
+}
+
+/** The function ids of the workflow's step Lambdas in the stack: Workflow<Step>. */
+export const WORKFLOW_FUNCTIONS = STEP_NAMES.map((step) => `Workflow${step}`);
+
+/** Every SDK client the workflow's steps call with, e.g. to inject faults into all of them or to count calls. */
+export function stepClients(scenario: SimScenario): object[] {
+  return WORKFLOW_FUNCTIONS.flatMap((id) => Object.values(scenario.roleClients(id)));
 }
 
 export async function simScenario(
-  options: { optedIn?: boolean; tags?: Record<string, string>; account?: SimulatedAccountOptions } = {},
+  options: {
+    optedIn?: boolean;
+    tags?: Record<string, string>;
+    account?: SimulatedAccountOptions;
+    /** SDK options of the role clients (default 3 attempts). */
+    sdk?: { maxAttempts?: number; retryDelayMs?: number };
+  } = {},
 ): Promise<SimScenario> {
   const account = new SimulatedAccount(options.account);
   const tags: Record<string, string> = options.optedIn === false ? {} : { 'privatelink-ecs': 'enabled' };
@@ -45,7 +64,16 @@ export async function simScenario(
       DocumentFormat: 'JSON',
     }),
   );
-  return { account, vpcId, clients };
+  const byRole = new Map<string, AwsClients>();
+  const roleClients = (functionId: string): AwsClients => {
+    let made = byRole.get(functionId);
+    if (!made) {
+      made = account.clients({ role: functionId, maxAttempts: 3, ...options.sdk });
+      byRole.set(functionId, made);
+    }
+    return made;
+  };
+  return { account, vpcId, clients, roleClients };
 }
 
 /** Registers container instances in the scenario's VPC. */
@@ -54,11 +82,6 @@ export function addInstances(
   options: Omit<AddContainerInstancesOptions, 'vpcId'>,
 ): ContainerInstancesAdded {
   return scenario.account.addContainerInstances({ vpcId: scenario.vpcId, ...options });
-}
-
-/** The production store (DynamoStateStore) on the simulated account's state table. */
-export function simStateStore(scenario: SimScenario): DynamoStateStore {
-  return new DynamoStateStore(scenario.clients.dynamodb, STATE_TABLE, () => scenario.account.clock.now());
 }
 
 /** Size of the largest record in the state table, in DynamoDB's item-size bytes. */
@@ -95,7 +118,7 @@ export function runOnSim(
   scenario.account.deployStack({ config, documentName, tableName: STATE_TABLE });
   return runWorkflowLocally(input, {
     clients: scenario.clients,
-    clientsFor: (functionId) => scenario.account.clients({ role: functionId, maxAttempts: 3 }),
+    clientsFor: scenario.roleClients,
     config,
     ...(options.store
       ? { store: options.store }

@@ -466,7 +466,9 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
 
   const partial = {
     account,
-    clients,
+    // What the properties run the planner and reconciler with: the role the stack deploys them under, so every
+    // call is authorized as in a real account (the builder above is the account's administrator).
+    clients: account.clients({ role: 'WorkflowEnsureEndpoints', maxAttempts: 1, retryDelayMs: 0 }),
     vpcId,
     subnetIds,
     subnetAz,

@@ -511,7 +511,9 @@ describe('fuzzing the trigger handlers (simulated account)', () => {
     });
     account.addTable(TABLE, { partitionKey: 'id' });
     const stateMachineArn = account.addStateMachine('privatelink-ecs-remediation');
-    const clients = account.clients({ maxAttempts: 1, retryDelayMs: 0 });
+    account.deployStack({ tableName: TABLE, stateMachineName: 'privatelink-ecs-remediation' });
+    // The handler calls AWS as the deployed TriggerVpc function's role.
+    const clients = account.clients({ role: 'TriggerVpc', maxAttempts: 1, retryDelayMs: 0 });
     const stats = injectFaults(clients, { seed: 0 });
     const handler = createTriggerHandler(
       { ...clients, config: parseConfig({ ssmEndpoints: 'never' }), stateMachineArn, tableName: TABLE },

@@ -466,9 +466,7 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
 
   const partial = {
     account,
-    // What the properties run the planner and reconciler with: the role the stack deploys them under, so every
-    // call is authorized as in a real account (the builder above is the account's administrator).
-    clients: account.clients({ role: 'WorkflowEnsureEndpoints', maxAttempts: 1, retryDelayMs: 0 }),
+    clients,
     vpcId,
     subnetIds,
     subnetAz,
@@ -521,5 +519,8 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
   await describeOnce(ec2);
 
   const config = parseConfig(configInput(scenario.config, subnetIds));
-  return { ...partial, config };
+  // What the properties run the planner and reconciler with: the role the stack deploys them under, so every
+  // call is authorized as in a real account (the builder above is the account's administrator).
+  const asDeployed = account.clients({ role: 'WorkflowEnsureEndpoints', maxAttempts: 1, retryDelayMs: 0 });
+  return { ...partial, clients: asDeployed, config };
 }

@@ -32,17 +32,20 @@ function setUp(vpc: { nat?: boolean; azs: number }) {
     layout: vpc.nat ? 'public-private' : 'private-only',
     nat: vpc.nat ?? false,
   });
-  const { ec2 } = account.clients({ maxAttempts: 1 });
-  return { account, layout, ec2 };
+  // The scenario is built as the account's administrator; the reconcile runs as EnsureEndpoints' role in the
+  // synthesized stack, so every call it sends is also authorized as AWS would (an unexpected denial fails).
+  const { ec2: admin } = account.clients({ maxAttempts: 1 });
+  const { ec2 } = account.clients({ role: 'WorkflowEnsureEndpoints', maxAttempts: 1 });
+  return { account, layout, admin, ec2 };
 }
 
 describe('S3 gateway on the simulated account', () => {
   it("sends no ModifyVpcEndpoint to someone else's S3 gateway on some route tables, and creates ours on the others", async () => {
     // Prepare
-    const { account, layout, ec2 } = setUp({ azs: 3 });
+    const { account, layout, admin, ec2 } = setUp({ azs: 3 });
     const [theirTable, ...otherTables] = layout.privateRouteTableIds;
     const theirs = (
-      await ec2.send(
+      await admin.send(
         new CreateVpcEndpointCommand({
           VpcId: layout.vpcId,
           VpcEndpointType: 'Gateway',
@@ -76,6 +79,8 @@ describe('S3 gateway on the simulated account', () => {
     expect(first.results.filter((r) => r.status === 'error')).toEqual([]);
     expect(second.actions.filter((a) => a.kind !== 'covered')).toEqual([]);
     expect(account.calls.slice(secondMark).filter((c) => isWrite(c.operation))).toEqual([]);
+    expect(account.iam).toEqual({ authorized: expect.any(Number), denied: 0 });
+    expect(account.iam.authorized).toBeGreaterThan(0);
     // …and the final state: theirs is as it was, each private table on exactly one S3 gateway
     const gateways = second.endpoints.filter((e) => e.service === 's3');
     expect(gateways.find((g) => g.id === theirs)).toMatchObject({
@@ -91,9 +96,9 @@ describe('S3 gateway on the simulated account', () => {
     ['never sends no S3 gateway call', 'never', false],
   ])('s3Gateway %s', async (_name, s3Gateway, created) => {
     // Prepare: every private route table sends 0.0.0.0/0 to its AZ's NAT gateway
-    const { account, layout, ec2 } = setUp({ azs: 2, nat: true });
+    const { account, layout, admin, ec2 } = setUp({ azs: 2, nat: true });
     const tables = (
-      await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: layout.privateRouteTableIds }))
+      await admin.send(new DescribeRouteTablesCommand({ RouteTableIds: layout.privateRouteTableIds }))
     ).RouteTables!;
     const natOf = new Map(
       tables.map((t) => [

@@ -11,7 +11,8 @@ export const CONFIG_MEANINGS: Readonly<Record<string, string>> = {
   interfaceServices:
     'Interface endpoint services every opted-in VPC gets (short names, as in `com.amazonaws.<region>.<name>`).',
   extraServices: 'Additional interface endpoint services, e.g. `["logs", "secretsmanager"]`.',
-  s3Gateway: 'Whether the S3 gateway endpoint (on the route tables) is part of the desired set.',
+  s3Gateway:
+    'S3 gateway endpoint on the route tables of the selected subnets: `auto` leaves off route tables whose `0.0.0.0/0` goes to a NAT gateway (the gateway would move their S3 traffic off the NAT; `plan` names each), `always` includes them, `never` plans no S3 gateway. `true` is read as `auto`, `false` as `never`.',
   ssmEndpoints:
     '`ssm`, `ssmmessages`, `ec2messages` endpoints: `auto` adds them when the selected subnets have no NAT or internet route; `always` or `never`.',
   subnets: 'Subnets that host interface endpoints: `private`, `all`, or a list of subnet IDs.',

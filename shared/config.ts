@@ -32,6 +32,10 @@ export const DEFAULT_INTERFACE_SERVICES = [
 ] as const;
 export const SSM_SERVICES = ['ssm', 'ssmmessages', 'ec2messages'] as const;
 
+/** How the S3 gateway endpoint treats route tables whose default route goes to a NAT gateway. */
+export const S3_GATEWAY_MODES = ['auto', 'always', 'never'] as const;
+export type S3GatewayMode = (typeof S3_GATEWAY_MODES)[number];
+
 export const configSchema = z
   .object({
     /** Opt-in tag on the VPC (or cluster, with clusterTagOptIn). */
@@ -51,8 +55,21 @@ export const configSchema = z
       .default([...DEFAULT_INTERFACE_SERVICES]),
     /** Additional interface services, e.g. logs, secretsmanager, kms. */
     extraServices: z.array(serviceName).default([]),
-    /** Whether the S3 gateway endpoint is part of the desired set. */
-    s3Gateway: z.boolean().default(true),
+    /**
+     * The S3 gateway endpoint: `auto` puts it on the selected route tables except those whose 0.0.0.0/0 goes
+     * to a NAT gateway (it would move their S3 traffic off the NAT), `always` on all of them, `never` on none.
+     * The booleans of earlier versions are still read: true as `auto` (never `always`: S3 traffic is not
+     * moved off a NAT by surprise), false as `never`.
+     */
+    s3Gateway: z
+      .union(
+        [
+          z.enum(S3_GATEWAY_MODES),
+          z.boolean().transform((enabled): S3GatewayMode => (enabled ? 'auto' : 'never')),
+        ],
+        { error: 'must be "auto", "always" or "never" (true is read as "auto", false as "never")' },
+      )
+      .default('auto'),
     /** ssm, ssmmessages and ec2messages: auto adds them when the selected subnets have no NAT or internet route. */
     ssmEndpoints: z.enum(['auto', 'always', 'never']).default('auto'),
     /** Which subnets host interface endpoints: private ones, all, or an explicit list of IDs. */

@@ -91,7 +91,6 @@ export function actionJson(action: PlannedAction): Record<string, unknown> {
     ...(action.cidrs || action.ipv6Cidrs
       ? { cidrs: [...(action.cidrs ?? []), ...(action.ipv6Cidrs ?? [])] }
       : {}),
-    ...(action.foreign ? { foreign: true } : {}),
     reason: action.reason,
   };
 }

@@ -252,46 +252,46 @@ async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<
       return ok(`added subnet(s) ${action.resourceIds.join(', ')} to ${action.targetId}`, action.targetId);
 
     case 'create-gateway-endpoint': {
+      // Re-read: S3 gateways may have appeared since the plan. A route table already on one (ours or someone
+      // else's) has its one S3 route and is left as it is; the rest go on a gateway of ours, never on someone
+      // else's.
       const existing = await liveEndpointsFor(ctx, action, 'Gateway');
-      if (existing.length > 0) {
-        // Appeared since the plan was made: converge onto it instead of adding a second S3 route.
-        const e = existing[0]!;
-        const covered = new Set(existing.flatMap((x) => x.RouteTableIds ?? []));
-        const add = action.resourceIds.filter((rt) => !covered.has(rt));
-        if (add.length === 0)
-          return skip(`${e.VpcEndpointId} already covers the route tables`, e.VpcEndpointId);
+      const covered = new Set(existing.flatMap((x) => x.RouteTableIds ?? []));
+      const add = action.resourceIds.filter((rt) => !covered.has(rt));
+      if (add.length === 0) {
+        const holders = existing.filter((x) =>
+          (x.RouteTableIds ?? []).some((rt) => action.resourceIds.includes(rt)),
+        );
+        return skip(
+          `route table(s) ${action.resourceIds.join(', ')} are already on ${holders.map((x) => x.VpcEndpointId).join(', ')}`,
+          holders[0]?.VpcEndpointId,
+        );
+      }
+      const ours = existing.find((x) => isManaged(config, x.Tags));
+      if (ours) {
+        // Appeared since the plan (a concurrent run): converge onto it instead of making a second one of ours.
         return runAction(ctx, {
           ...action,
           kind: 'add-gateway-route-tables',
           resourceIds: add,
-          targetId: e.VpcEndpointId!,
-          foreign: !isManaged(config, e.Tags),
+          targetId: ours.VpcEndpointId!,
         });
       }
-      const id = await createEndpoint(ctx, action, 'Gateway', action.resourceIds, (token) => ({
+      const id = await createEndpoint(ctx, { ...action, resourceIds: add }, 'Gateway', add, (token) => ({
         VpcId: action.vpcId,
         VpcEndpointType: 'Gateway',
         ServiceName: action.serviceName,
-        RouteTableIds: action.resourceIds,
+        RouteTableIds: add,
         ClientToken: token,
         TagSpecifications: [
           { ResourceType: 'vpc-endpoint', Tags: managedTags(config, `privatelink-ecs-${action.service}`) },
         ],
       }));
-      return ok(`created ${id} on route table(s) ${action.resourceIds.join(', ')}`, id);
+      return ok(`created ${id} on route table(s) ${add.join(', ')}`, id);
     }
 
     case 'add-gateway-route-tables':
-      if (action.foreign) {
-        logger.warn(
-          'modifying an S3 gateway endpoint privatelink-ecs did not create (documented exception)',
-          {
-            vpcId: action.vpcId,
-            endpointId: action.targetId,
-            routeTableIds: action.resourceIds,
-          },
-        );
-      }
+      // The planner targets only a gateway of ours (someone else's is never modified).
       await ec2.send(
         new ModifyVpcEndpointCommand({
           VpcEndpointId: action.targetId,
@@ -299,7 +299,7 @@ async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<
         }),
       );
       return ok(
-        `added route table(s) ${action.resourceIds.join(', ')} to ${action.targetId}${action.foreign ? ' (not ours: the S3 gateway exception)' : ''}`,
+        `added route table(s) ${action.resourceIds.join(', ')} to ${action.targetId}`,
         action.targetId,
       );
 

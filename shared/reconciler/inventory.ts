@@ -272,27 +272,33 @@ export async function describeOfferings(
   return out;
 }
 
-function defaultRouteOf(table: RouteTable): DefaultRoute {
-  let result: DefaultRoute = 'none';
+/** Where the table's active 0.0.0.0/0 route goes, and the NAT gateway's ID when it is one. */
+function defaultRouteOf(table: RouteTable): { route: DefaultRoute; natGatewayId?: string } {
+  let result: { route: DefaultRoute; natGatewayId?: string } = { route: 'none' };
   for (const route of table.Routes ?? []) {
     if (route.DestinationCidrBlock !== '0.0.0.0/0' || route.State === 'blackhole') continue;
-    if (route.GatewayId?.startsWith('igw-')) return 'internet';
-    if (route.NatGatewayId) result = 'nat';
+    if (route.GatewayId?.startsWith('igw-')) return { route: 'internet' };
+    if (route.NatGatewayId) result = { route: 'nat', natGatewayId: route.NatGatewayId };
   }
   return result;
 }
 
 export function summarizeRouteTables(tables: RouteTable[]): RouteTableInfo[] {
   return tables
-    .map((t) => ({
-      id: t.RouteTableId!,
-      main: (t.Associations ?? []).some((a) => a.Main),
-      defaultRoute: defaultRouteOf(t),
-      subnetIds: (t.Associations ?? [])
-        .map((a) => a.SubnetId)
-        .filter((id): id is string => Boolean(id))
-        .sort(),
-    }))
+    .map((t) => {
+      const { route, natGatewayId } = defaultRouteOf(t);
+      const info: RouteTableInfo = {
+        id: t.RouteTableId!,
+        main: (t.Associations ?? []).some((a) => a.Main),
+        defaultRoute: route,
+        subnetIds: (t.Associations ?? [])
+          .map((a) => a.SubnetId)
+          .filter((id): id is string => Boolean(id))
+          .sort(),
+      };
+      if (natGatewayId) info.natGatewayId = natGatewayId;
+      return info;
+    })
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 

@@ -1,6 +1,6 @@
 // The planner: a pure function from a VPC's inventory and the config to an ordered list of actions, each
 // with its reason. No I/O, no clock, no randomness: the same input always gives the same plan.
-import { type Config, configuredInterfaceServices, SSM_SERVICES } from '../config';
+import { type Config, configuredInterfaceServices, type S3GatewayMode, SSM_SERVICES } from '../config';
 import { ConfigError } from '../errors';
 import { foreignGroupMessage, fullServiceName, isLiveState, MANAGED_TAG_VALUE } from './naming';
 import type { DesiredSet, EndpointSummary, Plan, PlannedAction, SubnetInfo, VpcInventory } from './types';
@@ -27,7 +27,7 @@ export function orderedServices(config: Config, includeSsm: boolean): string[] {
 /** Every endpoint service name the inventory should ask DescribeVpcEndpointServices about. */
 export function candidateServiceNames(config: Config, region: string): string[] {
   const names = new Set([...configuredInterfaceServices(config), ...SSM_SERVICES]);
-  if (config.s3Gateway) names.add(S3_SERVICE);
+  if (config.s3Gateway !== 'never') names.add(S3_SERVICE);
   return [...names].map((s) => fullServiceName(region, s)).sort();
 }
 
@@ -259,8 +259,8 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
     actions.push(action);
   }
 
-  if (desired.s3Gateway && selected.length > 0) {
-    actions.push(...planS3Gateway(inv, selected, warnings));
+  if (desired.s3Gateway !== 'never' && selected.length > 0) {
+    actions.push(...planS3Gateway(desired.s3Gateway, inv, selected, warnings));
   }
   return {
     vpcId,
@@ -271,7 +271,33 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
   };
 }
 
-function planS3Gateway(inv: VpcInventory, selected: SubnetInfo[], warnings: string[]): PlannedAction[] {
+const plural = (ids: string[], one: string, many: string): string =>
+  `${ids.length === 1 ? one : many} ${ids.join(', ')}`;
+
+/** Uncovered route tables whose 0.0.0.0/0 goes to a NAT gateway, grouped by that NAT (in table order). */
+function natRouted(inv: VpcInventory, tableIds: string[]): Map<string, string[]> {
+  const byNat = new Map<string, string[]>();
+  for (const id of tableIds) {
+    const table = inv.routeTables.find((t) => t.id === id);
+    if (table?.defaultRoute !== 'nat') continue;
+    const nat = table.natGatewayId ?? 'a NAT gateway';
+    byNat.set(nat, [...(byNat.get(nat) ?? []), id]);
+  }
+  return byNat;
+}
+
+/**
+ * The S3 gateway on the route tables of the selected subnets. A route table takes one S3 route: one already on
+ * someone else's S3 gateway is covered as it is, and that endpoint is never modified. The other tables get an
+ * S3 gateway of ours: added to ours if we have one, else a new one (a VPC may hold several S3 gateways). Under
+ * `auto`, tables whose 0.0.0.0/0 goes to a NAT gateway are left off, with a warning naming each and its NAT.
+ */
+function planS3Gateway(
+  mode: S3GatewayMode,
+  inv: VpcInventory,
+  selected: SubnetInfo[],
+  warnings: string[],
+): PlannedAction[] {
   const vpcId = inv.vpcId;
   const serviceName = fullServiceName(inv.region, S3_SERVICE);
   const wanted = [
@@ -284,6 +310,33 @@ function planS3Gateway(inv: VpcInventory, selected: SubnetInfo[], warnings: stri
   }
   const existing = liveEndpoints(inv, S3_SERVICE, 'Gateway');
   const covered = new Set(existing.flatMap((e) => e.routeTableIds));
+  const out: PlannedAction[] = [];
+  const theirs = existing.filter((e) => !e.managed && e.routeTableIds.some((rt) => wanted.includes(rt)));
+  if (theirs.length > 0) {
+    const tables = wanted.filter((rt) => theirs.some((e) => e.routeTableIds.includes(rt)));
+    const ids = theirs.map((e) => e.id);
+    out.push({
+      kind: 'covered',
+      vpcId,
+      service: S3_SERVICE,
+      serviceName,
+      resourceIds: ids,
+      targetId: ids[0]!,
+      reason: `${plural(tables, 'route table', 'route tables')} ${tables.length === 1 ? 'is' : 'are'} on the S3 gateway ${ids.join(', ')}, which privatelink-ecs did not create; left as ${tables.length === 1 ? 'it is' : 'they are'}`,
+    });
+  }
+  let uncovered = wanted.filter((rt) => !covered.has(rt));
+  const viaNat = natRouted(inv, uncovered);
+  if (mode === 'auto') {
+    for (const [nat, tables] of viaNat) {
+      const one = tables.length === 1;
+      warnings.push(
+        `${plural(tables, 'route table', 'route tables')} ${one ? 'sends' : 'send'} 0.0.0.0/0 to ${nat}: adding the S3 gateway would move ${one ? 'its' : 'their'} S3 traffic off the NAT (open connections break, bucket policies keyed on the NAT's address with aws:SourceIp deny), so s3Gateway "auto" leaves ${one ? 'it' : 'them'} off; set s3Gateway to "always" to include ${one ? 'it' : 'them'}`,
+      );
+    }
+    const skipped = new Set([...viaNat.values()].flat());
+    uncovered = uncovered.filter((rt) => !skipped.has(rt));
+  }
   // A failed (or rejected, expired) S3 gateway still holds its route tables' one S3 route: EC2 refuses a
   // second one there (RouteAlreadyExists), and it is not ours to delete (or, if ours, deleting is teardown's).
   const stuck = inv.endpoints.filter(
@@ -293,33 +346,25 @@ function planS3Gateway(inv: VpcInventory, selected: SubnetInfo[], warnings: stri
       !isLiveState(e.state) &&
       !['deleted', 'deleting'].includes(e.state.toLowerCase()),
   );
-  const blocked = wanted.filter((rt) => !covered.has(rt) && stuck.some((e) => e.routeTableIds.includes(rt)));
+  const blocked = uncovered.filter((rt) => stuck.some((e) => e.routeTableIds.includes(rt)));
   if (blocked.length > 0) {
     const holders = stuck.filter((e) => e.routeTableIds.some((rt) => blocked.includes(rt)));
     warnings.push(
       `route table(s) ${blocked.join(', ')} still carry the S3 route of ${holders.map((e) => `${e.id} (${e.state})`).join(', ')}; a route table takes one S3 route, so the S3 gateway cannot be added there until that endpoint is deleted`,
     );
   }
-  const add = wanted.filter((rt) => !covered.has(rt) && !blocked.includes(rt));
-  const foreignCovering = existing.filter(
-    (e) => !e.managed && e.routeTableIds.some((rt) => wanted.includes(rt)),
-  );
-  const out: PlannedAction[] = [];
-  if (add.length === 0) {
-    if (foreignCovering.length > 0) {
-      out.push({
-        kind: 'covered',
-        vpcId,
-        service: S3_SERVICE,
-        serviceName,
-        resourceIds: foreignCovering.map((e) => e.id),
-        targetId: foreignCovering[0]!.id,
-        reason: `the S3 gateway is covered by ${foreignCovering.map((e) => e.id).join(', ')}, which privatelink-ecs did not create`,
-      });
-    }
-    return out;
-  }
-  const target = existing.find((e) => e.managed) ?? existing[0];
+  const add = uncovered.filter((rt) => !blocked.includes(rt));
+  if (add.length === 0) return out;
+  // Only under "always" can NAT-routed tables be left in `add`: the reason says what that does.
+  const natNote = [...viaNat]
+    .map(([nat, tables]) => [nat, tables.filter((rt) => add.includes(rt))] as const)
+    .filter(([, tables]) => tables.length > 0)
+    .map(([nat, tables]) => `${tables.join(', ')} via ${nat}`);
+  const natSuffix =
+    natNote.length > 0
+      ? `; s3Gateway is "always", so this includes route tables whose 0.0.0.0/0 goes to a NAT (${natNote.join('; ')}): their S3 traffic moves off the NAT`
+      : '';
+  const target = existing.find((e) => e.managed);
   if (target) {
     out.push({
       kind: 'add-gateway-route-tables',
@@ -328,10 +373,7 @@ function planS3Gateway(inv: VpcInventory, selected: SubnetInfo[], warnings: stri
       serviceName,
       resourceIds: add,
       targetId: target.id,
-      foreign: !target.managed,
-      reason: target.managed
-        ? `${target.id} (S3 gateway) is missing route table(s) ${add.join(', ')}`
-        : `${target.id} (S3 gateway, not created by privatelink-ecs) is missing route table(s) ${add.join(', ')}; adding them to it is the one documented exception, since a route table carries only one S3 route`,
+      reason: `${target.id} (S3 gateway) is missing route table(s) ${add.join(', ')}${natSuffix}`,
     });
     return out;
   }
@@ -341,7 +383,11 @@ function planS3Gateway(inv: VpcInventory, selected: SubnetInfo[], warnings: stri
     service: S3_SERVICE,
     serviceName,
     resourceIds: add,
-    reason: `no S3 gateway endpoint; creating one on ${add.length} route table(s) of the selected subnets`,
+    reason:
+      (existing.length > 0
+        ? `no S3 gateway endpoint of privatelink-ecs (someone else's ${existing.map((e) => e.id).join(', ')} is never modified); creating one on the ${add.length} route table(s) of the selected subnets that no S3 gateway covers`
+        : `no S3 gateway endpoint; creating one on ${add.length} route table(s) of the selected subnets`) +
+      natSuffix,
   });
   return out;
 }

@@ -1,4 +1,5 @@
 // Contracts of the endpoint reconciler. Triggers, the workflow and the CLI depend on these shapes.
+import type { S3GatewayMode } from '../config';
 
 export type EndpointType = 'Interface' | 'Gateway';
 
@@ -59,8 +60,6 @@ export interface PlannedAction {
   serviceName?: string;
   /** Existing security group to attach; absent when the plan creates it earlier in the same run. */
   securityGroupId?: string;
-  /** True when the action modifies a resource we did not create (the S3 gateway route-table exception). */
-  foreign?: boolean;
   /** Our endpoints for the same service that are failed/rejected/expired, which a create replaces. */
   replaces?: string[];
 }
@@ -125,6 +124,8 @@ export interface RouteTableInfo {
   id: string;
   main: boolean;
   defaultRoute: DefaultRoute;
+  /** The NAT gateway 0.0.0.0/0 goes to, when defaultRoute is 'nat'. */
+  natGatewayId?: string;
   /** Subnets explicitly associated with this table. */
   subnetIds: string[];
 }
@@ -174,8 +175,9 @@ export interface VpcInventory {
 export interface DesiredSet {
   /** Interface services in creation order. */
   interfaceServices: string[];
-  s3Gateway: boolean;
-  /** Subnets that may host interface endpoints and whose route tables get the S3 gateway. */
+  /** config.s3Gateway: `auto` leaves route tables whose 0.0.0.0/0 goes to a NAT gateway off the S3 gateway. */
+  s3Gateway: S3GatewayMode;
+  /** Subnets that may host interface endpoints and whose route tables get the S3 gateway (see s3Gateway). */
   subnetIds: string[];
   /** Why the SSM services are in or out, for the plan output. */
   ssmDecision: string;

@@ -38,7 +38,7 @@ async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): 
     'ssmmessages',
     'ec2messages',
   ]);
-  if (config.s3Gateway) wanted.add('s3');
+  if (config.s3Gateway !== 'never') wanted.add('s3');
   const found: ObservedEndpoint[] = [];
   for await (const page of paginateDescribeVpcEndpoints(
     { client: ec2 },

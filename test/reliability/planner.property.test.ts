@@ -1,8 +1,9 @@
 // Property-based tests of the planner and executor (issue 7). For any generated VPC state (subnets across AZs;
 // public, private and NAT route tables; endpoints made by us and by others; services missing from some AZs;
-// an earlier run of ours with another config) the reconciler converges, never touches what is not ours,
-// never puts a second S3 gateway on a route table, never gives an endpoint two subnets in one AZ, a subnet
-// in an AZ its service lacks or one the config does not select, and never writes to a VPC that is not opted in.
+// an earlier run of ours with another config) the reconciler converges, never touches what is not ours (only
+// our endpoints are ever modified), never puts a second S3 gateway on a route table nor (under s3Gateway auto)
+// one routed to a NAT, never gives an endpoint two subnets in one AZ, a subnet in an AZ its service lacks or
+// one the config does not select, and never writes to a VPC that is not opted in.
 // Every run is realised in a fresh simulated account (devkit/sim) and goes through the same planVpc and
 // reconcileVpc the CLI's plan and apply commands call. Seeds are fixed so CI is repeatable; a failure prints
 // the seed and the shrunk counterexample (see the reproduction notes in the README).
@@ -184,7 +185,7 @@ describe('planner properties (fast-check, simulated account)', () => {
     recordRuns('plan → apply → plan is empty', SEEDS.converges, tally, 'second apply wrote nothing');
   });
 
-  it('never deletes or modifies what it did not create, except adding route tables to an S3 gateway', async () => {
+  it('never deletes or modifies what it did not create: only our endpoints are ever modified', async () => {
     // Prepare
     const tally = new Tally();
 
@@ -197,6 +198,9 @@ describe('planner properties (fast-check, simulated account)', () => {
           run.before.endpoints.filter((e) => !managed(e.Tags)).map((e) => [e.VpcEndpointId!, e]),
         );
         const ourGroups = new Set(run.after.groups.filter((g) => managed(g.Tags)).map((g) => g.GroupId));
+        const ourEndpoints = new Set(
+          run.after.endpoints.filter((e) => managed(e.Tags)).map((e) => e.VpcEndpointId),
+        );
         const foreignGroups = new Set(
           run.before.groups.filter((g) => !managed(g.Tags)).map((g) => g.GroupId),
         );
@@ -228,24 +232,21 @@ describe('planner properties (fast-check, simulated account)', () => {
                 { Value: true },
               ]);
               break;
-            case 'ModifyVpcEndpoint': {
-              const target = foreignEndpoints.get(input.VpcEndpointId as string);
-              if (target) {
-                // The one exception: an S3 gateway of someone else's gets route tables added, nothing more.
-                expect({ type: target.VpcEndpointType, service: short(target.ServiceName) }).toEqual({
-                  type: 'Gateway',
-                  service: 's3',
-                });
-                expect(Object.keys(input).sort()).toEqual(['AddRouteTableIds', 'VpcEndpointId']);
-              }
+            case 'ModifyVpcEndpoint':
+              // Only endpoints of ours, with no exception (not even someone else's S3 gateway).
+              expect({ call: call.operation, ours: ourEndpoints.has(input.VpcEndpointId as string) }).toEqual(
+                {
+                  call: call.operation,
+                  ours: true,
+                },
+              );
               break;
-            }
             default:
               // No Delete*, CreateTags, DeleteTags or anything else: reconcile only creates and extends.
               throw new Error(`unexpected write ${call.operation} ${JSON.stringify(input)}`);
           }
         }
-        // And the final state agrees: someone else's endpoints are as they were (S3 route tables may grow).
+        // And the final state agrees: someone else's endpoints are exactly as they were.
         for (const [id, was] of foreignEndpoints) {
           const now = run.after.endpoints.find((e) => e.VpcEndpointId === id);
           expect(now).toBeDefined();
@@ -255,14 +256,15 @@ describe('planner properties (fast-check, simulated account)', () => {
             dns: now!.PrivateDnsEnabled,
             groups: now!.Groups,
             tags: now!.Tags,
+            routeTables: now!.RouteTableIds,
           }).toEqual({
             state: was.State,
             subnets: was.SubnetIds,
             dns: was.PrivateDnsEnabled,
             groups: was.Groups,
             tags: was.Tags,
+            routeTables: was.RouteTableIds,
           });
-          expect(now!.RouteTableIds).toEqual(expect.arrayContaining(was.RouteTableIds ?? []));
         }
         for (const g of run.before.groups.filter((x) => foreignGroups.has(x.GroupId))) {
           const now = run.after.groups.find((x) => x.GroupId === g.GroupId);
@@ -278,7 +280,7 @@ describe('planner properties (fast-check, simulated account)', () => {
       'nothing not ours is deleted or modified',
       SEEDS.foreign,
       tally,
-      'foreign S3 gateways only gained route tables',
+      'ModifyVpcEndpoint only on our endpoints; foreign ones unchanged',
     );
   });
 
@@ -331,7 +333,7 @@ describe('planner properties (fast-check, simulated account)', () => {
     );
   });
 
-  it('puts endpoints only in selected subnets and their route tables, one subnet per AZ, in AZs the service offers', async () => {
+  it('puts endpoints only in selected subnets and their route tables (S3: none routed to a NAT under auto, none at all under never), one subnet per AZ, in AZs the service offers', async () => {
     // Prepare
     const tally = new Tally();
 
@@ -347,6 +349,13 @@ describe('planner properties (fast-check, simulated account)', () => {
 
         const selected = selectedSubnets(run.built);
         const selectedTables = new Set([...selected].map((id) => run.built.subnetTable.get(id)!));
+        // The route tables the S3 gateway may be put on, per s3Gateway, from how the VPC was built.
+        const mode = run.built.config.s3Gateway;
+        const s3Tables = new Set(
+          [...selectedTables].filter(
+            (rt) => mode === 'always' || (mode === 'auto' && run.built.tableRoute.get(rt) !== 'nat'),
+          ),
+        );
         const outside = (ids: unknown, allowed: Set<string>) =>
           ((ids ?? []) as string[]).filter((id) => !allowed.has(id));
 
@@ -357,7 +366,7 @@ describe('planner properties (fast-check, simulated account)', () => {
             expect({
               call: call.operation,
               subnetsNotSelected: outside(input.SubnetIds ?? input.AddSubnetIds, selected),
-              tablesNotSelected: outside(input.RouteTableIds ?? input.AddRouteTableIds, selectedTables),
+              tablesNotSelected: outside(input.RouteTableIds ?? input.AddRouteTableIds, s3Tables),
             }).toEqual({ call: call.operation, subnetsNotSelected: [], tablesNotSelected: [] });
           }
           if (call.operation === 'CreateVpcEndpoint' && input.VpcEndpointType === 'Interface') {
@@ -402,7 +411,7 @@ describe('planner properties (fast-check, simulated account)', () => {
     );
 
     recordRuns(
-      'selected subnets only, one per AZ, only AZs the service offers',
+      'selected subnets only, one per AZ, only AZs the service offers; S3 per s3Gateway',
       SEEDS.azs,
       tally,
       'checked requests and final endpoints',

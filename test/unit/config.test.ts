@@ -10,6 +10,7 @@ describe('configuration schema', () => {
     expect(config.optInTag).toEqual({ key: 'privatelink-ecs', value: 'enabled' });
     expect(config.interfaceServices).toEqual(['ecr.api', 'ecr.dkr', 'ecs-agent', 'ecs-telemetry', 'ecs']);
     expect(config.ssmEndpoints).toBe('auto');
+    expect(config.s3Gateway).toBe('auto');
     expect(config.subnets).toBe('private');
     expect(config.restart.maxConcurrency).toBe('10%');
     expect(config.sweep).toEqual({ enabled: true, schedule: 'rate(6 hours)' });
@@ -17,6 +18,8 @@ describe('configuration schema', () => {
 
   it.each([
     [{ ssmEndpoints: 'sometimes' }, 'ssmEndpoints'],
+    [{ s3Gateway: 'yes' }, 's3Gateway: must be "auto", "always" or "never"'],
+    [{ s3Gateway: 1 }, 's3Gateway'],
     [{ subnets: ['subnet-zz'] }, 'subnets.0'],
     [{ restart: { fallback: 'explode' } }, 'restart.fallback'],
     [{ sweep: { schedule: 'every day' } }, 'sweep.schedule'],
@@ -26,6 +29,21 @@ describe('configuration schema', () => {
     // Act + Assess
     expect(() => parseConfig(raw)).toThrow(ConfigError);
     expect(() => parseConfig(raw)).toThrow(field);
+  });
+
+  it.each([
+    ['auto', 'auto'],
+    ['always', 'always'],
+    ['never', 'never'],
+    // The booleans of earlier versions: true never becomes "always", so no NAT route table is added by surprise.
+    [true, 'auto'],
+    [false, 'never'],
+  ])('reads s3Gateway %j as %j', (raw, expected) => {
+    // Act
+    const config = parseConfig({ s3Gateway: raw });
+
+    // Assess
+    expect(config.s3Gateway).toBe(expected);
   });
 
   it('reads the Lambda configuration from PRIVATELINK_ECS_CONFIG and names bad JSON', () => {

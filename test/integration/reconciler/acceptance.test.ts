@@ -158,29 +158,66 @@ describe.each(TARGETS)('reconciler acceptance on %s', (_backend, makeTarget) => 
     expect(iface.map((e) => e.ServiceName).sort()).toEqual(ECS_ECR.map(svc).sort());
   });
 
-  it("adds the other private route tables to someone else's S3 gateway instead of creating a second one", async () => {
+  it("leaves someone else's S3 gateway as it is and puts the other private route tables on a gateway of ours", async () => {
     // Prepare
     const config = parseConfig({ ssmEndpoints: 'never' });
     const layout = await createVpcLayout(ec2, { azs: 3, tags: OPTED_IN });
+    const [theirTable, ...otherTables] = layout.privateRouteTableIds;
     const foreign = await createForeignEndpoint(ec2, {
       vpcId: layout.vpcId,
       service: 's3',
       type: 'Gateway',
-      routeTableIds: [layout.privateRouteTableIds[0]!],
+      routeTableIds: [theirTable!],
     });
+    const log = recordCalls(ec2);
+
+    // Act
+    const result = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess: theirs untouched, ours on the rest, no ModifyVpcEndpoint at all
+    const gateways = (await endpointsOf(ec2, layout.vpcId)).filter((e) => e.VpcEndpointType === 'Gateway');
+    const theirs = gateways.find((g) => g.VpcEndpointId === foreign)!;
+    const ours = gateways.filter((g) => g.VpcEndpointId !== foreign);
+    expect(theirs.RouteTableIds).toEqual([theirTable]);
+    expect(hasTag(theirs.Tags, MANAGED)).toBe(false);
+    expect(ours).toHaveLength(1);
+    expect(hasTag(ours[0]!.Tags, MANAGED)).toBe(true);
+    expect([...(ours[0]!.RouteTableIds ?? [])].sort()).toEqual([...otherTables].sort());
+    expect(log.writes().filter((c) => c === 'ModifyVpcEndpointCommand')).toEqual([]);
+    const s3 = result.results.filter((r) => r.action.service === 's3');
+    expect(s3.map((r) => [r.action.kind, r.status])).toEqual([
+      ['covered', 'skip'],
+      ['create-gateway-endpoint', 'ok'],
+    ]);
+    expect(s3[0]!.action.targetId).toBe(foreign);
+  });
+
+  it.each([
+    ['auto (the default) leaves them off and names each with its NAT', {}, false],
+    ['always puts them on the S3 gateway', { s3Gateway: 'always' as const }, true],
+  ])('NAT-routed private route tables: %s', async (_name, s3Config, included) => {
+    // Prepare
+    const config = parseConfig({ ssmEndpoints: 'never', ...s3Config });
+    const layout = await createVpcLayout(ec2, { azs: 2, nat: true, tags: OPTED_IN });
+    const tables = [...layout.privateRouteTableIds].sort();
 
     // Act
     const result = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
 
     // Assess
     const gateways = (await endpointsOf(ec2, layout.vpcId)).filter((e) => e.VpcEndpointType === 'Gateway');
-    expect(gateways.map((g) => g.VpcEndpointId)).toEqual([foreign]);
-    expect([...(gateways[0]!.RouteTableIds ?? [])].sort()).toEqual([...layout.privateRouteTableIds].sort());
-    expect(hasTag(gateways[0]!.Tags, MANAGED)).toBe(false);
-    const s3 = result.results.find((r) => r.action.service === 's3')!;
-    expect(s3.action).toMatchObject({ kind: 'add-gateway-route-tables', targetId: foreign, foreign: true });
-    expect(s3.action.reason).toContain('documented exception');
-    expect(s3.status).toBe('ok');
+    const natWarnings = (result.warnings ?? []).filter((w) => w.includes(layout.natGatewayId!));
+    if (included) {
+      expect(gateways.map((g) => [...(g.RouteTableIds ?? [])].sort())).toEqual([tables]);
+      expect(natWarnings).toEqual([]);
+      expect(result.actions.find((a) => a.service === 's3')!.reason).toContain('s3Gateway is "always"');
+    } else {
+      expect(gateways).toEqual([]);
+      expect(result.actions.filter((a) => a.service === 's3')).toEqual([]);
+      expect(natWarnings).toEqual([
+        `route tables ${tables.join(', ')} send 0.0.0.0/0 to ${layout.natGatewayId}: adding the S3 gateway would move their S3 traffic off the NAT (open connections break, bucket policies keyed on the NAT's address with aws:SourceIp deny), so s3Gateway "auto" leaves them off; set s3Gateway to "always" to include them`,
+      ]);
+    }
   });
 
   it("reports someone else's ecr.dkr endpoint as covering the service and leaves it alone", async () => {

@@ -74,6 +74,30 @@ describe('privatelink-ecs plan and apply (CLI against moto)', () => {
     expect(io.stdout()).toContain('10 endpoint-AZ(s) x $0.02/h (config) x 730 h = $146.00/month');
   });
 
+  it('plan names each route table routed to a NAT that s3Gateway auto leaves off the S3 gateway, and why', async () => {
+    // Prepare
+    const layout = await createVpcLayout(ec2, { azs: 2, nat: true, tags: { 'privatelink-ecs': 'enabled' } });
+    const tables = [...layout.privateRouteTableIds].sort();
+    const io = capture();
+
+    // Act
+    const code = await main(['plan', '--vpc-id', layout.vpcId]);
+    const text = io.stdout();
+    const jsonCode = await main(['plan', '--vpc-id', layout.vpcId, '--json']);
+
+    // Assess
+    expect([code, jsonCode]).toEqual([0, 0]);
+    expect(text).toContain(
+      `warning: route tables ${tables.join(', ')} send 0.0.0.0/0 to ${layout.natGatewayId}: adding the S3 gateway would move their S3 traffic off the NAT`,
+    );
+    expect(text).toContain('set s3Gateway to "always" to include them');
+    expect(text).not.toMatch(/create-gateway-endpoint|add-gateway-route-tables/);
+    const plan = JSON.parse(io.stdout().slice(text.length));
+    expect(plan.actions.filter((a: { service: string | null }) => a.service === 's3')).toEqual([]);
+    expect(plan.warnings).toEqual([expect.stringContaining(`send 0.0.0.0/0 to ${layout.natGatewayId}`)]);
+    expect(io.writes()).toEqual([]);
+  });
+
   it('apply refuses an untagged VPC with one line on stderr and no writes; --force converges it', async () => {
     // Prepare
     const layout = await createVpcLayout(ec2, { azs: 2 });

@@ -27,6 +27,7 @@ import {
   type ConfigInput,
   DEFAULT_INTERFACE_SERVICES,
   parseConfig,
+  type S3GatewayMode,
 } from '../../../shared/config';
 import { errorName } from '../../../shared/errors';
 import { reconcileVpc } from '../../../shared/reconciler';
@@ -82,7 +83,7 @@ export interface PriorRunSpec {
   interfaceServices: InterfaceService[];
   /** 'first-az': an explicit list of the subnets in the VPC's first AZ (so later runs add AZs). */
   subnets: 'private' | 'all' | 'first-az';
-  s3Gateway: boolean;
+  s3Gateway: S3GatewayMode;
   ssmEndpoints: 'never' | 'always';
 }
 
@@ -109,7 +110,7 @@ export interface VpcSpec {
 export interface ConfigSpec {
   interfaceServices: InterfaceService[];
   extraServices: InterfaceService[];
-  s3Gateway: boolean;
+  s3Gateway: S3GatewayMode;
   ssmEndpoints: 'never' | 'auto' | 'always';
   /** 'private' | 'all', or indices into the VPC's subnets (plus, optionally, a subnet of another VPC). */
   subnets: 'private' | 'all' | { indices: number[]; otherVpcSubnet: boolean };
@@ -121,6 +122,7 @@ export interface Scenario {
 }
 
 const routeKind = fc.constantFrom<RouteKind>('none', 'nat', 'internet');
+const s3GatewayMode = fc.constantFrom<S3GatewayMode>('auto', 'always', 'never');
 
 /** `a` weightA times as often as… `b` weightB; shrinks towards `a`. */
 function weighted<T>(
@@ -198,7 +200,7 @@ function vpcSpecArbitrary(optIn: fc.Arbitrary<OptInTag> = optInTagArbitrary): fc
       fc.record({
         interfaceServices: defaultServices,
         subnets: fc.constantFrom<PriorRunSpec['subnets']>('first-az', 'private', 'all'),
-        s3Gateway: fc.boolean(),
+        s3Gateway: s3GatewayMode,
         ssmEndpoints: fc.constantFrom<'never' | 'always'>('never', 'always'),
       }),
       { nil: null, freq: 2 },
@@ -213,7 +215,7 @@ function vpcSpecArbitrary(optIn: fc.Arbitrary<OptInTag> = optInTagArbitrary): fc
 const configSpecArbitrary: fc.Arbitrary<ConfigSpec> = fc.record({
   interfaceServices: defaultServices,
   extraServices: fc.subarray(['ssm', 'ssmmessages', 'ec2messages'] as InterfaceService[], { maxLength: 1 }),
-  s3Gateway: fc.boolean(),
+  s3Gateway: s3GatewayMode,
   ssmEndpoints: fc.constantFrom<'never' | 'auto' | 'always'>('never', 'auto', 'always'),
   subnets: fc.oneof(
     fc.constant<'private'>('private'),

@@ -264,7 +264,7 @@ describe('executor', () => {
     ]);
   });
 
-  it("adds route tables to someone else's S3 gateway when it appeared since the plan", async () => {
+  it("never modifies someone else's S3 gateway that appeared since the plan: creates ours on the tables it does not cover", async () => {
     // Prepare
     ec2Mock.on(DescribeVpcEndpointsCommand).resolves({
       VpcEndpoints: [
@@ -283,12 +283,80 @@ describe('executor', () => {
     const results = await executePlan({ ec2: new EC2Client({}), config }, [freshPlan()[4]!]);
 
     // Assess
-    expect(results[0]).toMatchObject({ status: 'ok', resourceId: 'vpce-theirs' });
-    expect(results[0]!.message).toContain('the S3 gateway exception');
-    expect(ec2Mock.commandCalls(ModifyVpcEndpointCommand)[0]!.args[0].input).toEqual({
-      VpcEndpointId: 'vpce-theirs',
-      AddRouteTableIds: ['rtb-2'],
+    expect(results[0]).toMatchObject({
+      status: 'ok',
+      resourceId: 'vpce-s3',
+      message: 'created vpce-s3 on route table(s) rtb-2',
     });
+    expect(ec2Mock.commandCalls(ModifyVpcEndpointCommand)).toHaveLength(0);
+    expect(ec2Mock.commandCalls(CreateVpcEndpointCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({
+        VpcEndpointType: 'Gateway',
+        RouteTableIds: ['rtb-2'],
+        ClientToken: clientToken(VPC, 's3', 'Gateway', [], ['rtb-2']),
+        TagSpecifications: [{ ResourceType: 'vpc-endpoint', Tags: expect.arrayContaining([MANAGED_TAG]) }],
+      }),
+    ]);
+  });
+
+  it('adds the route tables to our S3 gateway when one of ours appeared since the plan (a concurrent run)', async () => {
+    // Prepare
+    ec2Mock.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [
+        {
+          VpcEndpointId: 'vpce-theirs',
+          ServiceName: svc('s3'),
+          VpcEndpointType: 'Gateway',
+          State: 'Available',
+          RouteTableIds: ['rtb-9'],
+        },
+        {
+          VpcEndpointId: 'vpce-ours',
+          ServiceName: svc('s3'),
+          VpcEndpointType: 'Gateway',
+          State: 'Available',
+          RouteTableIds: ['rtb-1'],
+          Tags: [MANAGED_TAG],
+        },
+      ],
+    });
+    ec2Mock.on(ModifyVpcEndpointCommand).resolves({ Return: true });
+
+    // Act
+    const results = await executePlan({ ec2: new EC2Client({}), config }, [freshPlan()[4]!]);
+
+    // Assess
+    expect(results[0]).toMatchObject({ status: 'ok', resourceId: 'vpce-ours' });
+    expect(ec2Mock.commandCalls(ModifyVpcEndpointCommand).map((c) => c.args[0].input)).toEqual([
+      { VpcEndpointId: 'vpce-ours', AddRouteTableIds: ['rtb-2'] },
+    ]);
+    expect(ec2Mock.commandCalls(CreateVpcEndpointCommand)).toHaveLength(0);
+  });
+
+  it('skips the S3 gateway when S3 gateways that appeared since the plan already cover every route table', async () => {
+    // Prepare
+    ec2Mock.on(DescribeVpcEndpointsCommand).resolves({
+      VpcEndpoints: [
+        {
+          VpcEndpointId: 'vpce-theirs',
+          ServiceName: svc('s3'),
+          VpcEndpointType: 'Gateway',
+          State: 'Available',
+          RouteTableIds: ['rtb-1', 'rtb-2'],
+        },
+      ],
+    });
+
+    // Act
+    const results = await executePlan({ ec2: new EC2Client({}), config }, [freshPlan()[4]!]);
+
+    // Assess
+    expect(results[0]).toMatchObject({
+      status: 'skip',
+      resourceId: 'vpce-theirs',
+      message: 'route table(s) rtb-1, rtb-2 are already on vpce-theirs',
+    });
+    expect(ec2Mock.commandCalls(ModifyVpcEndpointCommand)).toHaveLength(0);
     expect(ec2Mock.commandCalls(CreateVpcEndpointCommand)).toHaveLength(0);
   });
 

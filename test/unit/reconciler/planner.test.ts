@@ -1,5 +1,5 @@
 import { type ConfigInput, parseConfig } from '../../../shared/config';
-import { orderedServices, planActions } from '../../../shared/reconciler/planner';
+import { candidateServiceNames, orderedServices, planActions } from '../../../shared/reconciler/planner';
 import type { EndpointSummary, PlannedAction, VpcInventory } from '../../../shared/reconciler/types';
 
 const REGION = 'us-east-1';
@@ -287,35 +287,6 @@ describe('planner', () => {
     expect(result.actions[0]!.reason).toContain('covered by vpce-theirs');
   });
 
-  it("adds missing route tables to someone else's S3 gateway (the documented exception), never a second gateway", () => {
-    // Prepare
-    const endpoints = convergedEndpoints(SERVICES.slice(0, 5)).filter((e) => e.service !== 's3');
-    endpoints.push(
-      endpoint({
-        id: 'vpce-s3theirs',
-        service: 's3',
-        type: 'Gateway',
-        managed: false,
-        routeTableIds: ['rtb-p1'],
-      }),
-    );
-
-    // Act
-    const result = plan({ ssmEndpoints: 'never' }, inventory({ endpoints }));
-
-    // Assess
-    expect(result.actions.map(summary)).toEqual([
-      {
-        kind: 'add-gateway-route-tables',
-        service: 's3',
-        resourceIds: ['rtb-p0', 'rtb-p2'],
-        targetId: 'vpce-s3theirs',
-      },
-    ]);
-    expect(result.actions[0]!.foreign).toBe(true);
-    expect(result.actions[0]!.reason).toContain('documented exception');
-  });
-
   it('authorizes only the CIDRs our existing security group lacks', () => {
     // Act
     const result = plan(
@@ -451,5 +422,216 @@ describe('planner', () => {
       'ecs-agent',
       'ecs',
     ]);
+  });
+});
+
+/** Everything converged but the S3 gateway: our interface endpoints, with `gateways` as the only S3 endpoints. */
+function withGateways(...gateways: EndpointSummary[]): EndpointSummary[] {
+  return [...convergedEndpoints(SERVICES.slice(0, 5)).filter((e) => e.service !== 's3'), ...gateways];
+}
+
+const gateway = (id: string, managed: boolean, routeTableIds: string[]): EndpointSummary =>
+  endpoint({ id, service: 's3', type: 'Gateway', managed, routeTableIds });
+
+/** rtb-p0 and rtb-p1 send 0.0.0.0/0 to a NAT gateway each; rtb-p2 has no default route. */
+function natRoutedInventory(overrides: Partial<VpcInventory> = {}): VpcInventory {
+  const base = inventory();
+  return inventory({
+    routeTables: base.routeTables.map((t) =>
+      t.id === 'rtb-p0' || t.id === 'rtb-p1'
+        ? { ...t, defaultRoute: 'nat' as const, natGatewayId: `nat-0000000000000000${t.id.slice(-1)}` }
+        : t,
+    ),
+    ...overrides,
+  });
+}
+
+/** Actions that would write to an endpoint: anything but `covered`, with a target. */
+const writesTo = (actions: PlannedAction[], endpointId: string) =>
+  actions.filter(
+    (a) => a.kind !== 'covered' && (a.targetId === endpointId || a.resourceIds.includes(endpointId)),
+  );
+
+describe('planner: the S3 gateway', () => {
+  it("leaves a route table on someone else's S3 gateway as it is, reported as covered", () => {
+    // Prepare
+    const endpoints = withGateways(gateway('vpce-s3theirs', false, ['rtb-p0', 'rtb-p1', 'rtb-p2']));
+
+    // Act
+    const result = plan({ ssmEndpoints: 'never' }, inventory({ endpoints }));
+
+    // Assess
+    expect(result.actions.map(summary)).toEqual([
+      { kind: 'covered', service: 's3', resourceIds: ['vpce-s3theirs'], targetId: 'vpce-s3theirs' },
+    ]);
+    expect(result.actions[0]!.reason).toBe(
+      'route tables rtb-p0, rtb-p1, rtb-p2 are on the S3 gateway vpce-s3theirs, which privatelink-ecs did not create; left as they are',
+    );
+    expect(result.warnings).toEqual([]);
+  });
+
+  it("creates a new S3 gateway of ours on the uncovered route tables when only someone else's covers the others", () => {
+    // Prepare
+    const endpoints = withGateways(gateway('vpce-s3theirs', false, ['rtb-p1']));
+
+    // Act
+    const result = plan({ ssmEndpoints: 'never' }, inventory({ endpoints }));
+
+    // Assess
+    expect(result.actions.map(summary)).toEqual([
+      { kind: 'covered', service: 's3', resourceIds: ['vpce-s3theirs'], targetId: 'vpce-s3theirs' },
+      {
+        kind: 'create-gateway-endpoint',
+        service: 's3',
+        resourceIds: ['rtb-p0', 'rtb-p2'],
+        targetId: undefined,
+      },
+    ]);
+    expect(result.actions[1]!.reason).toContain("someone else's vpce-s3theirs is never modified");
+    expect(writesTo(result.actions, 'vpce-s3theirs')).toEqual([]);
+  });
+
+  it("adds the uncovered route tables to our S3 gateway, not to someone else's, when both exist", () => {
+    // Prepare: theirs sorts before ours, so picking "the first gateway" would pick theirs
+    const endpoints = withGateways(
+      gateway('vpce-0s3theirs', false, ['rtb-p1']),
+      gateway('vpce-1s3ours', true, ['rtb-p0']),
+    );
+
+    // Act
+    const result = plan({ ssmEndpoints: 'never' }, inventory({ endpoints }));
+
+    // Assess
+    expect(result.actions.map(summary)).toEqual([
+      { kind: 'covered', service: 's3', resourceIds: ['vpce-0s3theirs'], targetId: 'vpce-0s3theirs' },
+      {
+        kind: 'add-gateway-route-tables',
+        service: 's3',
+        resourceIds: ['rtb-p2'],
+        targetId: 'vpce-1s3ours',
+      },
+    ]);
+    expect(writesTo(result.actions, 'vpce-0s3theirs')).toEqual([]);
+  });
+
+  it("plans no write at all when someone else's S3 gateway is on a route table we do not select", () => {
+    // Prepare: theirs is on the public table only, ours covers every private one
+    const endpoints = withGateways(
+      gateway('vpce-s3theirs', false, ['rtb-pub']),
+      gateway('vpce-s3ours', true, ['rtb-p0', 'rtb-p1', 'rtb-p2']),
+    );
+
+    // Act
+    const result = plan({ ssmEndpoints: 'never' }, inventory({ endpoints }));
+
+    // Assess
+    expect(result.actions).toEqual([]);
+  });
+
+  it('under auto, leaves route tables routed to a NAT off the S3 gateway and names each with its NAT', () => {
+    // Act
+    const result = plan({ ssmEndpoints: 'never' }, natRoutedInventory({ endpoints: withGateways() }));
+
+    // Assess
+    expect(result.actions.map(summary)).toEqual([
+      { kind: 'create-gateway-endpoint', service: 's3', resourceIds: ['rtb-p2'], targetId: undefined },
+    ]);
+    expect(result.warnings).toEqual([
+      'route table rtb-p0 sends 0.0.0.0/0 to nat-00000000000000000: adding the S3 gateway would move its S3 traffic off the NAT (open connections break, bucket policies keyed on the NAT\'s address with aws:SourceIp deny), so s3Gateway "auto" leaves it off; set s3Gateway to "always" to include it',
+      'route table rtb-p1 sends 0.0.0.0/0 to nat-00000000000000001: adding the S3 gateway would move its S3 traffic off the NAT (open connections break, bucket policies keyed on the NAT\'s address with aws:SourceIp deny), so s3Gateway "auto" leaves it off; set s3Gateway to "always" to include it',
+    ]);
+  });
+
+  it('under auto, names every route table sharing one NAT in one warning, and plans nothing when all are NAT-routed', () => {
+    // Prepare
+    const base = inventory();
+    const inv = inventory({
+      endpoints: withGateways(),
+      routeTables: base.routeTables.map((t) =>
+        t.id.startsWith('rtb-p') && t.id !== 'rtb-pub'
+          ? { ...t, defaultRoute: 'nat' as const, natGatewayId: 'nat-0aaaaaaaaaaaaaaaa' }
+          : t,
+      ),
+    });
+
+    // Act
+    const result = plan({ ssmEndpoints: 'never', s3Gateway: 'auto' }, inv);
+
+    // Assess
+    expect(result.actions).toEqual([]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /^route tables rtb-p0, rtb-p1, rtb-p2 send 0\.0\.0\.0\/0 to nat-0aaaaaaaaaaaaaaaa: .* set s3Gateway to "always" to include them$/,
+      ),
+    ]);
+  });
+
+  it('under auto, says nothing about a NAT-routed route table that an S3 gateway already covers', () => {
+    // Prepare: ours is already on rtb-p0 (e.g. from an earlier "always"); nothing moves
+    const inv = natRoutedInventory({
+      endpoints: withGateways(gateway('vpce-s3ours', true, ['rtb-p0', 'rtb-p2'])),
+    });
+
+    // Act
+    const result = plan({ ssmEndpoints: 'never' }, inv);
+
+    // Assess
+    expect(result.actions).toEqual([]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^route table rtb-p1 sends 0\.0\.0\.0\/0 to nat-/),
+    ]);
+  });
+
+  it('under always, puts the NAT-routed route tables on the S3 gateway too and says so in the reason', () => {
+    // Act
+    const result = plan(
+      { ssmEndpoints: 'never', s3Gateway: 'always' },
+      natRoutedInventory({ endpoints: withGateways(gateway('vpce-s3ours', true, ['rtb-p2'])) }),
+    );
+
+    // Assess
+    expect(result.actions.map(summary)).toEqual([
+      {
+        kind: 'add-gateway-route-tables',
+        service: 's3',
+        resourceIds: ['rtb-p0', 'rtb-p1'],
+        targetId: 'vpce-s3ours',
+      },
+    ]);
+    expect(result.actions[0]!.reason).toContain(
+      's3Gateway is "always", so this includes route tables whose 0.0.0.0/0 goes to a NAT (rtb-p0 via nat-00000000000000000; rtb-p1 via nat-00000000000000001): their S3 traffic moves off the NAT',
+    );
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('under never, plans no S3 gateway and does not ask about the S3 service', () => {
+    // Act
+    const result = plan(
+      { ssmEndpoints: 'never', s3Gateway: 'never' },
+      natRoutedInventory({ endpoints: withGateways() }),
+    );
+
+    // Assess
+    expect(result.actions).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(result.desired.s3Gateway).toBe('never');
+    expect(candidateServiceNames(parseConfig({ s3Gateway: 'never' }), REGION)).not.toContain(
+      `com.amazonaws.${REGION}.s3`,
+    );
+    expect(candidateServiceNames(parseConfig({}), REGION)).toContain(`com.amazonaws.${REGION}.s3`);
+  });
+
+  it.each<[string, ConfigInput['s3Gateway'], string[]]>([
+    ['true (earlier versions) is read as auto: no NAT-routed route table', true, ['rtb-p2']],
+    ['false (earlier versions) is read as never', false, []],
+  ])('s3Gateway %s', (_name, s3Gateway, tables) => {
+    // Act
+    const result = plan(
+      { ssmEndpoints: 'never', s3Gateway },
+      natRoutedInventory({ endpoints: withGateways() }),
+    );
+
+    // Assess
+    expect(result.actions.flatMap((a) => a.resourceIds)).toEqual(tables);
   });
 });

@@ -57,7 +57,7 @@ describe('planner counterexamples found by the property tests', () => {
   it('plans neither a group nor interface endpoints while someone else’s group holds our group name, and says why', () => {
     // Act
     const result = plan(
-      { interfaceServices: ['ecs-telemetry'], s3Gateway: false, ssmEndpoints: 'never', subnets: 'all' },
+      { interfaceServices: ['ecs-telemetry'], s3Gateway: 'never', ssmEndpoints: 'never', subnets: 'all' },
       inventory({ groupNameTakenBy: 'sg-team' }),
     );
 
@@ -85,7 +85,7 @@ describe('planner counterexamples found by the property tests', () => {
 
     // Act
     const result = plan(
-      { interfaceServices: ['ecs-telemetry'], s3Gateway: false, ssmEndpoints: 'never', subnets: 'all' },
+      { interfaceServices: ['ecs-telemetry'], s3Gateway: 'never', ssmEndpoints: 'never', subnets: 'all' },
       inventory({ groupNameTakenBy: 'sg-team', endpoints: [ours], dnsSupport: true, dnsHostnames: true }),
     );
 
@@ -100,7 +100,7 @@ describe('planner counterexamples found by the property tests', () => {
   it('plans no S3 gateway on a route table that a failed S3 gateway still holds, and says which', () => {
     // Act
     const result = plan(
-      { interfaceServices: ['ecs'], s3Gateway: true, ssmEndpoints: 'never', subnets: 'private' },
+      { interfaceServices: ['ecs'], s3Gateway: 'auto', ssmEndpoints: 'never', subnets: 'private' },
       inventory({ endpoints: [failedGateway], dnsSupport: true, dnsHostnames: true }),
     );
 
@@ -152,7 +152,7 @@ describe('reconcile on the simulated account, counterexamples replayed', () => {
     );
     const config = parseConfig({
       interfaceServices: ['ecs-telemetry'],
-      s3Gateway: false,
+      s3Gateway: 'never',
       ssmEndpoints: 'never',
       subnets: 'all',
     });

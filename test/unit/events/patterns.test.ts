@@ -195,6 +195,20 @@ describe('event classification', () => {
     expect(result).toMatchObject({ invalidEnvelope, reason: expect.any(String) });
   });
 
+  it('says why a routine container-instance event matches no rule', () => {
+    // Act
+    const result = classifyEvent(loadEvent('ecs-container-instance-task-placement'), config);
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: false,
+      invalidEnvelope: false,
+      reason: expect.stringMatching(
+        /no trigger rule matches .*only a new container instance .*detail\.version <= 2.*version 14801, a routine change that needs nothing$/,
+      ),
+    });
+  });
+
   it('says which rule would have applied when none matches', () => {
     const result = classifyEvent(loadEvent('tag-change-subnet'), config);
     expect(result).toMatchObject({

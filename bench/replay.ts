@@ -144,6 +144,9 @@ export async function replayWorld(shape: HourShape = REALISTIC_HOUR): Promise<Re
   }
   account.clock.advance(10 * 60_000);
   const hourStart = account.clock.now();
+  // The newcomers are registered now, before the hour: the generator needs their IDs, and the simulated account
+  // cannot register them mid-replay. So the CreateCluster at minute 5 finds instances and reconciles the
+  // (converged) VPC, where a real one would note "no container instances yet": a cost on the non-routine side.
   const newClusterArn = `arn:aws:ecs:${account.region}:${account.accountId}:cluster/${NEW_CLUSTER}`;
   const newcomers: Instance[] = [];
   for (let n = 0; n < shape.registrations; n++) {

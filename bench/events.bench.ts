@@ -148,7 +148,8 @@ export function footnotes(): string[] {
       'real workflow run converged the VPC and restarted every agent: 2,000 task placements, 2 disconnect/reconnect ' +
       'pairs per instance, 10 instances drained and deregistered, 10 registered (every third into a cluster created ' +
       'in the hour). Each event is matched against the deployed rule patterns (TRIGGER_RULES); each match invokes ' +
-      'the trigger Lambda of its rule with idempotency and the per-VPC lock on a DynamoDB table. AWS calls are every ' +
+      'the trigger Lambda of its rule with idempotency and the per-VPC lock on a DynamoDB table, its calls authorized ' +
+      'against its role in the synthesized stack (as are the workflow steps). AWS calls are every ' +
       'request the simulated account answered during those invocations. Without CloudTrail: the CloudTrail rules ' +
       'fire only where a trail logs management events; the tag-change event is best effort, so the worst case for a ' +
       'newly tagged VPC is one sweep interval (sweep.schedule) before the remediation starts (no figure when the ' +

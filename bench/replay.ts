@@ -67,6 +67,7 @@ export const REALISTIC_HOUR: HourShape = {
 const CLUSTERS = ['payments', 'search'];
 const NEW_CLUSTER = 'batch';
 const DOCUMENT_NAME = 'PrivateLinkEcs-RestartAgent';
+const STATE_MACHINE_NAME = 'PrivateLinkEcs-Remediation';
 export const IDEMPOTENCY_TABLE = 'PrivateLinkEcs-Idempotency';
 
 interface Instance {
@@ -102,7 +103,14 @@ export async function replayWorld(shape: HourShape = REALISTIC_HOUR): Promise<Re
   const config = parseConfig({});
   const { vpcId } = account.addVpc({ cidr: '10.40.0.0/16', tags: { 'privatelink-ecs': 'enabled' } });
   account.addTable(IDEMPOTENCY_TABLE, { partitionKey: 'id' });
-  const stateMachineArn = account.addStateMachine('PrivateLinkEcs-Remediation');
+  const stateMachineArn = account.addStateMachine(STATE_MACHINE_NAME);
+  // Every call the workflow and the triggers make is authorized against their roles in the synthesized stack.
+  account.deployStack({
+    config,
+    documentName: DOCUMENT_NAME,
+    tableName: IDEMPOTENCY_TABLE,
+    stateMachineName: STATE_MACHINE_NAME,
+  });
   const clients = account.clients();
   await clients.ssm.send(
     new CreateDocumentCommand({
@@ -131,6 +139,7 @@ export async function replayWorld(shape: HourShape = REALISTIC_HOUR): Promise<Re
     { vpcId },
     {
       clients,
+      clientsFor: (functionId) => account.clients({ role: functionId }),
       config,
       store: new MemoryStateStore(),
       documentName: DOCUMENT_NAME,
@@ -371,15 +380,27 @@ function emptyCounts(): ReplayCounts {
   };
 }
 
-/** One handler per Lambda entry, serving the rules that target it, as the stack wires them. */
+/** The function the stack deploys for a handler entry: functions/trigger-ecs/index.ts -> TriggerEcs. */
+function functionIdOf(entry: string): string {
+  const folder = entry.split('/')[1] ?? entry;
+  return folder
+    .split('-')
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/**
+ * One handler per Lambda entry, serving the rules that target it, as the stack wires them, each with clients
+ * bound to its function's role.
+ */
 function triggerLambdas(world: ReplayWorld): Map<string, TriggerHandler> {
-  const clients = world.account.clients();
   const byEntry = new Map<string, TriggerRuleId[]>();
   for (const rule of TRIGGER_RULES) {
     byEntry.set(rule.handlerEntry, [...(byEntry.get(rule.handlerEntry) ?? []), rule.id]);
   }
   const lambdas = new Map<string, TriggerHandler>();
   for (const [entry, rules] of byEntry) {
+    const clients = world.account.clients({ role: functionIdOf(entry) });
     lambdas.set(
       entry,
       createTriggerHandler(

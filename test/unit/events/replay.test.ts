@@ -89,4 +89,38 @@ describe('a realistic hour of ECS events for 200 instances', () => {
       failedInvocations: 0,
     });
   });
+
+  it('made every trigger and workflow call as the deployed roles, with no denial', () => {
+    // Assess
+    expect(world.account.iam.authorized).toBeGreaterThan(0);
+    expect(world.account.iam.denied).toBe(0);
+  });
+
+  it('starts nothing for a late registration event of an agent the workflow already restarted', async () => {
+    // Prepare: the first-connection event of an established instance, delivered two days late (or replayed):
+    // it registered before the endpoints, and the workflow restarted it after they were created.
+    const [template] = realisticHour(world).filter((e) => e.kind === 'first connection');
+    const instance = world.established[REALISTIC_HOUR.deregistrations]!;
+    const event = structuredClone(template!.event) as { id: string; detail: Record<string, unknown> };
+    event.id = '1a7e0000-0000-4000-8000-000000000001';
+    Object.assign(event.detail, {
+      ec2InstanceId: instance.ec2InstanceId,
+      containerInstanceArn: instance.containerInstanceArn,
+      clusterArn: instance.clusterArn,
+      registeredAt: instance.registeredAt.toISOString(),
+      version: 2,
+    });
+    const callsBefore = world.account.calls.length;
+
+    // Act
+    const late = (await replay(world, [{ kind: 'first connection', event }])).get('first connection');
+
+    // Assess: one invocation that reads the restart record (as TriggerEcs) and starts nothing.
+    expect(late).toMatchObject({ invocations: 1, executionsStarted: 0, failedInvocations: 0 });
+    expect(
+      world.account.calls
+        .slice(callsBefore)
+        .some((c) => c.service === 'ecs' && c.operation === 'DescribeContainerInstances'),
+    ).toBe(true);
+  });
 });

@@ -163,6 +163,28 @@ export function remediationFloorSeconds(input: FloorInput): number {
   return endpointReadySeconds + Math.ceil(instances / batchSize) * perBatchSeconds;
 }
 
+// ------------------------------------------------------------------------------------------------ event volume
+
+/** `count` per 1,000 of `events` (0 when there were no events). */
+export function perThousand(count: number, events: number): number {
+  if (!Number.isFinite(count) || count < 0) throw new RangeError(`count must be ≥ 0, got ${count}`);
+  if (!Number.isInteger(events) || events < 0) throw new RangeError(`events must be ≥ 0, got ${events}`);
+  return events === 0 ? 0 : (count * 1000) / events;
+}
+
+const RATE_UNIT_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
+
+/**
+ * Seconds between two runs of an EventBridge `rate(value unit)` schedule (units minute, hour, day, singular or
+ * plural). Undefined for a `cron()` expression, whose gaps vary, and for anything that is not a schedule.
+ */
+export function scheduleIntervalSeconds(schedule: string): number | undefined {
+  const m = /^rate\(\s*(\d+)\s+(minute|hour|day)s?\s*\)$/.exec(schedule.trim());
+  if (!m) return undefined;
+  const value = Number(m[1]);
+  return value > 0 ? value * RATE_UNIT_SECONDS[m[2]!]! : undefined;
+}
+
 // -------------------------------------------------------------------------------------------------- the table
 
 export const TABLE_HEADERS = [

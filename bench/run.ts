@@ -40,8 +40,11 @@ async function main(): Promise<void> {
   process.stdout.write(renderTable(figures, footnotes));
 }
 
-/** The table follows the issue's order: bundles, API calls, workflow scale, time to remediate. */
-const ORDER = ['bundles', 'plan', 'workflow', 'remediate', 'iam'];
+/**
+ * The table follows the issues' order: bundles, API calls, workflow scale, time to remediate, authorization,
+ * event volume.
+ */
+const ORDER = ['bundles', 'plan', 'workflow', 'remediate', 'iam', 'events'];
 function byOrder(a: string, b: string): number {
   const rank = (f: string) => {
     const i = ORDER.findIndex((name) => f.startsWith(`${name}.`));

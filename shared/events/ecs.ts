@@ -4,6 +4,7 @@ import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
+  type DescribeContainerInstancesCommandOutput,
   type ECSClient,
   ListClustersCommand,
   ListContainerInstancesCommand,
@@ -11,6 +12,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { Config } from '../config';
 import { errorName } from '../errors';
+import { RESTARTED_AT_ATTRIBUTE } from '../workflow/plan';
 
 export interface InstancePlacement {
   instanceId: string;
@@ -113,6 +115,42 @@ export async function listClusterInstances(
     }
   }
   return out;
+}
+
+export interface InstanceRestartRecord {
+  /** False when the container instance is gone (deregistered: INACTIVE, or MISSING from the cluster). */
+  registered: boolean;
+  /** When the workflow last restarted its agent (the privatelink-ecs.restarted-at attribute), if ever. */
+  restartedAt?: string;
+}
+
+/**
+ * The workflow's record of its last agent restart on one container instance (one DescribeContainerInstances).
+ * A cluster that no longer exists counts as a deregistered instance; any other error is thrown.
+ */
+export async function readInstanceRestart(
+  ecs: ECSClient,
+  clusterArn: string,
+  containerInstanceArn: string,
+): Promise<InstanceRestartRecord> {
+  let out: DescribeContainerInstancesCommandOutput;
+  try {
+    out = await ecs.send(
+      new DescribeContainerInstancesCommand({
+        cluster: clusterArn,
+        containerInstances: [containerInstanceArn],
+      }),
+    );
+  } catch (err) {
+    if (errorName(err) === 'ClusterNotFoundException') return { registered: false };
+    throw err;
+  }
+  const fault = (out.failures ?? []).find((f) => f.reason !== 'MISSING');
+  if (fault) throw new Error(`DescribeContainerInstances failed: ${fault.reason} ${fault.arn}`);
+  const ci = out.containerInstances?.[0];
+  if (!ci || ci.status === 'INACTIVE') return { registered: false };
+  const restartedAt = ci.attributes?.find((a) => a.name === RESTARTED_AT_ATTRIBUTE)?.value;
+  return restartedAt ? { registered: true, restartedAt } : { registered: true };
 }
 
 async function listClusterArns(ecs: ECSClient): Promise<string[]> {

@@ -60,11 +60,31 @@ export function vpcApiCallPattern(config: Config): EventPattern {
   };
 }
 
+/**
+ * The highest `detail.version` the instance rule accepts. ECS increments a container instance's version on
+ * every change that emits a "Container Instance State Change" event and never resets it (duplicates repeat
+ * it), so a new container instance starts with its registration and its agent's first connection, while an
+ * established one is in the hundreds or thousands (the ECS developer guide's task-placement sample is 14801).
+ * Two admits the registration and the connection that follows it; every later event of the instance (task
+ * placements and stops, reconnects, agent restarts and updates, deregistration) has a higher version and
+ * matches nothing, so it costs no invocation.
+ */
+export const REGISTRATION_VERSION_MAX = 2;
+
+/**
+ * A container instance that has just registered and is ACTIVE with its agent connected. Routine changes of
+ * established instances never match (see REGISTRATION_VERSION_MAX): each of them used to invoke the trigger
+ * and a full reconcile, many times an hour per instance.
+ */
 export function ecsInstanceStatePattern(_config: Config): EventPattern {
   return {
     source: ['aws.ecs'],
     'detail-type': ['ECS Container Instance State Change'],
-    detail: { status: ['ACTIVE'], agentConnected: [true] },
+    detail: {
+      status: ['ACTIVE'],
+      agentConnected: [true],
+      version: [{ numeric: ['<=', REGISTRATION_VERSION_MAX] }],
+    },
   };
 }
 
@@ -108,7 +128,8 @@ export const TRIGGER_RULES: readonly TriggerRule[] = [
   },
   {
     id: 'ecs-instance-state',
-    description: 'An ECS container instance registered or reconnected (ECS Container Instance State Change)',
+    description:
+      'A new ECS container instance registered and connected (ECS Container Instance State Change, detail.version <= 2)',
     pattern: ecsInstanceStatePattern,
     handlerEntry: TRIGGER_ECS_ENTRY,
   },

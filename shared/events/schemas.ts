@@ -4,7 +4,7 @@ import * as z from 'zod';
 import type { Config } from '../config';
 import { INSTANCE_ID_PATTERN, VPC_ID_PATTERN } from '../ids';
 import { compilePattern } from './matcher';
-import { isScheduledEvent, TRIGGER_RULES, type TriggerRuleId } from './patterns';
+import { isScheduledEvent, REGISTRATION_VERSION_MAX, TRIGGER_RULES, type TriggerRuleId } from './patterns';
 
 /** The EventBridge envelope every event carries. Unknown extra fields are kept. */
 export const eventEnvelopeSchema = z.looseObject({
@@ -188,6 +188,16 @@ function intentFor(
   }
 }
 
+/** For a container-instance event no rule matches: why (the rule takes a new instance's registration only). */
+function routineInstanceNote(event: EventEnvelope): string {
+  if (event.source !== 'aws.ecs' || event['detail-type'] !== 'ECS Container Instance State Change') return '';
+  const { version, status, agentConnected } = event.detail;
+  return (
+    `: the instance rule takes only a new container instance (ACTIVE, agent connected, detail.version <= ${REGISTRATION_VERSION_MAX}); ` +
+    `this one is ${String(status)}, agentConnected ${String(agentConnected)}, version ${String(version)}, a routine change that needs nothing`
+  );
+}
+
 /**
  * Validates an event and works out what it asks for. Never throws: an unknown or malformed event comes back
  * as `ok: false` with a one-line reason (`invalidEnvelope` when it is not an EventBridge event at all).
@@ -205,7 +215,7 @@ export function classifyEvent(raw: unknown, config: Config): ClassifiedEvent {
       ok: false,
       invalidEnvelope: false,
       eventId: event.id,
-      reason: `no trigger rule matches source=${event.source} detail-type="${event['detail-type']}"`,
+      reason: `no trigger rule matches source=${event.source} detail-type="${event['detail-type']}"${routineInstanceNote(event)}`,
     };
   }
   const result = intentFor(rule, event);

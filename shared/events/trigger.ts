@@ -23,6 +23,7 @@ import {
   describeInstancePlacements,
   listClusterInstances,
   listClusterOptedInVpcIds,
+  readInstanceRestart,
   registeredInstancesInVpc,
 } from './ecs';
 import type { VpcLock } from './lock';
@@ -79,7 +80,12 @@ interface VpcTarget {
   /** The cluster carries the opt-in tag (config.clusterTagOptIn): act as if the VPC were tagged. */
   clusterOptIn?: boolean;
   /** The container instance whose event brought us here. */
-  instance?: { ec2InstanceId: string; registeredAt?: Date };
+  instance?: {
+    ec2InstanceId: string;
+    containerInstanceArn: string;
+    clusterArn: string;
+    registeredAt?: Date;
+  };
 }
 
 async function resolveTargets(
@@ -119,6 +125,8 @@ async function resolveTargets(
           clusterOptIn,
           instance: {
             ec2InstanceId: intent.ec2InstanceId,
+            containerInstanceArn: intent.containerInstanceArn,
+            clusterArn: intent.clusterArn,
             ...(intent.registeredAt ? { registeredAt: new Date(intent.registeredAt) } : {}),
           },
         },
@@ -151,8 +159,22 @@ async function resolveTargets(
   }
 }
 
-/** Why the workflow should run for this VPC now; empty when there is nothing for it to do. */
-function workflowReasons(target: VpcTarget, result: ReconcileResult): string[] {
+/** Only a time a full second after `iso` (creation times may be truncated to the second) proves "after". */
+function provesAfter(time: Date | string, iso: string): boolean {
+  return new Date(time).getTime() >= Date.parse(iso) + CREATION_TIME_RESOLUTION_MS;
+}
+
+/**
+ * Why the workflow should run for this VPC now; empty when there is nothing for it to do. For an instance
+ * event whose registration predates the endpoints, the workflow's own record of the instance's last restart
+ * (the privatelink-ecs.restarted-at attribute) is read: an agent restarted after the newest endpoint already
+ * uses them, so its events never start a workflow again (its registeredAt never changes after a restart).
+ */
+async function workflowReasons(
+  deps: TriggerDeps,
+  target: VpcTarget,
+  result: ReconcileResult,
+): Promise<string[]> {
   const reasons: string[] = [];
   if (result.changed) reasons.push('endpoints were created or changed');
   if (result.dryRun) {
@@ -161,28 +183,38 @@ function workflowReasons(target: VpcTarget, result: ReconcileResult): string[] {
   }
   // Only an instance event looks at the states and ages of our endpoints, as the reconcile left them (its
   // endpoint list is re-read after any write).
-  if (!target.instance) return reasons;
+  const instance = target.instance;
+  if (!instance) return reasons;
   const ours = result.endpoints.filter((e) => e.managed && !isDeletedState(e.state));
-  if (ours.length > 0) {
-    if (ours.some((e) => e.state.toLowerCase() !== 'available')) {
-      reasons.push('not every endpoint is available yet');
-    }
-    const registeredAt = target.instance.registeredAt;
-    const newestCreatedAt = ours.reduce<string | undefined>(
-      (newest, e) => (e.createdAt && (!newest || e.createdAt > newest) ? e.createdAt : newest),
-      undefined,
+  if (ours.length === 0) return reasons;
+  if (ours.some((e) => e.state.toLowerCase() !== 'available')) {
+    reasons.push('not every endpoint is available yet');
+  }
+  const newestCreatedAt = ours.reduce<string | undefined>(
+    (newest, e) => (e.createdAt && (!newest || e.createdAt > newest) ? e.createdAt : newest),
+    undefined,
+  );
+  // Creation times may be truncated to the second (as the workflow's own rule says): only a registration a
+  // full second after the newest endpoint proves the agent connected through the endpoints.
+  if (!instance.registeredAt || !newestCreatedAt || provesAfter(instance.registeredAt, newestCreatedAt)) {
+    return reasons;
+  }
+  const record = await readInstanceRestart(deps.ecs, instance.clusterArn, instance.containerInstanceArn);
+  if (!record.registered) {
+    logger.info('container instance is no longer registered; no restart needed', {
+      instanceId: instance.ec2InstanceId,
+      containerInstanceArn: instance.containerInstanceArn,
+    });
+  } else if (record.restartedAt && provesAfter(record.restartedAt, newestCreatedAt)) {
+    logger.info('agent already restarted for the current endpoints; no workflow needed', {
+      instanceId: instance.ec2InstanceId,
+      restartedAt: record.restartedAt,
+      newestEndpointCreatedAt: newestCreatedAt,
+    });
+  } else {
+    reasons.push(
+      `instance ${instance.ec2InstanceId} registered before the endpoints were created${record.restartedAt ? ` and was last restarted before the newest one (${record.restartedAt})` : ''}, so its agent may still use the old path`,
     );
-    // Creation times may be truncated to the second (as the workflow's own rule says): only a registration a
-    // full second after the newest endpoint proves the agent connected through the endpoints.
-    if (
-      registeredAt &&
-      newestCreatedAt &&
-      registeredAt.getTime() < Date.parse(newestCreatedAt) + CREATION_TIME_RESOLUTION_MS
-    ) {
-      reasons.push(
-        `instance ${target.instance.ec2InstanceId} registered before the endpoints were created, so its agent may still use the old path`,
-      );
-    }
   }
   return reasons;
 }
@@ -258,7 +290,7 @@ async function processVpc(
     { vpc: optIn.vpc },
   );
   const failed = result.results.filter((r) => r.status === 'error');
-  const reasons = workflowReasons(target, result);
+  const reasons = await workflowReasons(deps, target, result);
   const outcome: VpcOutcome = {
     vpcId,
     decision: failed.length ? 'failed' : 'reconciled',

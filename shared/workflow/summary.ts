@@ -1,5 +1,5 @@
 // Summary: what happened to every endpoint and instance, as the execution's output (or its failure cause), a
-// "PrivateLink ECS Remediation Completed" event on the bus, and the remediation metrics.
+// "PrivateLink ECS Remediation Completed" event on the bus, and the remediation metrics (neither for a dry run).
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describeError, errorName } from '../errors';
 import { logger, MetricName } from '../observability';
@@ -163,10 +163,8 @@ function causeOf(summary: RemediationSummary): string {
   return JSON.stringify(small).slice(0, CAUSE_LIMIT);
 }
 
-export async function summarize(deps: SummaryDeps, state: WorkflowState): Promise<SummaryState> {
-  const results = await collectResults(deps.store, state);
-  const summary = buildSummary(state, results);
-  const failed = summary.outcome === 'failed';
+/** Puts the completion event; a failure to deliver is noted in the summary, never thrown. */
+async function publishCompletion(deps: SummaryDeps, summary: RemediationSummary): Promise<void> {
   try {
     const out = await deps.events.send(
       new PutEventsCommand({
@@ -194,9 +192,25 @@ export async function summarize(deps: SummaryDeps, state: WorkflowState): Promis
     });
     summary.notes.push(`completion event not delivered: ${errorName(err)}: ${describeError(err)}`);
   }
-  deps.emitMetric(failed ? MetricName.RemediationsFailed : MetricName.RemediationsSucceeded, 1);
-  deps.emitMetric(MetricName.AgentsRestarted, summary.counts.restarted);
-  deps.emitMetric(MetricName.AgentsFailed, summary.counts.failed);
+}
+
+/**
+ * Summarize: collects every result, then publishes the completion event and the remediation metrics. A dry
+ * run does neither: it makes no write at all, and the deployed notification rule would otherwise email about
+ * a run that changed nothing (and the dashboard would count it as a remediation).
+ */
+export async function summarize(deps: SummaryDeps, state: WorkflowState): Promise<SummaryState> {
+  const results = await collectResults(deps.store, state);
+  const summary = buildSummary(state, results);
+  const failed = summary.outcome === 'failed';
+  if (summary.dryRun) {
+    summary.notes.push('dry run: no completion event was published and no remediation metric was emitted');
+  } else {
+    await publishCompletion(deps, summary);
+    deps.emitMetric(failed ? MetricName.RemediationsFailed : MetricName.RemediationsSucceeded, 1);
+    deps.emitMetric(MetricName.AgentsRestarted, summary.counts.restarted);
+    deps.emitMetric(MetricName.AgentsFailed, summary.counts.failed);
+  }
   logger.info('remediation finished', {
     vpcId: summary.vpcId,
     outcome: summary.outcome,

@@ -98,6 +98,24 @@ describe('privatelink-ecs run and start (CLI against moto)', () => {
     expect(parsed.transitions).toBeGreaterThan(0);
   });
 
+  it('run --dry-run plans the endpoints, prints the plan and makes no write call, not even PutEvents', async () => {
+    // Prepare
+    const { layout } = await taggedVpcWithInstances();
+    const io = capture();
+
+    // Act
+    const code = await main(['run', '--vpc-id', layout.vpcId, '--dry-run', '--json']);
+
+    // Assess
+    expect(code).toBe(0);
+    const parsed = JSON.parse(io.stdout());
+    expect(parsed.status).toBe('SUCCEEDED');
+    expect(parsed.summary.dryRun).toBe(true);
+    expect(parsed.summary.plan.length).toBeGreaterThan(0);
+    expect(io.commands.length).toBeGreaterThan(0);
+    expect(io.writes()).toEqual([]);
+  });
+
   it.each([
     ['a malformed VPC ID', () => 'vpc-nothex!', /--vpc-id: must be a VPC ID/],
     ['an unknown VPC', () => 'vpc-0123456789abcdef0', /VpcNotFound: .*vpc-0123456789abcdef0/],

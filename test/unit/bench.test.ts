@@ -7,9 +7,11 @@ import {
   figureCells,
   median,
   parseBenchArgs,
+  perThousand,
   remediationFloorSeconds,
   renderTable,
   repeat,
+  scheduleIntervalSeconds,
   TABLE_HEADERS,
   wrap,
 } from '../../bench/lib';
@@ -211,6 +213,41 @@ describe('remediationFloorSeconds', () => {
       remediationFloorSeconds({ endpointReadySeconds: 0, instances: 10, batchSize: 0, perBatchSeconds: 20 }),
     ).toThrow(/batchSize/);
   });
+});
+
+describe('perThousand', () => {
+  it('scales a count to 1,000 events, and is 0 for no events', () => {
+    // Act / Assess
+    expect(perThousand(0, 2820)).toBe(0);
+    expect(perThousand(2400, 2820)).toBeCloseTo(851.06, 2);
+    expect(perThousand(5, 0)).toBe(0);
+  });
+
+  it('rejects a negative count or a fractional event count', () => {
+    // Act / Assess
+    expect(() => perThousand(-1, 10)).toThrow(RangeError);
+    expect(() => perThousand(1, 2.5)).toThrow(RangeError);
+  });
+});
+
+describe('scheduleIntervalSeconds', () => {
+  it.each([
+    ['rate(6 hours)', 21_600],
+    ['rate(1 hour)', 3600],
+    ['rate(30 minutes)', 1800],
+    ['rate(1 day)', 86_400],
+  ])('reads %s as %i s', (schedule, seconds) => {
+    // Act / Assess
+    expect(scheduleIntervalSeconds(schedule)).toBe(seconds);
+  });
+
+  it.each(['cron(0 3 * * ? *)', 'rate(0 hours)', 'rate(6 weeks)', 'every 6 hours'])(
+    'has no single interval for %s',
+    (schedule) => {
+      // Act / Assess
+      expect(scheduleIntervalSeconds(schedule)).toBeUndefined();
+    },
+  );
 });
 
 describe('figureCells', () => {

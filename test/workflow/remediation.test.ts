@@ -489,7 +489,7 @@ describe('remediation workflow on the simulated account', () => {
     expect(sentTo(s)).toHaveLength(4);
   });
 
-  it('a dry run plans the endpoints and changes nothing', async () => {
+  it('a dry run plans the endpoints and writes nothing, not even the completion event', async () => {
     // Prepare
     const s = await simScenario();
     addInstances(s, { clusterName: 'prod', count: 2 });
@@ -503,13 +503,18 @@ describe('remediation workflow on the simulated account', () => {
     expect(
       result.summary!.plan!.some((p) => p.kind === 'create-interface-endpoint' && p.service === 'ecs-agent'),
     ).toBe(true);
-    // The only write is the completion event.
+    // No write of any kind: no endpoint, no restart, and no "Remediation Completed" event, which the deployed
+    // notification rule would turn into an email about a run that changed nothing.
     expect(
       s.account
         .writeCalls()
         .slice(writesBefore)
         .map((c) => c.operation),
-    ).toEqual(['PutEvents']);
+    ).toEqual([]);
+    expect(s.account.events).toEqual([]);
+    expect(result.summary!.notes).toEqual(
+      expect.arrayContaining([expect.stringContaining('no completion event was published')]),
+    );
   });
 
   it('an instance registered after the endpoints existed is not restarted', async () => {

@@ -6,7 +6,7 @@ import { main } from '../../../bin/cli';
 import { createAwsClients } from '../../../shared/clients';
 import { eventForVpc, loadEvent } from '../../fixtures/events/load';
 import { captureCli } from '../../support/cli';
-import { createVpcLayout } from '../../support/fixtures';
+import { createVpcLayout, registerContainerInstances } from '../../support/fixtures';
 import { resetMoto } from '../../support/moto';
 import { createTriggerWorld, endpointsPerService, listExecutionNames, type TriggerWorld } from './support';
 
@@ -86,6 +86,40 @@ describe('privatelink-ecs event', () => {
     expect(json.vpcs[0].workflow).toMatchObject({ started: true });
     expect(await endpointsPerService(world.clients.ec2, vpcId)).toMatchObject({ 'ecr.api': 1, s3: 1 });
     expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toHaveLength(1);
+  });
+
+  it('makes no AWS call for a task placement on an instance in a converged opted-in VPC: no rule matches', async () => {
+    // Prepare: the VPC converged by its opt-in event; then ECS reports a task placement on one of its
+    // instances, shaped after the published sample (detail.version 14801).
+    const layout = await createVpcLayout(world.clients.ec2, {
+      azs: 1,
+      tags: { 'privatelink-ecs': 'enabled' },
+    });
+    await world.handler()(eventForVpc('tag-change-vpc-opt-in', layout.vpcId));
+    const fleet = await registerContainerInstances(world.clients, {
+      clusterName: 'payments',
+      subnetId: layout.privateSubnetIds[0]!,
+      count: 1,
+    });
+    const placement = loadEvent('ecs-container-instance-task-placement');
+    placement.detail.ec2InstanceId = fleet.instanceIds[0];
+    placement.detail.clusterArn = fleet.clusterArn;
+    placement.detail.containerInstanceArn = fleet.containerInstanceArns[0];
+    placement.resources = [fleet.containerInstanceArns[0]];
+    const io = captureCli();
+
+    // Act
+    let code: number;
+    try {
+      code = await main(['event', eventFile(placement), '--json']);
+    } finally {
+      process.exitCode = undefined;
+    }
+
+    // Assess
+    expect(code).toBe(0);
+    expect(JSON.parse(io.stdout())).toMatchObject({ matched: [], action: 'drop' });
+    expect(io.commands).toEqual([]);
   });
 
   it('says no rule matches and exits 0', async () => {

@@ -6,10 +6,11 @@ import {
   DescribeVpcEndpointsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, PutAttributesCommand, TagResourceCommand } from '@aws-sdk/client-ecs';
 import { ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { type AwsClients, createAwsClients } from '../../../shared/clients';
 import { logger, metrics } from '../../../shared/observability';
+import { RESTARTED_AT_ATTRIBUTE } from '../../../shared/workflow/plan';
 import { type AnyEvent, eventForVpc, loadEvent } from '../../fixtures/events/load';
 import {
   createVpcLayout,
@@ -324,6 +325,58 @@ describe('trigger Lambdas against moto', () => {
       expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toEqual(before);
     });
 
+    it('starts no workflow for an instance already restarted for the current endpoints, even on a late registration event', async () => {
+      // Prepare: a converged VPC whose opt-in run is over; an instance registered an hour before the endpoints,
+      // which that run restarted (the workflow records privatelink-ecs.restarted-at on the container instance).
+      // Its registration event is then delivered late (EventBridge retries a target for up to 6 hours).
+      const layout = await createVpcLayout(world.clients.ec2, { azs: 2, tags: OPT_IN });
+      const first = await world.handler()(eventForVpc('tag-change-vpc-opt-in', layout.vpcId));
+      await stopExecution(world, first.vpcs[0]!.workflow!.name);
+      const registered = await registerOne(world.clients, layout);
+      await markRestarted(world.clients, registered, new Date(Date.now() + 5_000));
+      const before = await listExecutionNames(world.clients.sfn, world.stateMachineArn);
+      const event = registrationEvent(registered, {
+        id: '51111111-2222-4333-8444-555555555555',
+        registeredAt: new Date(Date.now() - 3_600_000),
+      });
+
+      // Act
+      const result = await world.handler()(event);
+
+      // Assess
+      expect(result.vpcs).toEqual([expect.objectContaining({ decision: 'reconciled' })]);
+      expect(result.vpcs[0]!.workflow).toBeUndefined();
+      expect(await listExecutionNames(world.clients.sfn, world.stateMachineArn)).toEqual(before);
+    });
+
+    it('starts a workflow again for a restarted instance once an endpoint is newer than its restart', async () => {
+      // Prepare: the instance was restarted for the endpoints as they were; then one endpoint is deleted and
+      // the next event recreates it, so the agent's connection predates the new endpoint.
+      const layout = await createVpcLayout(world.clients.ec2, { azs: 1, tags: OPT_IN });
+      const first = await world.handler()(eventForVpc('tag-change-vpc-opt-in', layout.vpcId));
+      await stopExecution(world, first.vpcs[0]!.workflow!.name);
+      const registered = await registerOne(world.clients, layout);
+      await markRestarted(world.clients, registered, new Date(Date.now() - 60_000));
+      await deleteOneEndpoint(world.clients.ec2, layout.vpcId);
+      const recreated = await world.handler()(
+        eventForVpc('cloudtrail-create-vpc-tagged', layout.vpcId, '61111111-2222-4333-8444-555555555555'),
+      );
+      await stopExecution(world, recreated.vpcs[0]!.workflow!.name);
+      const event = registrationEvent(registered, {
+        id: '71111111-2222-4333-8444-555555555555',
+        registeredAt: new Date(Date.now() - 3_600_000),
+      });
+
+      // Act
+      const result = await world.handler()(event);
+
+      // Assess
+      expect(result.vpcs[0]!.workflow).toMatchObject({
+        started: true,
+        reasons: [expect.stringContaining('registered before the endpoints were created')],
+      });
+    });
+
     it('reports an instance that no longer exists and does nothing', async () => {
       // Act
       const result = await world.handler()(loadEvent('ecs-container-instance-registered'));
@@ -540,6 +593,35 @@ function registerOne(clients: AwsClients, layout: VpcLayout) {
     subnetId: layout.privateSubnetIds[0]!,
     count: 1,
   });
+}
+
+/** Ends a trigger-started execution (moto keeps every execution RUNNING until it is stopped). */
+async function stopExecution(world: TriggerWorld, name: string): Promise<void> {
+  await world.clients.sfn.send(
+    new StopExecutionCommand({
+      executionArn: `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+    }),
+  );
+}
+
+/** Records a restart on the container instance, as the workflow's rollout does (PutAttributes). */
+async function markRestarted(
+  clients: AwsClients,
+  registered: Awaited<ReturnType<typeof registerOne>>,
+  at: Date,
+): Promise<void> {
+  await clients.ecs.send(
+    new PutAttributesCommand({
+      cluster: registered.clusterArn,
+      attributes: [
+        {
+          name: RESTARTED_AT_ATTRIBUTE,
+          value: at.toISOString(),
+          targetId: registered.containerInstanceArns[0],
+        },
+      ],
+    }),
+  );
 }
 
 /** Tags the cluster privatelink-ecs=enabled, which opts its VPCs in under clusterTagOptIn. */

@@ -43,10 +43,44 @@ describe('trigger rule patterns', () => {
     'cloudtrail-create-vpc-untagged',
     'cloudtrail-create-tags-failed',
     'ecs-container-instance-disconnected',
+    'ecs-container-instance-task-placement',
+    'ecs-container-instance-reconnected',
+    'ecs-container-instance-deregistered',
     'cloudtrail-ecs-tag-cluster',
     'scheduled-sweep',
   ])('%s matches no rule', (fixture) => {
     expect(matchingRules(config, loadEvent(fixture))).toEqual([]);
+  });
+
+  it('ignores the routine container-instance changes of an established instance under every configuration', () => {
+    // Prepare: a task placement, an agent reconnect and a deregistration, as ECS sends them many times an hour
+    const configs = [config, parseConfig({ clusterTagOptIn: true })];
+    const routine: EventFixture[] = [
+      'ecs-container-instance-task-placement',
+      'ecs-container-instance-reconnected',
+      'ecs-container-instance-disconnected',
+      'ecs-container-instance-deregistered',
+    ];
+
+    // Act
+    const matched = configs.flatMap((c) => routine.flatMap((f) => matchingRules(c, loadEvent(f))));
+
+    // Assess
+    expect(matched).toEqual([]);
+  });
+
+  it('matches a container instance only while its detail.version says it has just registered', () => {
+    // Prepare: the registration sample is version 2 (registered, then the agent's first connection)
+    const event = loadEvent('ecs-container-instance-registered');
+
+    // Act
+    const byVersion = [1, 2, 3, 14801].map((version) => {
+      event.detail.version = version;
+      return matchingRules(config, event);
+    });
+
+    // Assess
+    expect(byVersion).toEqual([['ecs-instance-state'], ['ecs-instance-state'], [], []]);
   });
 
   it('follows a configured opt-in tag key', () => {
@@ -159,6 +193,20 @@ describe('event classification', () => {
     // Assess
     expect(result.ok).toBe(false);
     expect(result).toMatchObject({ invalidEnvelope, reason: expect.any(String) });
+  });
+
+  it('says why a routine container-instance event matches no rule', () => {
+    // Act
+    const result = classifyEvent(loadEvent('ecs-container-instance-task-placement'), config);
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: false,
+      invalidEnvelope: false,
+      reason: expect.stringMatching(
+        /no trigger rule matches .*only a new container instance .*detail\.version <= 2.*version 14801, a routine change that needs nothing$/,
+      ),
+    });
   });
 
   it('says which rule would have applied when none matches', () => {

@@ -1,5 +1,5 @@
 // Reading the deployed stack's outputs, for the CLI commands that act on a deployed privatelink-ecs stack.
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { clientConfig } from '../../shared/clients';
 import { InvalidInputError } from '../../shared/errors';
 
@@ -16,17 +16,17 @@ export function cloudFormationClient(region?: string): CloudFormationClient {
 }
 
 /**
- * The outputs of a deployed stack. A stack that does not exist is bad input (InvalidInputError naming
- * `--stack-name` and `hint`, what the caller can pass instead); every other error is thrown as it is.
+ * A deployed stack as DescribeStacks returns it. A stack that does not exist is bad input (InvalidInputError
+ * naming `--stack-name` and `hint`, what the caller can pass instead); every other error is thrown as it is.
  */
-export async function stackOutputs(
+export async function describeStack(
   cfn: CloudFormationClient,
   stackName: string,
   hint: string,
-): Promise<StackOutput[]> {
+): Promise<Stack> {
   try {
     const out = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-    return out.Stacks?.[0]?.Outputs ?? [];
+    return out.Stacks?.[0] ?? { StackName: stackName, StackStatus: undefined, CreationTime: undefined };
   } catch (err) {
     if ((err as { name?: string }).name === 'ValidationError') {
       throw new InvalidInputError(
@@ -37,4 +37,13 @@ export async function stackOutputs(
     }
     throw err;
   }
+}
+
+/** The outputs of a deployed stack (see describeStack for a stack that does not exist). */
+export async function stackOutputs(
+  cfn: CloudFormationClient,
+  stackName: string,
+  hint: string,
+): Promise<StackOutput[]> {
+  return (await describeStack(cfn, stackName, hint)).Outputs ?? [];
 }

@@ -2,10 +2,14 @@
 // in-process: a middleware placed just inside the SDK's retry middleware dispatches on the command name and
 // input, so serialization of the input, retries and paginators are the SDK's own, while signing, credential
 // resolution and the network never happen. "Time" moves only through polls and `clock.advance(ms)`.
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
@@ -14,11 +18,14 @@ import type { AwsClients } from '../../shared/clients';
 import { type Config, parseConfig } from '../../shared/config';
 import { IamAuthorizer } from '../iam/authorizer';
 import { bindRole as bindRoleToClient, type IamCounters } from '../iam/enforce';
-import { deployedRoles, type PhysicalResources } from '../iam/roles';
+import { type DeployedRole, deployedRoles, type PhysicalResources } from '../iam/roles';
+import { cfnThrottle, cloudformationHandlers, type SimStack } from './cloudformation';
+import { cloudtrailHandlers, cloudtrailThrottle, simTrail, type TrailSetup } from './cloudtrail';
 import {
   deepClone,
   formatCidr,
   type HandlerMap,
+  hashString,
   isWrite,
   ManualClock,
   parseCidr,
@@ -28,6 +35,8 @@ import { dynamodbHandlers, dynamodbThrottle } from './dynamodb';
 import { ec2Handlers, ec2Throttle, SIM_IMAGES } from './ec2';
 import { ecsHandlers, ecsThrottle } from './ecs';
 import { eventsHandlers, eventsThrottle } from './events';
+import { iamHandlers, iamThrottle } from './iam';
+import { route53Handlers, route53Throttle } from './route53';
 import { sfnHandlers, sfnThrottle } from './sfn';
 import { ssmHandlers, ssmThrottle } from './ssm';
 import {
@@ -50,7 +59,18 @@ export type {
 } from './state';
 export { LATEST_AGENT_VERSION } from './state';
 
-export type SimService = 'ec2' | 'ecs' | 'ssm' | 'sfn' | 'events' | 'dynamodb';
+export type SimService =
+  | 'ec2'
+  | 'ecs'
+  | 'ssm'
+  | 'sfn'
+  | 'events'
+  | 'dynamodb'
+  | 'iam'
+  | 'cloudtrail'
+  | 'route53'
+  | 'cloudformation';
+export type { TrailSetup } from './cloudtrail';
 
 export interface SimulatedAccountOptions {
   region?: string;
@@ -68,6 +88,8 @@ export interface SimulatedAccountOptions {
 
 /** The stack deployed into the simulated account: its config and the physical names its policies name. */
 export interface SimDeployment {
+  /** The CloudFormation stack name (default PrivateLinkEcs). */
+  stackName?: string;
   config?: Config;
   documentName?: string;
   tableName?: string;
@@ -75,6 +97,7 @@ export interface SimDeployment {
 }
 
 export const SIM_STACK_DEFAULTS = {
+  stackName: 'PrivateLinkEcs',
   documentName: 'PrivateLinkEcs-RestartAgent',
   tableName: 'PrivateLinkEcs-State',
   stateMachineName: 'PrivateLinkEcs-Remediation',
@@ -157,7 +180,31 @@ function imageFor(osFamily: OsFamily): string {
   return SIM_IMAGES.find((i) => pattern.test(i.name))!.id;
 }
 
-type SimClient = EC2Client | ECSClient | SSMClient | SFNClient | EventBridgeClient | DynamoDBClient;
+/**
+ * The clients `privatelink-ecs doctor` uses (the same shape as its own DoctorClients), answered by the account
+ * with the operator's (administrator) rights: doctor runs with the operator's credentials, not a stack role.
+ */
+export interface SimDoctorClients {
+  cloudformation: CloudFormationClient;
+  iam: IAMClient;
+  cloudtrail: CloudTrailClient;
+  route53: Route53Client;
+  ec2: EC2Client;
+  ecs: ECSClient;
+  ssm: SSMClient;
+}
+
+type SimClient =
+  | EC2Client
+  | ECSClient
+  | SSMClient
+  | SFNClient
+  | EventBridgeClient
+  | DynamoDBClient
+  | IAMClient
+  | CloudTrailClient
+  | Route53Client
+  | CloudFormationClient;
 
 const CLIENT_SERVICE: Record<string, SimService> = {
   EC2Client: 'ec2',
@@ -166,6 +213,10 @@ const CLIENT_SERVICE: Record<string, SimService> = {
   SFNClient: 'sfn',
   EventBridgeClient: 'events',
   DynamoDBClient: 'dynamodb',
+  IAMClient: 'iam',
+  CloudTrailClient: 'cloudtrail',
+  Route53Client: 'route53',
+  CloudFormationClient: 'cloudformation',
 };
 
 export class SimulatedAccount {
@@ -203,6 +254,10 @@ export class SimulatedAccount {
       sfn: sfnHandlers(this.state),
       events: eventsHandlers(this.state),
       dynamodb: dynamodbHandlers(this.state),
+      iam: iamHandlers(() => this.iamAuthorizer()),
+      cloudtrail: cloudtrailHandlers(this.state),
+      route53: route53Handlers(this.state),
+      cloudformation: cloudformationHandlers(this.state, () => this.deployedStack()),
     };
     this.throttleErrors = {
       ec2: ec2Throttle,
@@ -211,7 +266,12 @@ export class SimulatedAccount {
       sfn: sfnThrottle,
       events: eventsThrottle,
       dynamodb: dynamodbThrottle,
+      iam: iamThrottle,
+      cloudtrail: cloudtrailThrottle,
+      route53: route53Throttle,
+      cloudformation: cfnThrottle,
     };
+    this.setTrails([{ name: 'management-events' }]);
   }
 
   /** EventBridge entries accepted by PutEvents, in order. */
@@ -243,6 +303,7 @@ export class SimulatedAccount {
     const config = deployment.config ?? parseConfig({});
     this.deployment = {
       config,
+      stackName: deployment.stackName ?? SIM_STACK_DEFAULTS.stackName,
       documentName: deployment.documentName ?? SIM_STACK_DEFAULTS.documentName,
       tableName: deployment.tableName ?? SIM_STACK_DEFAULTS.tableName,
       stateMachineName: deployment.stateMachineName ?? SIM_STACK_DEFAULTS.stateMachineName,
@@ -256,6 +317,39 @@ export class SimulatedAccount {
       stateMachineName: this.deployment.stateMachineName,
     };
     this.authorizer = new IamAuthorizer(deployedRoles(config, physical));
+  }
+
+  /**
+   * The deployed role of `functionId` lacks the statement `sid`, as a stack deployed from an older version
+   * would: role-bound clients and SimulatePrincipalPolicy are refused what only that statement allowed.
+   */
+  public removeRoleStatement(functionId: string, sid: string): void {
+    const roles = new Map(this.iamAuthorizer().roles);
+    const role = this.iamAuthorizer().role(functionId);
+    const policies = role.policies.map((p) => ({
+      ...p,
+      Statement: p.Statement.filter((st) => st.Sid !== sid),
+    }));
+    const before = role.policies.reduce((n, p) => n + p.Statement.length, 0);
+    if (policies.reduce((n, p) => n + p.Statement.length, 0) === before) {
+      throw new RangeError(`the deployed role of ${functionId} has no statement ${sid}`);
+    }
+    roles.set(functionId, { ...role, policies } satisfies DeployedRole);
+    this.authorizer = new IamAuthorizer(roles);
+  }
+
+  /** The stack as CloudFormation describes it (deployed with the defaults on first use). */
+  private deployedStack(): SimStack {
+    const authorizer = this.iamAuthorizer();
+    const d = this.deployment!;
+    return {
+      stackName: d.stackName,
+      config: d.config,
+      documentName: d.documentName,
+      tableName: d.tableName,
+      stateMachineArn: `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${d.stateMachineName}`,
+      roles: [...authorizer.roles.values()].map((r) => ({ functionId: r.functionId, roleName: r.roleName })),
+    };
   }
 
   /** The authorizer of the deployed stack (deployed with the defaults on first use). */
@@ -281,18 +375,7 @@ export class SimulatedAccount {
 
   /** Real SDK clients answered by this account. Each call gives new client objects over the same state. */
   public clients(options: SimClientOptions = {}): AwsClients {
-    const envAttempts = Number(process.env.AWS_MAX_ATTEMPTS);
-    const maxAttempts =
-      options.maxAttempts ?? (Number.isInteger(envAttempts) && envAttempts > 0 ? envAttempts : 3);
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
-    }
-    const config = {
-      region: this.region,
-      credentials: { accessKeyId: 'SIMULATEDKEY', secretAccessKey: 'simulated-secret' },
-      maxAttempts,
-      retryStrategy: new ConfiguredRetryStrategy(maxAttempts, options.retryDelayMs ?? 0),
-    };
+    const config = this.clientConfig(options);
     const clients: AwsClients = {
       ec2: new EC2Client(config),
       ecs: new ECSClient(config),
@@ -306,6 +389,37 @@ export class SimulatedAccount {
       if (options.role) this.bindRole(client, options.role);
     }
     return clients;
+  }
+
+  /** The clients `privatelink-ecs doctor` uses, with the operator's rights (no role binding). */
+  public doctorClients(options: Omit<SimClientOptions, 'role'> = {}): SimDoctorClients {
+    const config = this.clientConfig(options);
+    const clients: SimDoctorClients = {
+      cloudformation: new CloudFormationClient(config),
+      iam: new IAMClient(config),
+      cloudtrail: new CloudTrailClient(config),
+      route53: new Route53Client(config),
+      ec2: new EC2Client(config),
+      ecs: new ECSClient(config),
+      ssm: new SSMClient(config),
+    };
+    for (const client of Object.values(clients) as SimClient[]) this.attach(client);
+    return clients;
+  }
+
+  private clientConfig(options: SimClientOptions) {
+    const envAttempts = Number(process.env.AWS_MAX_ATTEMPTS);
+    const maxAttempts =
+      options.maxAttempts ?? (Number.isInteger(envAttempts) && envAttempts > 0 ? envAttempts : 3);
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+    }
+    return {
+      region: this.region,
+      credentials: { accessKeyId: 'SIMULATEDKEY', secretAccessKey: 'simulated-secret' },
+      maxAttempts,
+      retryStrategy: new ConfiguredRetryStrategy(maxAttempts, options.retryDelayMs ?? 0),
+    };
   }
 
   /** Authorizes every request of this client as the role of the deployed function `functionId`. */
@@ -327,7 +441,7 @@ export class SimulatedAccount {
           const operation = (context.commandName ?? '').replace(/Command$/, '');
           if (!service)
             throw new UnsupportedOperationError(`simulated account does not serve ${context.clientName}`);
-          const output = this.dispatch(service, operation, args.input, true);
+          const output = await this.dispatch(service, operation, args.input, true);
           return {
             output: {
               ...(output as object),
@@ -356,7 +470,9 @@ export class SimulatedAccount {
     }
     const handler = this.handlers[service][operation];
     if (!handler) throw new UnsupportedOperationError(`simulated account does not implement ${key}`);
-    return deepClone(handler(copy));
+    const output = handler(copy);
+    // IAM's SimulatePrincipalPolicy answers asynchronously (the evaluator is); every other handler at once.
+    return output instanceof Promise ? output.then((o) => deepClone(o)) : deepClone(output);
   }
 
   /** Runs an operation without recording it: the scenario builders use the same code paths as clients. */
@@ -382,6 +498,35 @@ export class SimulatedAccount {
     }
     if (!Number.isInteger(times) || times < 0) throw new RangeError(`times must be a non-negative integer`);
     this.throttles.set(operation, times);
+  }
+
+  /**
+   * The account's CloudTrail trails, replacing the ones it has (a new account has one multi-region trail
+   * logging all management events). `[]`: no trail; `[{ name, logging: false }]`: a stopped one.
+   */
+  public setTrails(trails: TrailSetup[]): void {
+    this.state.trails.clear();
+    for (const setup of trails) this.state.trails.set(setup.name, simTrail(this.state, setup));
+  }
+
+  /**
+   * A Route 53 private hosted zone (e.g. "api.ecr.us-east-1.amazonaws.com") associated with the VPC, as an
+   * operator's own zone would be; `owningService` makes it a zone an AWS service owns. Returns its id.
+   */
+  public associatePrivateHostedZone(
+    vpcId: string,
+    name: string,
+    options: { owningService?: string } = {},
+  ): string {
+    if (!this.state.vpcs.has(vpcId)) throw new RangeError(`no VPC ${vpcId} in the simulated account`);
+    const id = `Z${hashString(`${name}/${this.state.hostedZones.size}`).toUpperCase()}SIM${this.state.hostedZones.size}`;
+    this.state.hostedZones.set(id, {
+      id,
+      name: name.replace(/\.$/, ''),
+      vpcIds: [vpcId],
+      ...(options.owningService ? { owningService: options.owningService } : {}),
+    });
+    return id;
   }
 
   /** How endpoints of one service (short name such as "ecr.api", or "s3") go through their lifecycle. */

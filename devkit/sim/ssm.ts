@@ -19,6 +19,8 @@ import type {
   ListCommandInvocationsResult,
   ListCommandsRequest,
   ListCommandsResult,
+  ListTagsForResourceRequest,
+  ListTagsForResourceResult,
   SendCommandRequest,
   SendCommandResult,
 } from '@aws-sdk/client-ssm';
@@ -555,6 +557,18 @@ export function ssmHandlers(state: SimState): HandlerMap {
       };
       state.documents.set(name, doc);
       return { DocumentDescription: renderDocument(doc) };
+    }),
+    // Tags of a document (documents carry none in the simulation); other resource types are not modelled.
+    ListTagsForResource: op<ListTagsForResourceRequest, ListTagsForResourceResult>((input) => {
+      if (input.ResourceType !== 'Document') {
+        throw new UnsupportedOperationError(
+          `simulated account does not implement ssm:ListTagsForResource for ${input.ResourceType}`,
+        );
+      }
+      if (!state.documents.has(input.ResourceId ?? '')) {
+        throw ssmError('InvalidResourceId', 'The resource ID is not valid. Verify the ID and try again.');
+      }
+      return { TagList: [] };
     }),
     DescribeDocument: op<DescribeDocumentRequest, DescribeDocumentResult>((input) => {
       const doc = state.documents.get(input.Name ?? '');

@@ -258,6 +258,29 @@ export interface SimTable {
   created: Date;
 }
 
+/** A CloudTrail trail, with either basic or advanced event selectors (as a real trail has one kind). */
+export interface SimTrail {
+  name: string;
+  arn: string;
+  homeRegion: string;
+  multiRegion: boolean;
+  logging: boolean;
+  eventSelectors?: Array<{ ReadWriteType?: string; IncludeManagementEvents?: boolean }>;
+  advancedEventSelectors?: Array<{
+    Name?: string;
+    FieldSelectors: Array<{ Field: string; Equals?: string[]; NotEquals?: string[] }>;
+  }>;
+}
+
+/** A Route 53 private hosted zone and the VPCs associated with it. */
+export interface SimHostedZone {
+  id: string;
+  name: string;
+  vpcIds: string[];
+  /** Set when an AWS service owns the zone (ListHostedZonesByVPC reports OwningService), else the account. */
+  owningService?: string;
+}
+
 export const LATEST_AGENT_VERSION = '1.89.2';
 
 /** Interface endpoint services offered in every region of the simulation. */
@@ -325,6 +348,11 @@ export class SimState {
   public ssmRejectsWholeCallOnInvalidTarget = false;
   /** Instances DescribeInstanceInformation still lists as Online although SSM cannot reach them (stale ping). */
   public readonly ssmStaleOnline = new Set<string>();
+
+  /** CloudTrail trails by name (the account starts with one multi-region trail logging management events). */
+  public readonly trails = new Map<string, SimTrail>();
+  /** Route 53 private hosted zones by id. */
+  public readonly hostedZones = new Map<string, SimHostedZone>();
 
   public constructor(
     public readonly region: string,

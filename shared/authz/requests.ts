@@ -33,7 +33,17 @@ export interface AuthzCheck {
 }
 
 /** The SDK client's service id as the product uses it (AwsClients keys plus the doctor's clients). */
-export type ClientService = 'ec2' | 'ecs' | 'ssm' | 'sfn' | 'events' | 'dynamodb' | 'iam' | 'cloudtrail';
+export type ClientService =
+  | 'ec2'
+  | 'ecs'
+  | 'ssm'
+  | 'sfn'
+  | 'events'
+  | 'dynamodb'
+  | 'iam'
+  | 'cloudtrail'
+  | 'route53'
+  | 'cloudformation';
 
 const IAM_PREFIX: Record<ClientService, string> = {
   ec2: 'ec2',
@@ -44,6 +54,8 @@ const IAM_PREFIX: Record<ClientService, string> = {
   dynamodb: 'dynamodb',
   iam: 'iam',
   cloudtrail: 'cloudtrail',
+  route53: 'route53',
+  cloudformation: 'cloudformation',
 };
 
 /** The IAM action of an SDK operation: ("sfn", "StartExecution") -> "states:StartExecution". */
@@ -469,11 +481,45 @@ const EXPANDERS: Record<string, Expander> = {
     ]),
   ],
   'cloudtrail:DescribeTrails': unscoped('cloudtrail:DescribeTrails'),
+  'cloudformation:DescribeStacks': async (i, f) => [
+    call('cloudformation:DescribeStacks', [stack(f, str(i.StackName))]),
+  ],
+  'cloudformation:ListStackResources': async (i, f) => [
+    call('cloudformation:ListStackResources', [stack(f, str(i.StackName))]),
+  ],
+  'cloudformation:GetTemplate': async (i, f) => [
+    call('cloudformation:GetTemplate', [stack(f, str(i.StackName))]),
+  ],
+  'route53:ListHostedZonesByVPC': unscoped('route53:ListHostedZonesByVPC'),
+  'ec2:DescribeTags': unscoped('ec2:DescribeTags', ec2Region),
+  'ssm:ListTagsForResource': async (i, f) => {
+    // The doctor reads the tags of the restart document only.
+    const name = str(i.ResourceId) ?? '';
+    const tags = await f.documentTags(name);
+    return [
+      call('ssm:ListTagsForResource', [
+        {
+          arn: `arn:${f.partition}:ssm:${f.region}:${f.account}:document/${name}`,
+          resourceType: 'document',
+          context: resourceTagContext(tags),
+        },
+      ]),
+    ];
+  },
   'cloudtrail:GetTrailStatus': async (i, f) => [call('cloudtrail:GetTrailStatus', [trail(f, str(i.Name))])],
   'cloudtrail:GetEventSelectors': async (i, f) => [
     call('cloudtrail:GetEventSelectors', [trail(f, str(i.TrailName))]),
   ],
 };
+
+/** A stack by name or id. IAM matches stack/<name>/<uuid>: a name alone is matched as stack/<name>/*. */
+function stack(f: ResourceFacts, nameOrId: string | undefined): AuthzResource {
+  const name = nameOrId ?? '';
+  const arn = name.startsWith('arn:')
+    ? name
+    : `arn:${f.partition}:cloudformation:${f.region}:${f.account}:stack/${name}/*`;
+  return { arn, resourceType: 'stack', context: {} };
+}
 
 function trail(f: ResourceFacts, nameOrArn: string | undefined): AuthzResource {
   const name = nameOrArn ?? '';

@@ -13,6 +13,7 @@ import {
   type ChecklistItem,
   cloudTrailItem,
   dnsItem,
+  listArns,
   listShort,
   optInItem,
   privateZonesItem,
@@ -99,8 +100,16 @@ function iamItems(report: Pick<DoctorReport, 'roles' | 'iam'>, unknown: string[]
     id: 'iam',
     title: 'IAM',
     status: 'fail',
-    summary: `${d.functionIds.join(', ')} would be ${d.decision === 'explicitDeny' ? 'explicitly ' : ''}denied ${d.action} on ${listShort(d.resources)}`,
-    note: `needed by ${d.operations.join(', ')} to ${listShort(d.purposes)}${d.missingContext.length ? `; AWS reports missing context values ${d.missingContext.join(', ')}` : ''}`,
+    summary: `${d.functionIds.join(', ')} would be ${d.decision === 'explicitDeny' ? 'explicitly ' : ''}denied ${d.action} on ${listArns(d.resources)}`,
+    note: [
+      `needed by ${d.operations.join(', ')} to ${listShort(d.purposes)}`,
+      ...(d.missingContext.length
+        ? [`AWS reports missing context values ${d.missingContext.join(', ')}`]
+        : []),
+      ...(d.resources.some((r) => /\/(sg|vpce)-planned\d*$/.test(r))
+        ? ['sg-planned and vpce-planned<N> stand for what the run would create']
+        : []),
+    ].join('; '),
     fix: d.fix,
     details: { ...d },
   }));

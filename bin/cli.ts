@@ -10,7 +10,12 @@ interface CommandModule {
   register: (program: Command) => void;
 }
 
-export function buildProgram(): Command {
+/**
+ * The program with every sub-command, or with only `only` when a file bin/commands/<only>.ts exists: a command
+ * then loads its own modules and nothing else, so `privatelink-ecs doctor` (or plan, apply, start) never loads
+ * the local kit (devkit/) that the demo and run commands import, nor its devDependencies.
+ */
+export function buildProgram(only?: string): Command {
   const program = new Command('privatelink-ecs')
     .description(
       [
@@ -25,8 +30,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const dir = join(__dirname, 'commands');
-  const modules = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  const single = files.find((f) => f === `${only}.ts`);
+  const modules = (single ? [single] : files)
     .map((f) => require(join(dir, f)) as CommandModule)
     .sort((a, b) => (a.order ?? 100) - (b.order ?? 100));
   for (const mod of modules) mod.register(program);
@@ -34,7 +40,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv[0]);
   quietCliLogs();
   try {
     await program.parseAsync(argv, { from: 'user' });

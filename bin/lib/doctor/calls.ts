@@ -94,8 +94,12 @@ function reconcilerCalls(w: CallWorld): ModelledCall[] {
   return w.reconciler.map((c) => ({ ...c, why: purposeOf(c) }));
 }
 
-/** Opt-out: delete our endpoints (those there now and those the run creates) and our security group. */
+/**
+ * Opt-out with teardownOnOptOut: delete our endpoints (those there now and those the run creates) and our
+ * security group. Without it an opt-out keeps them and deletes nothing.
+ */
 function teardownCalls(w: CallWorld): ModelledCall[] {
+  if (!w.config.teardownOnOptOut) return [];
   const ours = [
     ...w.endpoints.filter((e) => e.managed && !/^delet/i.test(e.state)).map((e) => e.id),
     ...w.plannedEndpointIds,

@@ -45,6 +45,21 @@ export function listShort(items: readonly string[]): string {
   return items.length > SHOWN ? `${shown} and ${items.length - SHOWN} more` : shown;
 }
 
+/** ARNs of one type named once: "arn:…:instance/{i-1, i-2 and 3 more}"; a lone ARN stays whole. */
+export function listArns(arns: readonly string[]): string {
+  const groups = new Map<string, string[]>();
+  for (const arn of arns) {
+    const cut = arn.lastIndexOf('/');
+    const prefix = cut < 0 ? arn : arn.slice(0, cut + 1);
+    groups.set(prefix, [...(groups.get(prefix) ?? []), cut < 0 ? '' : arn.slice(cut + 1)]);
+  }
+  return listShort(
+    [...groups].map(([prefix, ids]) =>
+      ids.length === 1 ? `${prefix}${ids[0]}` : `${prefix}{${listShort(ids)}}`,
+    ),
+  );
+}
+
 // ------------------------------------------------------------------------------------------- opt-in
 
 export function optInItem(config: Config, vpcId: string, optedIn: boolean): ChecklistItem {

@@ -7,19 +7,20 @@ import type { Config } from '../../../shared/config';
 import { InvalidInputError } from '../../../shared/errors';
 import { findOurSecurityGroup } from '../../../shared/reconciler/inventory';
 import { discoverInstances } from '../../../shared/workflow/discovery';
-import { callsOf } from './calls';
+import { type CallWorld, callsOf } from './calls';
 import {
   agentsItem,
   type ChecklistItem,
   cloudTrailItem,
   dnsItem,
+  listArns,
   listShort,
   optInItem,
   privateZonesItem,
   ssmItem,
 } from './checks';
 import type { DoctorClients } from './clients';
-import { firstRun } from './first-run';
+import { type FirstRun, firstRun } from './first-run';
 import { fixFor, type StackNames } from './fix';
 import { type CheckResult, expandCalls, simulateRole } from './iam';
 import { readDeployedStack } from './stack';
@@ -99,8 +100,16 @@ function iamItems(report: Pick<DoctorReport, 'roles' | 'iam'>, unknown: string[]
     id: 'iam',
     title: 'IAM',
     status: 'fail',
-    summary: `${d.functionIds.join(', ')} would be ${d.decision === 'explicitDeny' ? 'explicitly ' : ''}denied ${d.action} on ${listShort(d.resources)}`,
-    note: `needed by ${d.operations.join(', ')} to ${listShort(d.purposes)}${d.missingContext.length ? `; AWS reports missing context values ${d.missingContext.join(', ')}` : ''}`,
+    summary: `${d.functionIds.join(', ')} would be ${d.decision === 'explicitDeny' ? 'explicitly ' : ''}denied ${d.action} on ${listArns(d.resources)}`,
+    note: [
+      `needed by ${d.operations.join(', ')} to ${listShort(d.purposes)}`,
+      ...(d.missingContext.length
+        ? [`AWS reports missing context values ${d.missingContext.join(', ')}`]
+        : []),
+      ...(d.resources.some((r) => /\/(sg|vpce)-planned\d*$/.test(r))
+        ? ['sg-planned and vpce-planned<N> stand for what the run would create']
+        : []),
+    ].join('; '),
     fix: d.fix,
     details: { ...d },
   }));
@@ -124,6 +133,34 @@ function iamItems(report: Pick<DoctorReport, 'roles' | 'iam'>, unknown: string[]
   return items;
 }
 
+/**
+ * What each function would call for this VPC: the reconciler run with its writes held back, then the fleet
+ * as DiscoverInstances sees it, our security group and the stack's names.
+ */
+export async function callWorld(
+  clients: Pick<DoctorClients, 'ec2' | 'ecs' | 'ssm'>,
+  config: Config,
+  names: StackNames,
+  vpcId: string,
+): Promise<{ world: CallWorld; run: FirstRun }> {
+  const run = await firstRun(clients.ec2, config, vpcId);
+  const fleet = (await discoverInstances(clients, vpcId)).facts;
+  const securityGroupId = run.planned.has('sg-planned')
+    ? 'sg-planned'
+    : (await findOurSecurityGroup(clients.ec2, config, vpcId))?.id;
+  const world: CallWorld = {
+    config,
+    vpcId,
+    ...names,
+    reconciler: run.calls,
+    endpoints: run.result.endpoints,
+    plannedEndpointIds: [...run.planned.keys()].filter((id) => id.startsWith('vpce-')),
+    ...(securityGroupId ? { securityGroupId } : {}),
+    fleet,
+  };
+  return { world, run };
+}
+
 export async function diagnose(clients: DoctorClients, options: DiagnoseOptions): Promise<DoctorReport> {
   const { vpcId } = options;
   const stack = await readDeployedStack(clients.cloudformation, options.stackName);
@@ -144,22 +181,7 @@ export async function diagnose(clients: DoctorClients, options: DiagnoseOptions)
     stateMachineArn: stack.stateMachineArn,
   };
 
-  // The reconciler's calls (writes held back), then the fleet as DiscoverInstances sees it.
-  const run = await firstRun(clients.ec2, config, vpcId);
-  const fleet = (await discoverInstances(clients, vpcId)).facts;
-  const securityGroupId = run.planned.has('sg-planned')
-    ? 'sg-planned'
-    : (await findOurSecurityGroup(clients.ec2, config, vpcId))?.id;
-  const world = {
-    config,
-    vpcId,
-    ...names,
-    reconciler: run.calls,
-    endpoints: run.result.endpoints,
-    plannedEndpointIds: [...run.planned.keys()].filter((id) => id.startsWith('vpce-')),
-    ...(securityGroupId ? { securityGroupId } : {}),
-    fleet,
-  };
+  const { world, run } = await callWorld(clients, config, names, vpcId);
   const facts = awsResourceFacts(clients, { ...names, planned: run.planned });
 
   const roles: RoleReport[] = [];
@@ -195,8 +217,8 @@ export async function diagnose(clients: DoctorClients, options: DiagnoseOptions)
     await cloudTrailItem(clients.cloudtrail, stack.region, config),
     await dnsItem(clients.ec2, vpcId, actions),
     await privateZonesItem(clients.route53, clients.ec2, vpcId, stack.region, actions),
-    ssmItem(config, fleet, actions),
-    agentsItem(config, fleet),
+    ssmItem(config, world.fleet, actions),
+    agentsItem(config, world.fleet),
   ];
   return {
     stackName: options.stackName,

@@ -103,6 +103,7 @@ function denialError(service: ClientService, denial: Denial): Error {
 }
 
 export interface RoleBinding {
+  /** The function whose role makes every call; for a scoped binding, the role comes from `asRole` instead. */
   functionId: string;
   /** The authorizer of the stack deployed at the time of each call (a redeploy applies to existing clients). */
   authorizer: () => IamAuthorizer;
@@ -112,17 +113,50 @@ export interface RoleBinding {
 
 type AnyClient = { middlewareStack: { add: (mw: unknown, opts: unknown) => void } };
 
+const activeRole = new AsyncLocalStorage<string>();
+
+/**
+ * Runs `fn` as the deployed function `functionId`: calls that clients bound with `bindScopedRole` make inside it
+ * are authorized as that function's role; outside it they act as the account's administrator. Lets one set of
+ * client objects serve a test's set-up and the Lambda code it runs.
+ */
+export function asRole<T>(functionId: string, fn: () => Promise<T>): Promise<T> {
+  return activeRole.run(functionId, fn);
+}
+
+/** Runs `fn` outside any role (e.g. the administrator's reads of the tags IAM would see). */
+export function asAdministrator<T>(fn: () => Promise<T>): Promise<T> {
+  return activeRole.exit(fn);
+}
+
+/** Like `bindRole`, but the role is the one `asRole` set for the call; without one the call is not checked. */
+export function bindScopedRole(client: AnyClient, binding: Omit<RoleBinding, 'functionId'>): void {
+  addEnforcement(client, () => activeRole.getStore(), binding);
+}
+
 /** Every request of this client is authorized as `functionId`'s role before it is sent. */
 export function bindRole(client: AnyClient, binding: RoleBinding): void {
   binding.authorizer().role(binding.functionId); // fail now, not at the first call, on an unknown function
+  addEnforcement(client, () => binding.functionId, binding);
+}
+
+function addEnforcement(
+  client: AnyClient,
+  roleOf: () => string | undefined,
+  binding: Omit<RoleBinding, 'functionId'>,
+): void {
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
       async (args: { input: unknown }) => {
+        const functionId = roleOf();
+        if (functionId === undefined) return next(args);
         const service = CLIENT_SERVICE[context.clientName ?? ''];
         const operation = (context.commandName ?? '').replace(/Command$/, '');
         if (!service) throw new Error(`IAM enforcement does not know the client ${context.clientName}`);
-        const checks = await authzChecks(service, operation, args.input, binding.facts);
-        const denial = await binding.authorizer().authorize(binding.functionId, checks);
+        const checks = await asAdministrator(() =>
+          authzChecks(service, operation, args.input, binding.facts),
+        );
+        const denial = await binding.authorizer().authorize(functionId, checks);
         if (denial) {
           if (binding.counters) binding.counters.denied += 1;
           const scope = expectation.getStore();

@@ -140,6 +140,11 @@ export interface LocalRunOptions {
    * stack.
    */
   clientsFor?: (functionId: string) => AwsClients;
+  /**
+   * Runs each step's code as its deployed function (Workflow<Step>), e.g. devkit/iam's `asRole` for clients that
+   * enforce IAM per scope (moto).
+   */
+  runAs?: <T>(functionId: string, fn: () => Promise<T>) => Promise<T>;
   /** The state store of one step, over that step's DynamoDB client (default: `store` for every step). */
   storeFor?: (clients: AwsClients) => StateStore;
   config: Config;
@@ -225,7 +230,12 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
   const handlers = Object.fromEntries(
     STEP_NAMES.map((name) => {
       const step = stepFor(name);
-      return [name, async (stateInput: unknown) => (await step(stateInput)) as Json];
+      const run = options.runAs;
+      return [
+        name,
+        async (stateInput: unknown) =>
+          (await (run ? run(`Workflow${name}`, () => step(stateInput)) : step(stateInput))) as Json,
+      ];
     }),
   );
   const waits = statesOfType(definition, (s) => s.Type === 'Wait');

@@ -11,6 +11,7 @@
 import { DescribeVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
+import { asRole } from '../../devkit/iam/enforce';
 import { type AwsClients, createAwsClients } from '../../shared/clients';
 import { parseConfig } from '../../shared/config';
 import { createTriggerHandler, type TriggerHandler, type TriggerSummary } from '../../shared/events/handler';
@@ -18,6 +19,7 @@ import { type AnyEvent, eventForVpc, loadEvent } from '../fixtures/events/load';
 import {
   createTriggerWorld,
   endpointsPerService,
+  enforceRoles,
   fakeContext,
   TABLE_NAME,
 } from '../integration/triggers/support';
@@ -51,7 +53,7 @@ function handlerInstance(clients: AwsClients, stateMachineArn: string, index: nu
     ...fakeContext(),
     awsRequestId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
   };
-  return (event) => handler(event, context);
+  return (event) => asRole('TriggerVpc', () => handler(event, context));
 }
 
 function uuid(wave: number, index: number, seed: number): string {
@@ -168,7 +170,10 @@ describe('eight concurrent trigger invocations for one VPC (moto)', () => {
         instanceClients.flatMap((c) => Object.values(c)),
         { seed: 0 },
       );
-      const handlers = instanceClients.map((c, i) => handlerInstance(c, world.stateMachineArn, i));
+      // Each Lambda instance calls moto as the deployed TriggerVpc role (faults injected below the role check).
+      const handlers = instanceClients.map((c, i) =>
+        handlerInstance(enforceRoles(c, setup), world.stateMachineArn, i),
+      );
       const first = shuffled(eventsFor(layout.vpcId, fleet, 1, seed), seed);
       const second = shuffled(eventsFor(layout.vpcId, fleet, 2, seed), seed + 1);
 

@@ -2,8 +2,11 @@
 // discovery through ECS and EC2, the DynamoDB state table. moto's gaps (agentVersion always 1.0.0,
 // DescribeInstanceInformation and UpdateContainerAgent answering HTTP 500) must be reported, not crash.
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { enforceRolesOnEndpoint } from '../../../devkit/iam/aws';
+import { asRole } from '../../../devkit/iam/enforce';
 import { runWorkflowLocally } from '../../../devkit/workflow/local';
 import { type AwsClients, createAwsClients } from '../../../shared/clients';
+import type { Config } from '../../../shared/config';
 import { DynamoStateStore } from '../../../shared/workflow/store';
 import { resetMoto } from '../../support/moto';
 import { DOCUMENT_NAME, TEST_ENDPOINT_SERVICES, testConfig } from '../../workflow/support';
@@ -39,16 +42,35 @@ describe('remediation workflow against moto', () => {
 
   const scenario = () => optedInVpcWithInstances(clients, { azs: 3, count: 3 });
 
+  /** Each step calls moto as its deployed function's role, in the stack synthesized with this config. */
+  function asDeployed(config: Config) {
+    enforceRolesOnEndpoint(
+      clients,
+      {
+        config,
+        region: 'us-east-1',
+        account: '123456789012',
+        documentName: DOCUMENT_NAME,
+        tableName: TABLE,
+        stateMachineName: 'privatelink-ecs-remediation',
+      },
+      clients,
+    );
+    return { runAs: asRole };
+  }
+
   it('happy path: ensures and waits for the endpoints, discovers the instances, reports the agents moto calls 1.0.0', async () => {
     // Prepare
     const { layout, fleet } = await scenario();
 
     // Act
+    const config = testConfig();
     const result = await runWorkflowLocally(
       { vpcId: layout.vpcId },
       {
         clients,
-        config: testConfig(),
+        ...asDeployed(config),
+        config,
         store: new DynamoStateStore(clients.dynamodb, TABLE),
         documentName: DOCUMENT_NAME,
         fastWaits: true,
@@ -73,11 +95,13 @@ describe('remediation workflow against moto', () => {
     const { layout, fleet } = await scenario();
 
     // Act
+    const config = testConfig({ restart: { agentUpdate: true, maxErrors: 5 } });
     const result = await runWorkflowLocally(
       { vpcId: layout.vpcId },
       {
         clients,
-        config: testConfig({ restart: { agentUpdate: true, maxErrors: 5 } }),
+        ...asDeployed(config),
+        config,
         store: new DynamoStateStore(clients.dynamodb, TABLE),
         documentName: DOCUMENT_NAME,
         fastWaits: true,

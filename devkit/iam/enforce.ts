@@ -15,19 +15,8 @@ import * as iam from '@aws-sdk/client-iam';
 import * as sfn from '@aws-sdk/client-sfn';
 import * as ssm from '@aws-sdk/client-ssm';
 import { authzChecks, type ClientService, type ResourceFacts } from '../../shared/authz/requests';
-import { awsError, type ExceptionCtor, type ExceptionModule } from '../sim/core';
+import { awsError, CLIENT_SERVICE, type ExceptionCtor, type ExceptionModule } from '../sim/core';
 import type { Denial, IamAuthorizer } from './authorizer';
-
-const CLIENT_SERVICE: Record<string, ClientService> = {
-  EC2Client: 'ec2',
-  ECSClient: 'ecs',
-  SSMClient: 'ssm',
-  SFNClient: 'sfn',
-  EventBridgeClient: 'events',
-  DynamoDBClient: 'dynamodb',
-  IAMClient: 'iam',
-  CloudTrailClient: 'cloudtrail',
-};
 
 const EXCEPTIONS: Partial<Record<ClientService, { module: ExceptionModule; base: unknown }>> = {
   ec2: { module: ec2, base: ec2.EC2ServiceException },
@@ -150,7 +139,7 @@ function addEnforcement(
       async (args: { input: unknown }) => {
         const functionId = roleOf();
         if (functionId === undefined) return next(args);
-        const service = CLIENT_SERVICE[context.clientName ?? ''];
+        const service = CLIENT_SERVICE[context.clientName ?? ''] as ClientService | undefined;
         const operation = (context.commandName ?? '').replace(/Command$/, '');
         if (!service) throw new Error(`IAM enforcement does not know the client ${context.clientName}`);
         const checks = await asAdministrator(() =>

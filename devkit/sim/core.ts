@@ -352,3 +352,29 @@ export function deepClone<T>(value: T): T {
   }
   return out as T;
 }
+
+export type SimService =
+  | 'ec2'
+  | 'ecs'
+  | 'ssm'
+  | 'sfn'
+  | 'events'
+  | 'dynamodb'
+  | 'iam'
+  | 'cloudtrail'
+  | 'route53'
+  | 'cloudformation';
+
+/** The simulated service of each SDK client class, by the client name the SDK puts in the middleware context. */
+export const CLIENT_SERVICE: Record<string, SimService> = {
+  EC2Client: 'ec2',
+  ECSClient: 'ecs',
+  SSMClient: 'ssm',
+  SFNClient: 'sfn',
+  EventBridgeClient: 'events',
+  DynamoDBClient: 'dynamodb',
+  IAMClient: 'iam',
+  CloudTrailClient: 'cloudtrail',
+  Route53Client: 'route53',
+  CloudFormationClient: 'cloudformation',
+};

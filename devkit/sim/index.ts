@@ -22,6 +22,7 @@ import { type DeployedRole, deployedRoles, type PhysicalResources } from '../iam
 import { cfnThrottle, cloudformationHandlers, type SimStack } from './cloudformation';
 import { cloudtrailHandlers, cloudtrailThrottle, simTrail, type TrailSetup } from './cloudtrail';
 import {
+  CLIENT_SERVICE,
   deepClone,
   formatCidr,
   type HandlerMap,
@@ -29,6 +30,7 @@ import {
   isWrite,
   ManualClock,
   parseCidr,
+  type SimService,
   UnsupportedOperationError,
 } from './core';
 import { dynamodbHandlers, dynamodbThrottle } from './dynamodb';
@@ -48,6 +50,8 @@ import {
   SimState,
 } from './state';
 
+export type { TrailSetup } from './cloudtrail';
+export type { SimService } from './core';
 export { UnsupportedOperationError } from './core';
 export type {
   CommandOutcome,
@@ -58,19 +62,6 @@ export type {
   SimExecution,
 } from './state';
 export { LATEST_AGENT_VERSION } from './state';
-
-export type SimService =
-  | 'ec2'
-  | 'ecs'
-  | 'ssm'
-  | 'sfn'
-  | 'events'
-  | 'dynamodb'
-  | 'iam'
-  | 'cloudtrail'
-  | 'route53'
-  | 'cloudformation';
-export type { TrailSetup } from './cloudtrail';
 
 export interface SimulatedAccountOptions {
   region?: string;
@@ -205,19 +196,6 @@ type SimClient =
   | CloudTrailClient
   | Route53Client
   | CloudFormationClient;
-
-const CLIENT_SERVICE: Record<string, SimService> = {
-  EC2Client: 'ec2',
-  ECSClient: 'ecs',
-  SSMClient: 'ssm',
-  SFNClient: 'sfn',
-  EventBridgeClient: 'events',
-  DynamoDBClient: 'dynamodb',
-  IAMClient: 'iam',
-  CloudTrailClient: 'cloudtrail',
-  Route53Client: 'route53',
-  CloudFormationClient: 'cloudformation',
-};
 
 export class SimulatedAccount {
   public readonly region: string;

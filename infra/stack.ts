@@ -9,7 +9,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnDocument } from 'aws-cdk-lib/aws-ssm';
 import { LogLevel } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { CONFIG_ENV_VAR, type Config } from '../shared/config';
+import type { Config } from '../shared/config';
+import { ENV } from '../shared/env';
 import { ConfigError } from '../shared/errors';
 import { sweepDescriptor, TRIGGER_RULES } from '../shared/events/patterns';
 import { TRIGGER_FUNCTION_PERMISSIONS } from '../shared/events/permissions';
@@ -177,9 +178,9 @@ export class PrivateLinkEcsStack extends Stack {
   /** The environment every function gets: the validated config and the shared table. */
   private baseEnvironment(): Record<string, string> {
     return {
-      [CONFIG_ENV_VAR]: JSON.stringify(this.config),
-      IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
-      STATE_TABLE_NAME: this.idempotencyTable.tableName,
+      [ENV.config]: JSON.stringify(this.config),
+      [ENV.idempotencyTable]: this.idempotencyTable.tableName,
+      [ENV.stateTable]: this.idempotencyTable.tableName,
     };
   }
 
@@ -226,7 +227,7 @@ export class PrivateLinkEcsStack extends Stack {
         : `privatelink-ecs trigger: ${served.join(', ')}`,
       async: true,
       permissions: TRIGGER_FUNCTION_PERMISSIONS,
-      environment: { STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn },
+      environment: { [ENV.stateMachineArn]: this.workflow.stateMachine.stateMachineArn },
       timeout: isSweep ? Duration.minutes(15) : Duration.minutes(5),
     });
   }

@@ -22,13 +22,12 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Config } from '../shared/config';
+import { ENV } from '../shared/env';
 import { ConfigError } from '../shared/errors';
 import type { PermissionDeclaration } from '../shared/permissions';
-import { RESTART_DOCUMENT_NAME_ENV } from '../shared/workflow/document';
 import { INPUT_REJECTION_ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../shared/workflow/errors';
 import { workflowPermissions } from '../shared/workflow/permissions';
 import { STEP_NAMES, type StepName } from '../shared/workflow/steps';
-import { STATE_TABLE_ENV } from '../shared/workflow/store';
 
 export interface WorkflowFunctionProps {
   entry: string;
@@ -101,8 +100,8 @@ export class RemediationWorkflow extends Construct {
     }
     this.permissions = workflowPermissions(props.config);
     const environment: Record<string, string> = { ...props.environment };
-    if (props.restartDocumentName) environment[RESTART_DOCUMENT_NAME_ENV] = props.restartDocumentName;
-    if (props.stateTableName) environment[STATE_TABLE_ENV] = props.stateTableName;
+    if (props.restartDocumentName) environment[ENV.restartDocumentName] = props.restartDocumentName;
+    if (props.stateTableName) environment[ENV.stateTable] = props.stateTableName;
 
     const functions = {} as Record<StepName, IFunction>;
     for (const step of STEP_NAMES) {

@@ -11,6 +11,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { ENV } from './env';
 
 export interface AwsClients {
   ec2: EC2Client;
@@ -44,7 +45,7 @@ export function clientConfig(
   options: ClientOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): CommonClientConfig {
-  const envAttempts = Number(env.AWS_MAX_ATTEMPTS);
+  const envAttempts = Number(env[ENV.maxAttempts]);
   const maxAttempts =
     options.maxAttempts ??
     (Number.isInteger(envAttempts) && envAttempts > 0 ? envAttempts : DEFAULT_MAX_ATTEMPTS);

@@ -2,6 +2,7 @@
 // when it loads --config. A wrong value produces a ConfigError that names the field and what is allowed.
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { ENV } from './env';
 import { ConfigError } from './errors';
 
 /** Endpoint service short names, as in com.amazonaws.<region>.<name>. */
@@ -158,19 +159,17 @@ export function parseConfig(raw: unknown, source = 'configuration'): Config {
   });
 }
 
-export const CONFIG_ENV_VAR = 'PRIVATELINK_ECS_CONFIG';
-
 /** Lambda start-up: the stack passes the validated config as JSON in one environment variable. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
-  const raw = env[CONFIG_ENV_VAR];
+  const raw = env[ENV.config];
   if (!raw) return parseConfig({});
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    throw new ConfigError(`${CONFIG_ENV_VAR} is not valid JSON`, { field: CONFIG_ENV_VAR }, { cause: err });
+    throw new ConfigError(`${ENV.config} is not valid JSON`, { field: ENV.config }, { cause: err });
   }
-  return parseConfig(json, CONFIG_ENV_VAR);
+  return parseConfig(json, ENV.config);
 }
 
 /** CLI and CDK: read a JSON config file. */

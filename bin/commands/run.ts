@@ -5,16 +5,11 @@ import type { Command } from 'commander';
 import { type EventLog, runWorkflowLocally } from '../../devkit/workflow/local';
 import type { AwsClients } from '../../shared/clients';
 import type { Config } from '../../shared/config';
+import { ENV } from '../../shared/env';
 import { InvalidInputError } from '../../shared/errors';
-import { RESTART_DOCUMENT_NAME_ENV } from '../../shared/workflow/document';
 import { INPUT_REJECTION_ERROR_NAMES } from '../../shared/workflow/errors';
 import { parseWorkflowInput } from '../../shared/workflow/input';
-import {
-  DynamoStateStore,
-  MemoryStateStore,
-  STATE_TABLE_ENV,
-  type StateStore,
-} from '../../shared/workflow/store';
+import { DynamoStateStore, MemoryStateStore, type StateStore } from '../../shared/workflow/store';
 import type {
   RemediationSummary,
   SummaryState,
@@ -56,10 +51,10 @@ export const RESTART_DOCUMENT_OUTPUT = 'RestartDocumentName';
  * RestartDocumentName output. Undefined when no restart can happen (dry run, --restart none).
  */
 async function resolveDocumentName(opts: RunOptions, input: WorkflowInput): Promise<string | undefined> {
-  const given = opts.documentName ?? process.env[RESTART_DOCUMENT_NAME_ENV];
+  const given = opts.documentName ?? process.env[ENV.restartDocumentName];
   if (given || input.dryRun || input.restart === 'none') return given;
   const stackName = opts.stackName ?? DEFAULT_STACK_NAME;
-  const hint = `--document-name (or set ${RESTART_DOCUMENT_NAME_ENV}), or use --dry-run or --restart none`;
+  const hint = `--document-name (or set ${ENV.restartDocumentName}), or use --dry-run or --restart none`;
   const cfn = cloudFormationClient(opts.region);
   try {
     const outputs = await stackOutputs(cfn, stackName, hint);
@@ -269,7 +264,7 @@ export async function runRun(opts: RunOptions): Promise<number> {
   const config = loadConfig(opts);
   const documentName = await resolveDocumentName(opts, input);
   const clients = clientsFor(opts);
-  const table = opts.stateTable ?? process.env[STATE_TABLE_ENV];
+  const table = opts.stateTable ?? process.env[ENV.stateTable];
   const store = table ? new DynamoStateStore(clients.dynamodb, table) : new MemoryStateStore();
   try {
     const code = await executeAndReport({
@@ -306,12 +301,12 @@ export function register(program: Command): void {
     .option('--restart <mode>', 'auto (only agents that need it), all, or none', undefined)
     .option(
       '--document-name <name>',
-      `restart command document (default: $${RESTART_DOCUMENT_NAME_ENV}, else the stack's ${RESTART_DOCUMENT_OUTPUT} output)`,
+      `restart command document (default: $${ENV.restartDocumentName}, else the stack's ${RESTART_DOCUMENT_OUTPUT} output)`,
     )
     .option('--stack-name <name>', 'the deployed stack to read the restart document from', DEFAULT_STACK_NAME)
     .option(
       '--state-table <name>',
-      `DynamoDB table for batch records (default: $${STATE_TABLE_ENV}, else memory)`,
+      `DynamoDB table for batch records (default: $${ENV.stateTable}, else memory)`,
     )
     .option('--json', 'print the summary as JSON');
   withCommonOptions(cmd)

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { type AwsClients, createAwsClients } from '../../shared/clients';
 import { type Config, configFromFile, parseConfig } from '../../shared/config';
+import { ENV } from '../../shared/env';
 import { describeError, errorName, PrivateLinkEcsError } from '../../shared/errors';
 import { logger } from '../../shared/observability';
 
@@ -80,5 +81,5 @@ export function cliErrorMessage(err: unknown): { message: string; code: number }
  * set POWERTOOLS_LOG_LEVEL, only errors are logged.
  */
 export function quietCliLogs(): void {
-  if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('ERROR');
+  if (!process.env[ENV.logLevel]) logger.setLogLevel('ERROR');
 }

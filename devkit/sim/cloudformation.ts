@@ -12,7 +12,8 @@ import type {
   StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
 import * as cfnsdk from '@aws-sdk/client-cloudformation';
-import { CONFIG_ENV_VAR, type Config } from '../../shared/config';
+import type { Config } from '../../shared/config';
+import { ENV } from '../../shared/env';
 import { type HandlerMap, hashString, op, paginate, serviceErrors } from './core';
 import type { SimState } from './state';
 
@@ -116,7 +117,7 @@ export function cloudformationHandlers(state: SimState, deployed: () => SimStack
               Type: 'AWS::Lambda::Function',
               Properties: {
                 Role: { 'Fn::GetAtt': [logicalId(`${r.functionId}Role`), 'Arn'] },
-                Environment: { Variables: { [CONFIG_ENV_VAR]: JSON.stringify(s.config) } },
+                Environment: { Variables: { [ENV.config]: JSON.stringify(s.config) } },
               },
             },
           ]),

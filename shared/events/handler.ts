@@ -5,6 +5,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { ENV } from '../env';
 import { ConfigError } from '../errors';
 import { countMetric, logger, MetricName, metrics } from '../observability';
 import { DynamoDbVpcLock, type VpcLockOptions } from './lock';
@@ -137,10 +138,11 @@ export interface TriggerEnvironment {
 
 /** Lambda start-up: the two variables every trigger needs. A missing one fails the cold start loudly. */
 export function triggerEnvironment(env: NodeJS.ProcessEnv = process.env): TriggerEnvironment {
-  const stateMachineArn = env.STATE_MACHINE_ARN;
-  const tableName = env.IDEMPOTENCY_TABLE_NAME;
-  if (!stateMachineArn) throw new ConfigError('STATE_MACHINE_ARN is not set', { field: 'STATE_MACHINE_ARN' });
+  const stateMachineArn = env[ENV.stateMachineArn];
+  const tableName = env[ENV.idempotencyTable];
+  if (!stateMachineArn)
+    throw new ConfigError(`${ENV.stateMachineArn} is not set`, { field: ENV.stateMachineArn });
   if (!tableName)
-    throw new ConfigError('IDEMPOTENCY_TABLE_NAME is not set', { field: 'IDEMPOTENCY_TABLE_NAME' });
+    throw new ConfigError(`${ENV.idempotencyTable} is not set`, { field: ENV.idempotencyTable });
   return { stateMachineArn, tableName };
 }

@@ -2,8 +2,6 @@
 // AWS::SSM::Document (type Command) and passes its name to the workflow in RESTART_DOCUMENT_NAME.
 // The script is fixed: no parameters, so SendCommand cannot be turned into a general remote shell.
 
-export const RESTART_DOCUMENT_NAME_ENV = 'RESTART_DOCUMENT_NAME';
-
 /** Restarts ecs-agent only: `systemctl restart ecs` where systemd manages it, else `docker restart ecs-agent`. */
 export const RESTART_SCRIPT: readonly string[] = [
   'set -eu',

@@ -4,11 +4,11 @@
 // so a step's bundle carries no other step's code. `build` runs once per container, on the first invocation.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Config, configFromEnv } from '../config';
+import { ENV } from '../env';
 import { ConfigError } from '../errors';
 import { logger, metrics } from '../observability';
-import { RESTART_DOCUMENT_NAME_ENV } from './document';
 import type { StepName } from './steps';
-import { DynamoStateStore, STATE_TABLE_ENV, type StateStore } from './store';
+import { DynamoStateStore, type StateStore } from './store';
 
 /** What the stack passes to every workflow function, read once per container. */
 export interface StepEnvironment {
@@ -23,8 +23,8 @@ export interface StepEnvironment {
 export function stepEnvironment(env: NodeJS.ProcessEnv = process.env): StepEnvironment {
   return {
     config: configFromEnv(env),
-    documentName: env[RESTART_DOCUMENT_NAME_ENV] || undefined,
-    eventBusName: env.EVENT_BUS_NAME || 'default',
+    documentName: env[ENV.restartDocumentName] || undefined,
+    eventBusName: env[ENV.eventBusName] || 'default',
   };
 }
 
@@ -36,8 +36,8 @@ export function stateStoreFromEnv(
   dynamodb: DynamoDBClient,
   env: NodeJS.ProcessEnv = process.env,
 ): StateStore {
-  const table = env[STATE_TABLE_ENV];
-  if (!table) throw new ConfigError(`${STATE_TABLE_ENV} is not set`, { field: STATE_TABLE_ENV });
+  const table = env[ENV.stateTable];
+  if (!table) throw new ConfigError(`${ENV.stateTable} is not set`, { field: ENV.stateTable });
   return new DynamoStateStore(dynamodb, table);
 }
 

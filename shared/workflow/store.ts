@@ -10,7 +10,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { WorkflowStateError } from './errors';
 
-export const STATE_TABLE_ENV = 'STATE_TABLE_NAME';
 /** Records outlive the longest execution comfortably, then DynamoDB's TTL removes them. */
 export const STATE_TTL_SECONDS = 14 * 24 * 3600;
 const BATCH_WRITE_LIMIT = 25;

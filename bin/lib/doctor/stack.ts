@@ -8,7 +8,8 @@ import {
   paginateListStackResources,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
-import { CONFIG_ENV_VAR, type Config, parseConfig } from '../../../shared/config';
+import { type Config, parseConfig } from '../../../shared/config';
+import { ENV } from '../../../shared/env';
 import { InvalidInputError } from '../../../shared/errors';
 import { describeStack } from '../stack';
 
@@ -77,9 +78,8 @@ export function configFromTemplate(body: string | undefined): Config | undefined
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const env = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
       ?.Variables;
-    const raw = env?.[CONFIG_ENV_VAR];
-    if (typeof raw === 'string')
-      return parseConfig(JSON.parse(raw), `${CONFIG_ENV_VAR} of the deployed stack`);
+    const raw = env?.[ENV.config];
+    if (typeof raw === 'string') return parseConfig(JSON.parse(raw), `${ENV.config} of the deployed stack`);
   }
   return undefined;
 }

@@ -583,18 +583,12 @@ export class SimulatedAccount {
     return arn;
   }
 
-  /** A DynamoDB table, as CreateTable would make it (string keys). */
-  public addTable(name: string, keys: { partitionKey: string; sortKey?: string }): string {
+  /** A DynamoDB table, as CreateTable would make it (one string partition key). */
+  public addTable(name: string, keys: { partitionKey: string }): string {
     const out = this.internal<{ TableDescription: { TableArn: string } }>('dynamodb', 'CreateTable', {
       TableName: name,
-      KeySchema: [
-        { AttributeName: keys.partitionKey, KeyType: 'HASH' },
-        ...(keys.sortKey ? [{ AttributeName: keys.sortKey, KeyType: 'RANGE' }] : []),
-      ],
-      AttributeDefinitions: [
-        { AttributeName: keys.partitionKey, AttributeType: 'S' },
-        ...(keys.sortKey ? [{ AttributeName: keys.sortKey, AttributeType: 'S' }] : []),
-      ],
+      KeySchema: [{ AttributeName: keys.partitionKey, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: keys.partitionKey, AttributeType: 'S' }],
       BillingMode: 'PAY_PER_REQUEST',
     });
     return out.TableDescription.TableArn;

@@ -251,9 +251,8 @@ export type Item = Record<string, AttributeValue>;
 export interface SimTable {
   name: string;
   arn: string;
+  /** The one key attribute (a string); the simulator has no sort keys. */
   partitionKey: string;
-  sortKey?: string;
-  attributeTypes: Record<string, string>;
   items: Map<string, Item>;
   created: Date;
 }

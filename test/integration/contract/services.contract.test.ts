@@ -1,11 +1,12 @@
 // Contract: ECS, SSM Run Command and DynamoDB behave alike in moto and in the simulated account, for the
 // behaviours moto models. The shared fixtures build through API calls, so they run on both too.
 import {
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   CreateTableCommand,
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DescribeNatGatewaysCommand, DescribeRouteTablesCommand } from '@aws-sdk/client-ec2';
@@ -126,98 +127,150 @@ describe.each(TARGETS)('ECS, SSM and DynamoDB contract against %s', (_name, make
     expect(status).toBe('Success');
   });
 
-  describe('DynamoDB', () => {
+  describe('DynamoDB (the calls the product makes)', () => {
     const TableName = 'contract-state';
     beforeEach(async () => {
       await target.clients.dynamodb.send(
         new CreateTableCommand({
           TableName,
-          KeySchema: [
-            { AttributeName: 'id', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          AttributeDefinitions: [
-            { AttributeName: 'id', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );
     });
 
-    it('puts, gets and queries items on the partition key', async () => {
+    it('puts, batch-writes and gets items by partition key (the workflow state store)', async () => {
       // Act
-      for (const sk of ['v#b', 'v#a', 'v#c']) {
-        await target.clients.dynamodb.send(
-          new PutItemCommand({ TableName, Item: { id: { S: 'vpc-1' }, sk: { S: sk }, n: { N: '1' } } }),
-        );
-      }
       await target.clients.dynamodb.send(
-        new PutItemCommand({ TableName, Item: { id: { S: 'vpc-2' }, sk: { S: 'a' } } }),
+        new PutItemCommand({ TableName, Item: { id: { S: 'run-1' }, n: { N: '1' } } }),
       );
-      const got = await target.clients.dynamodb.send(
-        new GetItemCommand({ TableName, Key: { id: { S: 'vpc-1' }, sk: { S: 'v#a' } } }),
-      );
-      const queried = await target.clients.dynamodb.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: '#id = :id AND begins_with(#sk, :p)',
-          ExpressionAttributeNames: { '#id': 'id', '#sk': 'sk' },
-          ExpressionAttributeValues: { ':id': { S: 'vpc-1' }, ':p': { S: 'v#' } },
+      await target.clients.dynamodb.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            [TableName]: ['run-1#0', 'run-1#1'].map((id) => ({
+              PutRequest: { Item: { id: { S: id }, batch: { L: [{ S: 'i-1' }] } } },
+            })),
+          },
         }),
       );
+      const get = (id: string) =>
+        target.clients.dynamodb.send(
+          new GetItemCommand({ TableName, Key: { id: { S: id } }, ConsistentRead: true }),
+        );
+      const [first, batched, missing] = await Promise.all([get('run-1'), get('run-1#1'), get('run-2')]);
 
       // Assess
-      expect(got.Item).toEqual({ id: { S: 'vpc-1' }, sk: { S: 'v#a' }, n: { N: '1' } });
-      expect(queried.Items?.map((i) => i.sk?.S)).toEqual(['v#a', 'v#b', 'v#c']);
+      expect(first.Item).toEqual({ id: { S: 'run-1' }, n: { N: '1' } });
+      expect(batched.Item).toEqual({ id: { S: 'run-1#1' }, batch: { L: [{ S: 'i-1' }] } });
+      expect(missing.Item).toBeUndefined();
     });
 
     it('rejects an empty string in a key attribute with ValidationException', async () => {
       // Act
       const err = await errorOf(
-        target.clients.dynamodb.send(
-          new PutItemCommand({ TableName, Item: { id: { S: 'x' }, sk: { S: '' } } }),
-        ),
+        target.clients.dynamodb.send(new PutItemCommand({ TableName, Item: { id: { S: '' } } })),
       );
 
       // Assess
       expect(err.name).toBe('ValidationException');
     });
 
-    it('rejects a conditional put on an existing key with ConditionalCheckFailedException', async () => {
+    it('takes, refuses and releases a lease with conditional writes (the per-VPC lock)', async () => {
       // Prepare
+      const take = (owner: string, now: number) =>
+        target.clients.dynamodb.send(
+          new PutItemCommand({
+            TableName,
+            Item: { id: { S: 'lock#vpc-1' }, owner: { S: owner }, leaseUntilMs: { N: String(now + 100) } },
+            ConditionExpression: 'attribute_not_exists(id) OR leaseUntilMs < :now',
+            ExpressionAttributeValues: { ':now': { N: String(now) } },
+          }),
+        );
+      const release = (owner: string) =>
+        target.clients.dynamodb.send(
+          new DeleteItemCommand({
+            TableName,
+            Key: { id: { S: 'lock#vpc-1' } },
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': { S: owner } },
+          }),
+        );
+      await take('a', 1000);
+
+      // Act
+      const held = await errorOf(take('b', 1050));
+      const notMine = await errorOf(release('b'));
+      await take('b', 1200);
+      await release('b');
+      const after = await target.clients.dynamodb.send(
+        new GetItemCommand({ TableName, Key: { id: { S: 'lock#vpc-1' } } }),
+      );
+
+      // Assess
+      expect(held).toBeInstanceOf(ConditionalCheckFailedException);
+      expect(notMine).toBeInstanceOf(ConditionalCheckFailedException);
+      expect(after.Item).toBeUndefined();
+    });
+
+    it('evaluates the idempotency put condition and updates the record with SET (Powertools idempotency)', async () => {
+      // Prepare: the condition and update DynamoDBPersistenceLayer sends
       const put = () =>
         target.clients.dynamodb.send(
           new PutItemCommand({
             TableName,
-            Item: { id: { S: 'lock' }, sk: { S: 'vpc-1' }, owner: { S: 'a' } },
-            ConditionExpression: 'attribute_not_exists(#id) OR #exp < :now',
-            ExpressionAttributeNames: { '#id': 'id', '#exp': 'expires' },
-            ExpressionAttributeValues: { ':now': { N: '100' } },
+            Item: { id: { S: 'fn#hash' }, expiration: { N: '200' }, status: { S: 'INPROGRESS' } },
+            ConditionExpression:
+              'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)',
+            ExpressionAttributeNames: {
+              '#id': 'id',
+              '#expiry': 'expiration',
+              '#in_progress_expiry': 'in_progress_expiration',
+              '#status': 'status',
+            },
+            ExpressionAttributeValues: {
+              ':now': { N: '100' },
+              ':now_in_millis': { N: '100000' },
+              ':inprogress': { S: 'INPROGRESS' },
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
       await put();
 
       // Act
-      const err = await errorOf(put());
+      const again = (await errorOf(put())) as Error & { Item?: unknown };
       await target.clients.dynamodb.send(
         new UpdateItemCommand({
           TableName,
-          Key: { id: { S: 'lock' }, sk: { S: 'vpc-1' } },
-          UpdateExpression: 'SET #exp = :past',
-          ExpressionAttributeNames: { '#exp': 'expires' },
-          ExpressionAttributeValues: { ':past': { N: '50' } },
+          Key: { id: { S: 'fn#hash' } },
+          UpdateExpression: 'SET #expiry = :expiry, #status = :status, #response_data = :response_data',
+          ExpressionAttributeNames: {
+            '#expiry': 'expiration',
+            '#status': 'status',
+            '#response_data': 'data',
+          },
+          ExpressionAttributeValues: {
+            ':expiry': { N: '50' },
+            ':status': { S: 'COMPLETED' },
+            ':response_data': { S: '{"ok":true}' },
+          },
         }),
       );
       await put();
       const got = await target.clients.dynamodb.send(
-        new GetItemCommand({ TableName, Key: { id: { S: 'lock' }, sk: { S: 'vpc-1' } } }),
+        new GetItemCommand({ TableName, Key: { id: { S: 'fn#hash' } }, ConsistentRead: true }),
       );
 
-      // Assess
-      expect(err).toBeInstanceOf(ConditionalCheckFailedException);
-      expect(got.Item?.owner).toEqual({ S: 'a' });
-      expect(got.Item?.expires).toBeUndefined();
+      // Assess: refused while in progress and unexpired, with the old item; accepted once expired
+      expect(again).toBeInstanceOf(ConditionalCheckFailedException);
+      expect(again.Item).toMatchObject({ id: { S: 'fn#hash' }, status: { S: 'INPROGRESS' } });
+      expect(got.Item).toEqual({
+        id: { S: 'fn#hash' },
+        expiration: { N: '200' },
+        status: { S: 'INPROGRESS' },
+      });
     });
   });
 });

@@ -35,7 +35,7 @@ import {
   serviceErrors,
   UnsupportedOperationError,
 } from './core';
-import { runShellScript } from './shell';
+import { runScriptOnHost } from './host';
 import type { SimCommand, SimDocument, SimInvocation, SimState } from './state';
 
 export const { error: ssmError, throttle: ssmThrottle } = serviceErrors(ssmsdk, ssmsdk.SSMServiceException, {
@@ -96,24 +96,36 @@ export function ssmHandlers(state: SimState): HandlerMap {
     const command = state.commands.get(inv.commandId)!;
     let outcome = inv.outcome;
     const steps = shellSteps(command);
-    if (outcome === 'Success' && instance && steps) {
-      // The script decides: run it against this instance's facts (systemd unit or ecs-agent container).
-      const host = { systemd: instance.usesSystemd, agentContainer: instance.agentContainer };
+    if ((outcome === 'Success' || outcome === 'Failed') && instance && steps) {
+      // The script decides: run it under real bash on a stand-in host with this instance's facts (systemd
+      // unit or ecs-agent container). The Failed knob makes the host's restart commands fail.
+      const host = {
+        systemd: instance.usesSystemd,
+        agentContainer: instance.agentContainer,
+        failing: outcome === 'Failed',
+      };
       let stdout = '';
       let stderr = '';
       let code = 0;
       let restarted = false;
+      let timedOut = false;
       for (const lines of steps) {
-        const run = runShellScript(lines, host);
+        const run = runScriptOnHost(lines, host);
         stdout += run.stdout;
         stderr += run.stderr;
         restarted ||= run.restartedAgent;
         code = run.exitCode;
-        if (code !== 0) break;
+        timedOut = run.timedOut;
+        if (code !== 0 || timedOut) break;
       }
       inv.stdout = stdout;
       if (restarted) state.disconnectAgent(inv.instanceId);
-      if (code === 0) {
+      if (timedOut) {
+        inv.status = 'TimedOut';
+        inv.statusDetails = 'ExecutionTimedOut';
+        inv.responseCode = -1;
+        inv.stderr = `${stderr}Command execution timed out.`;
+      } else if (code === 0) {
         inv.status = 'Success';
         inv.statusDetails = 'Success';
         inv.responseCode = 0;

@@ -136,6 +136,10 @@ export interface VpcLayout {
   privateRouteTableIds: string[];
 }
 
+/**
+ * The host OS to launch. 'BOTTLEROCKET' launches a Bottlerocket AMI, which ECS reports as `ecs.os-family` LINUX
+ * like every Linux host (SSM tells it by PlatformName "Bottlerocket"); 'unknown' registers no `ecs.os-family`.
+ */
 export type OsFamily = 'LINUX' | 'WINDOWS_SERVER_2022_FULL' | 'BOTTLEROCKET' | 'unknown';
 
 export interface AddContainerInstancesOptions {
@@ -759,9 +763,12 @@ export class SimulatedAccount {
       const instance = this.state.instances.get(run.InstanceId)!;
       instance.state = 'running';
       instance.ssmManaged = options.ssmManaged ?? true;
-      instance.usesSystemd = options.usesSystemd ?? true;
-      instance.agentContainer = options.agentContainer ?? true;
-      const attributes = osFamily === 'unknown' ? [] : [{ name: 'ecs.os-family', value: osFamily }];
+      const hostShell = osFamily === 'LINUX' || osFamily === 'unknown';
+      instance.usesSystemd = options.usesSystemd ?? (hostShell && instance.usesSystemd);
+      instance.agentContainer = options.agentContainer ?? (hostShell && instance.agentContainer);
+      // What a real agent registers: LINUX for every Linux host, Bottlerocket included.
+      const reported = osFamily === 'BOTTLEROCKET' ? 'LINUX' : osFamily;
+      const attributes = osFamily === 'unknown' ? [] : [{ name: 'ecs.os-family', value: reported }];
       const registered = this.internal<{ containerInstance: { containerInstanceArn: string } }>(
         'ecs',
         'RegisterContainerInstance',

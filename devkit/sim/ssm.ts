@@ -505,6 +505,7 @@ export function ssmHandlers(state: SimState): HandlerMap {
           const stale = state.ssmStaleOnline.has(i.id);
           if (!stale && (!i.ssmManaged || i.state === 'terminated')) continue;
           const windows = i.platform === 'windows';
+          const bottlerocket = i.variant === 'bottlerocket';
           const info: InstanceInformation = {
             InstanceId: i.id,
             PingStatus: stale || i.state === 'running' ? 'Online' : 'ConnectionLost',
@@ -512,8 +513,12 @@ export function ssmHandlers(state: SimState): HandlerMap {
             AgentVersion: '3.3.1142.0',
             IsLatestVersion: true,
             PlatformType: windows ? 'Windows' : 'Linux',
-            PlatformName: windows ? 'Microsoft Windows Server 2022 Datacenter' : 'Amazon Linux',
-            PlatformVersion: windows ? '10.0.20348' : '2023',
+            PlatformName: windows
+              ? 'Microsoft Windows Server 2022 Datacenter'
+              : bottlerocket
+                ? 'Bottlerocket'
+                : 'Amazon Linux',
+            PlatformVersion: windows ? '10.0.20348' : bottlerocket ? '1.30.0' : '2023',
             ResourceType: 'EC2Instance',
             IPAddress: i.privateIp,
             ComputerName: `ip-${i.privateIp.replace(/\./g, '-')}.ec2.internal`,

@@ -216,7 +216,8 @@ export function discoverInstancesStep(
     const skipped: InstanceResult[] = [];
     for (const f of found.facts) {
       const action = decideInstance(f, ctx);
-      if (action.kind === 'restart') restartRefs.push(refOf(f));
+      if (action.kind === 'restart')
+        restartRefs.push(action.os === 'windows' ? { ...refOf(f), w: 1 } : refOf(f));
       else if (action.kind === 'reboot')
         rebootRefs.push(f.status === 'DRAINING' ? { ...refOf(f), d: 1 } : refOf(f));
       else if (action.kind === 'update') updateRefs.push(refOf(f));

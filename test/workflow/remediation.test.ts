@@ -413,7 +413,8 @@ describe('remediation workflow on the simulated account', () => {
     const s = await simScenario();
     const win = addInstances(s, { clusterName: 'w', count: 1, osFamily: 'WINDOWS_SERVER_2022_FULL' });
     const br = addInstances(s, { clusterName: 'b', count: 1, osFamily: 'BOTTLEROCKET' });
-    const unk = addInstances(s, { clusterName: 'u', count: 1, osFamily: 'unknown' });
+    // Not SSM-managed either, so SSM's PlatformType does not tell its OS.
+    const unk = addInstances(s, { clusterName: 'u', count: 1, osFamily: 'unknown', ssmManaged: false });
     // Without ecs.os-family the agent's ecs.os-type decides; remove it too so nothing tells the OS.
     await s.clients.ecs.send(
       new DeleteAttributesCommand({

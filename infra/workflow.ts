@@ -24,7 +24,7 @@ import { Construct } from 'constructs';
 import type { Config } from '../shared/config';
 import { ConfigError } from '../shared/errors';
 import type { PermissionDeclaration } from '../shared/permissions';
-import { RESTART_DOCUMENT_NAME_ENV } from '../shared/workflow/document';
+import { RESTART_DOCUMENT_NAME_ENV, WINDOWS_RESTART_DOCUMENT_NAME_ENV } from '../shared/workflow/document';
 import { INPUT_REJECTION_ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../shared/workflow/errors';
 import { workflowPermissions } from '../shared/workflow/permissions';
 import { STEP_NAMES, type StepName } from '../shared/workflow/steps';
@@ -45,6 +45,8 @@ export interface RemediationWorkflowProps {
   createFunction: (id: string, props: WorkflowFunctionProps) => IFunction;
   /** Name of the deployed restart command document; passed to the steps as RESTART_DOCUMENT_NAME. */
   restartDocumentName?: string;
+  /** Name of the deployed Windows restart document; passed to the steps as RESTART_WINDOWS_DOCUMENT_NAME. */
+  windowsRestartDocumentName?: string;
   /** The DynamoDB table (key `id`, TTL `expiration`) for batch records; passed as STATE_TABLE_NAME. */
   stateTableName?: string;
   /** Extra environment for every step function. */
@@ -102,6 +104,8 @@ export class RemediationWorkflow extends Construct {
     this.permissions = workflowPermissions(props.config);
     const environment: Record<string, string> = { ...props.environment };
     if (props.restartDocumentName) environment[RESTART_DOCUMENT_NAME_ENV] = props.restartDocumentName;
+    if (props.windowsRestartDocumentName)
+      environment[WINDOWS_RESTART_DOCUMENT_NAME_ENV] = props.windowsRestartDocumentName;
     if (props.stateTableName) environment[STATE_TABLE_ENV] = props.stateTableName;
 
     const functions = {} as Record<StepName, IFunction>;

@@ -83,6 +83,7 @@ export interface SimDeployment {
   stackName?: string;
   config?: Config;
   documentName?: string;
+  windowsDocumentName?: string;
   tableName?: string;
   stateMachineName?: string;
 }
@@ -90,6 +91,7 @@ export interface SimDeployment {
 export const SIM_STACK_DEFAULTS = {
   stackName: 'PrivateLinkEcs',
   documentName: 'PrivateLinkEcs-RestartAgent',
+  windowsDocumentName: 'PrivateLinkEcs-RestartAgentWindows',
   tableName: 'PrivateLinkEcs-State',
   stateMachineName: 'PrivateLinkEcs-Remediation',
 } as const;
@@ -287,6 +289,7 @@ export class SimulatedAccount {
       config,
       stackName: deployment.stackName ?? SIM_STACK_DEFAULTS.stackName,
       documentName: deployment.documentName ?? SIM_STACK_DEFAULTS.documentName,
+      windowsDocumentName: deployment.windowsDocumentName ?? SIM_STACK_DEFAULTS.windowsDocumentName,
       tableName: deployment.tableName ?? SIM_STACK_DEFAULTS.tableName,
       stateMachineName: deployment.stateMachineName ?? SIM_STACK_DEFAULTS.stateMachineName,
     };
@@ -295,6 +298,7 @@ export class SimulatedAccount {
       region: this.region,
       account: this.accountId,
       documentName: this.deployment.documentName,
+      windowsDocumentName: this.deployment.windowsDocumentName,
       tableName: this.deployment.tableName,
       stateMachineName: this.deployment.stateMachineName,
     };
@@ -328,6 +332,7 @@ export class SimulatedAccount {
       stackName: d.stackName,
       config: d.config,
       documentName: d.documentName,
+      windowsDocumentName: d.windowsDocumentName,
       tableName: d.tableName,
       stateMachineArn: `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${d.stateMachineName}`,
       roles: [...authorizer.roles.values()].map((r) => ({ functionId: r.functionId, roleName: r.roleName })),

@@ -3,6 +3,8 @@
 // The script is fixed: no parameters, so SendCommand cannot be turned into a general remote shell.
 
 export const RESTART_DOCUMENT_NAME_ENV = 'RESTART_DOCUMENT_NAME';
+/** The Windows restart document (PowerShell); without it, Windows container instances are skipped. */
+export const WINDOWS_RESTART_DOCUMENT_NAME_ENV = 'RESTART_WINDOWS_DOCUMENT_NAME';
 
 /** Restarts ecs-agent only: `systemctl restart ecs` where systemd manages it, else `docker restart ecs-agent`. */
 export const RESTART_SCRIPT: readonly string[] = [
@@ -31,6 +33,37 @@ export const RESTART_DOCUMENT = {
       name: 'restartEcsAgent',
       precondition: { StringEquals: ['platformType', 'Linux'] },
       inputs: { timeoutSeconds: '120', runCommand: [...RESTART_SCRIPT] },
+    },
+  ],
+} as const;
+
+/**
+ * Restarts the ECS agent on Windows: the agent is the `AmazonECS` Windows service. Restart-Service stops and
+ * starts that service only; Docker and the running tasks are left alone. Fails when there is no such service.
+ */
+export const WINDOWS_RESTART_SCRIPT: readonly string[] = [
+  "$ErrorActionPreference = 'Stop'",
+  '# Restart only the ECS agent service; the Docker service and the running tasks are left alone.',
+  '$service = Get-Service -Name AmazonECS -ErrorAction SilentlyContinue',
+  'if ($null -eq $service) {',
+  "  Write-Error 'privatelink-ecs: no AmazonECS service on this instance'",
+  '  exit 1',
+  '}',
+  "Write-Output 'privatelink-ecs: restarting the AmazonECS service'",
+  'Restart-Service -Name AmazonECS -Force',
+];
+
+export const WINDOWS_RESTART_DOCUMENT = {
+  schemaVersion: '2.2',
+  description:
+    'privatelink-ecs: restart the Amazon ECS container agent (the AmazonECS service) on Windows so it ' +
+    'reconnects through the VPC endpoints. Never restarts Docker.',
+  mainSteps: [
+    {
+      action: 'aws:runPowerShellScript',
+      name: 'restartEcsAgent',
+      precondition: { StringEquals: ['platformType', 'Windows'] },
+      inputs: { timeoutSeconds: '120', runCommand: [...WINDOWS_RESTART_SCRIPT] },
     },
   ],
 } as const;

@@ -6,7 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Config, configFromEnv } from '../config';
 import { ConfigError } from '../errors';
 import { logger, metrics } from '../observability';
-import { RESTART_DOCUMENT_NAME_ENV } from './document';
+import { RESTART_DOCUMENT_NAME_ENV, WINDOWS_RESTART_DOCUMENT_NAME_ENV } from './document';
 import type { StepName } from './steps';
 import { DynamoStateStore, STATE_TABLE_ENV, type StateStore } from './store';
 
@@ -16,6 +16,8 @@ export interface StepEnvironment {
   config: Config;
   /** RESTART_DOCUMENT_NAME: the deployed restart command document, when restarts are enabled. */
   documentName: string | undefined;
+  /** RESTART_WINDOWS_DOCUMENT_NAME: the Windows (PowerShell) restart document; unset skips Windows instances. */
+  windowsDocumentName: string | undefined;
   /** EVENT_BUS_NAME for the completion event; `default` unless set. */
   eventBusName: string;
 }
@@ -24,6 +26,7 @@ export function stepEnvironment(env: NodeJS.ProcessEnv = process.env): StepEnvir
   return {
     config: configFromEnv(env),
     documentName: env[RESTART_DOCUMENT_NAME_ENV] || undefined,
+    windowsDocumentName: env[WINDOWS_RESTART_DOCUMENT_NAME_ENV] || undefined,
     eventBusName: env.EVENT_BUS_NAME || 'default',
   };
 }

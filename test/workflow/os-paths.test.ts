@@ -5,7 +5,16 @@
 import { DescribeContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { BOTTLEROCKET_ADVICE } from '../../shared/workflow/plan';
-import { addInstances, callsOf, runOnSim, sentTo, simScenario, testConfig } from './support';
+import {
+  addInstances,
+  callsOf,
+  DOCUMENT_NAME,
+  runOnSim,
+  sentTo,
+  simScenario,
+  testConfig,
+  WINDOWS_DOCUMENT_NAME,
+} from './support';
 
 describe('container-instance operating systems', () => {
   it('the simulated account reports each OS as ECS and SSM really do', async () => {
@@ -46,13 +55,13 @@ describe('container-instance operating systems', () => {
     });
   });
 
-  it('one fleet: both Linux kinds restarted by the shell document, Bottlerocket and Windows skipped with what to do, none failed', async () => {
+  it('one fleet: Linux (systemd and not) gets the shell document, Windows the PowerShell one, Bottlerocket a skip that says what to do; none failed', async () => {
     // Prepare
     const s = await simScenario();
     const systemd = addInstances(s, { clusterName: 'prod', count: 2 });
     const al1 = addInstances(s, { clusterName: 'prod', count: 1, usesSystemd: false });
     const br = addInstances(s, { clusterName: 'prod', count: 2, osFamily: 'BOTTLEROCKET' });
-    const win = addInstances(s, { clusterName: 'prod', count: 1, osFamily: 'WINDOWS_SERVER_2022_FULL' });
+    const win = addInstances(s, { clusterName: 'prod', count: 2, osFamily: 'WINDOWS_SERVER_2022_FULL' });
 
     // Act
     const result = await runOnSim(s, { vpcId: s.vpcId });
@@ -61,12 +70,73 @@ describe('container-instance operating systems', () => {
     expect(result.status).toBe('SUCCEEDED');
     const summary = result.summary!;
     const linux = [...systemd.instanceIds, ...al1.instanceIds].sort();
-    expect(summary.restarted.map((r) => r.instanceId).sort()).toEqual(linux);
+    const windows = [...win.instanceIds].sort();
+    expect(summary.restarted.map((r) => r.instanceId).sort()).toEqual([...linux, ...windows].sort());
     expect(summary.failed).toEqual([]);
-    const reasons = Object.fromEntries(summary.skipped.map((r) => [r.instanceId, r.reason]));
-    for (const id of br.instanceIds) expect(reasons[id]).toBe(BOTTLEROCKET_ADVICE);
-    expect(reasons[win.instanceIds[0]!]).toMatch(/Windows instance.*Restart-Service AmazonECS/);
-    expect(sentTo(s).sort()).toEqual(linux);
+    expect(summary.skipped.map((r) => [r.instanceId, r.reason])).toEqual(
+      br.instanceIds.map((id) => [id, BOTTLEROCKET_ADVICE]),
+    );
+    const sends = callsOf(s.account, 'ssm:SendCommand') as Array<{
+      DocumentName: string;
+      InstanceIds: string[];
+    }>;
+    // Batches follow restart.maxConcurrency; each call names one document, the one for its instances' OS.
+    const sentWith = (document: string) =>
+      sends
+        .filter((c) => c.DocumentName === document)
+        .flatMap((c) => c.InstanceIds)
+        .sort();
+    expect(sentWith(DOCUMENT_NAME)).toEqual(linux);
+    expect(sentWith(WINDOWS_DOCUMENT_NAME)).toEqual(windows);
+    expect(
+      sends.every((c) => c.DocumentName === DOCUMENT_NAME || c.DocumentName === WINDOWS_DOCUMENT_NAME),
+    ).toBe(true);
+  }, 120_000);
+
+  it('without the Windows document, Windows instances are skipped with what to run, and nothing is sent to them', async () => {
+    // Prepare
+    const s = await simScenario();
+    const linux = addInstances(s, { clusterName: 'prod', count: 1 }).instanceIds;
+    const [win] = addInstances(s, {
+      clusterName: 'prod',
+      count: 1,
+      osFamily: 'WINDOWS_SERVER_2022_FULL',
+    }).instanceIds;
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId }, { windowsDocumentName: null });
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.summary!.skipped).toEqual([
+      expect.objectContaining({
+        instanceId: win,
+        reason: expect.stringMatching(
+          /^Windows instance \(WINDOWS_SERVER_2022_FULL\): no Windows restart document.*Restart-Service AmazonECS/,
+        ),
+      }),
+    ]);
+    expect(sentTo(s)).toEqual(linux);
+  }, 120_000);
+
+  it('a Windows instance whose AmazonECS restart fails counts as failed with the service error', async () => {
+    // Prepare
+    const s = await simScenario();
+    const [win] = addInstances(s, {
+      clusterName: 'prod',
+      count: 1,
+      osFamily: 'WINDOWS_SERVER_2022_FULL',
+    }).instanceIds;
+    s.account.setInstanceBehaviour(win!, { command: 'Failed' });
+
+    // Act
+    const result = await runOnSim(s, { vpcId: s.vpcId });
+
+    // Assess
+    expect(result.summary!.failed).toEqual([expect.objectContaining({ instanceId: win })]);
+    expect(callsOf(s.account, 'ssm:SendCommand')).toEqual([
+      expect.objectContaining({ DocumentName: WINDOWS_DOCUMENT_NAME, InstanceIds: [win] }),
+    ]);
   }, 120_000);
 
   it('Bottlerocket with fallback "reboot" is rebooted, never sent the shell script', async () => {

@@ -6,7 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { CreateDocumentCommand, GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { SimulatedAccount } from '../../../devkit/sim';
 import { type HostProfile, runScriptOnHost } from '../../../devkit/sim/host';
-import { RESTART_DOCUMENT, RESTART_SCRIPT } from '../../../shared/workflow/document';
+import {
+  RESTART_DOCUMENT,
+  RESTART_SCRIPT,
+  WINDOWS_RESTART_DOCUMENT,
+} from '../../../shared/workflow/document';
 
 const SYSTEMD: HostProfile = { systemd: true, agentContainer: true };
 const NO_SYSTEMD: HostProfile = { systemd: false, agentContainer: true };
@@ -148,6 +152,7 @@ describe('simulated SSM runs the document against the instance', () => {
     usesSystemd: boolean,
     document: { name: string; content: unknown },
     command?: 'Failed',
+    osFamily?: 'WINDOWS_SERVER_2022_FULL',
   ) {
     const account = new SimulatedAccount();
     const { vpcId } = account.addVpc({ cidr: '10.0.0.0/16', layout: 'private-only' });
@@ -156,6 +161,7 @@ describe('simulated SSM runs the document against the instance', () => {
       clusterName: 'prod',
       count: 1,
       usesSystemd,
+      ...(osFamily ? { osFamily } : {}),
     });
     const id = instanceIds[0]!;
     account.setInstanceBehaviour(id, { commandPolls: 0, ...(command ? { command } : {}) });
@@ -187,6 +193,26 @@ describe('simulated SSM runs the document against the instance', () => {
     },
   };
   const ours = { name: 'PrivateLinkEcs-RestartAgent', content: RESTART_DOCUMENT };
+  const oursWindows = { name: 'PrivateLinkEcs-RestartAgentWindows', content: WINDOWS_RESTART_DOCUMENT };
+
+  it('each of our documents runs only on its own platform: the other one is skipped by its precondition', async () => {
+    // Act
+    const windowsOnLinux = await runOn(true, oursWindows);
+    const linuxOnWindows = await runOn(false, ours, undefined, 'WINDOWS_SERVER_2022_FULL');
+    const windowsOnWindows = await runOn(false, oursWindows, undefined, 'WINDOWS_SERVER_2022_FULL');
+
+    // Assess
+    for (const skipped of [windowsOnLinux, linuxOnWindows]) {
+      expect(skipped.inv).toMatchObject({ Status: 'Success', ResponseCode: 0 });
+      expect(skipped.inv.StandardOutputContent).toMatch(
+        /^Step execution skipped due to unsatisfied preconditions/,
+      );
+      expect(skipped.agentDisconnected).toBe(false);
+    }
+    expect(windowsOnWindows.inv).toMatchObject({ Status: 'Success', ResponseCode: 0 });
+    expect(windowsOnWindows.inv.StandardOutputContent).toMatch(/restarting the AmazonECS service/);
+    expect(windowsOnWindows.agentDisconnected).toBe(true);
+  });
 
   it.each([
     ['systemd', true],

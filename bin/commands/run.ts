@@ -6,7 +6,7 @@ import { type EventLog, runWorkflowLocally } from '../../devkit/workflow/local';
 import type { AwsClients } from '../../shared/clients';
 import type { Config } from '../../shared/config';
 import { InvalidInputError } from '../../shared/errors';
-import { RESTART_DOCUMENT_NAME_ENV } from '../../shared/workflow/document';
+import { RESTART_DOCUMENT_NAME_ENV, WINDOWS_RESTART_DOCUMENT_NAME_ENV } from '../../shared/workflow/document';
 import { INPUT_REJECTION_ERROR_NAMES } from '../../shared/workflow/errors';
 import { parseWorkflowInput } from '../../shared/workflow/input';
 import {
@@ -191,6 +191,8 @@ interface ExecuteOptions {
   json: boolean;
   store: StateStore;
   documentName?: string;
+  /** The Windows restart document (RESTART_WINDOWS_DOCUMENT_NAME); without it Windows instances are skipped. */
+  windowsDocumentName?: string;
   stdout: Writer;
   stderr: Writer;
 }
@@ -209,6 +211,7 @@ async function executeAndReport(opts: ExecuteOptions): Promise<number> {
     config: opts.config,
     store: opts.store,
     ...(opts.documentName ? { documentName: opts.documentName } : {}),
+    ...(opts.windowsDocumentName ? { windowsDocumentName: opts.windowsDocumentName } : {}),
     onEvent: (event) => {
       progress(event);
       if (event.type === 'StateFailed' && event.state.name === 'ValidateInput') rejectedInput = true;
@@ -268,6 +271,7 @@ export async function runRun(opts: RunOptions): Promise<number> {
   }
   const config = loadConfig(opts);
   const documentName = await resolveDocumentName(opts, input);
+  const windowsDocumentName = process.env[WINDOWS_RESTART_DOCUMENT_NAME_ENV] || undefined;
   const clients = clientsFor(opts);
   const table = opts.stateTable ?? process.env[STATE_TABLE_ENV];
   const store = table ? new DynamoStateStore(clients.dynamodb, table) : new MemoryStateStore();
@@ -279,6 +283,7 @@ export async function runRun(opts: RunOptions): Promise<number> {
       json: Boolean(opts.json),
       store,
       ...(documentName ? { documentName } : {}),
+      ...(windowsDocumentName ? { windowsDocumentName } : {}),
       stdout: (l) => process.stdout.write(`${l}\n`),
       stderr: (l) => process.stderr.write(`${l}\n`),
     });

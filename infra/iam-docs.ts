@@ -66,6 +66,8 @@ export function iamTable(config: Config = parseConfig({})): string {
       'AWS::SQS::Queue': 'Queue',
     };
     if (kind[resource.Type]) names[id] = kind[resource.Type]!;
+    if (resource.Type === 'AWS::SSM::Document' && id.startsWith('RestartAgentWindowsDocument'))
+      names[id] = 'WindowsRestartDocument';
   }
   const rows: string[] = [];
   for (const [functionId, fn] of stack.functions) {

@@ -44,6 +44,8 @@ export interface RemediationWorkflowProps {
   createFunction: (id: string, props: WorkflowFunctionProps) => IFunction;
   /** Name of the deployed restart command document; passed to the steps as RESTART_DOCUMENT_NAME. */
   restartDocumentName?: string;
+  /** Name of the deployed Windows restart document; passed to the steps as RESTART_WINDOWS_DOCUMENT_NAME. */
+  windowsRestartDocumentName?: string;
   /** The DynamoDB table (key `id`, TTL `expiration`) for batch records; passed as STATE_TABLE_NAME. */
   stateTableName?: string;
   /** Extra environment for every step function. */
@@ -101,6 +103,8 @@ export class RemediationWorkflow extends Construct {
     this.permissions = workflowPermissions(props.config);
     const environment: Record<string, string> = { ...props.environment };
     if (props.restartDocumentName) environment[ENV.restartDocumentName] = props.restartDocumentName;
+    if (props.windowsRestartDocumentName)
+      environment[ENV.restartWindowsDocumentName] = props.windowsRestartDocumentName;
     if (props.stateTableName) environment[ENV.stateTable] = props.stateTableName;
 
     const functions = {} as Record<StepName, IFunction>;

@@ -14,6 +14,8 @@ export const STACK_ENV = {
   stateTable: 'STATE_TABLE_NAME',
   /** The deployed restart command document (shared/workflow/document.ts), when restarts are enabled. */
   restartDocumentName: 'RESTART_DOCUMENT_NAME',
+  /** The Windows restart document (PowerShell); without it, Windows container instances are skipped. */
+  restartWindowsDocumentName: 'RESTART_WINDOWS_DOCUMENT_NAME',
   /** The bus of the completion event; `default` when unset (the stack leaves it unset). */
   eventBusName: 'EVENT_BUS_NAME',
 } as const;

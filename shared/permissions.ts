@@ -3,7 +3,8 @@
 
 /**
  * ARN templates may use these placeholders, which the stack resolves:
- * `{partition}`, `{region}`, `{account}`, `{managedTagKey}`, `{documentName}`, `{stateMachineArn}`,
+ * `{partition}`, `{region}`, `{account}`, `{managedTagKey}`, `{documentName}`, `{windowsDocumentName}`,
+ * `{stateMachineArn}`,
  * `{stateMachineExecutionsArn}` (every execution of that state machine), `{tableArn}`, `{eventBusArn}`.
  * A resource of exactly "*" is allowed only for actions AWS cannot scope to a resource; `reason` says why.
  */
@@ -24,6 +25,7 @@ export type PlaceholderValues = Record<
   | 'account'
   | 'managedTagKey'
   | 'documentName'
+  | 'windowsDocumentName'
   | 'stateMachineArn'
   | 'stateMachineExecutionsArn'
   | 'tableArn'

@@ -186,6 +186,8 @@ interface ExecuteOptions {
   json: boolean;
   store: StateStore;
   documentName?: string;
+  /** The Windows restart document (RESTART_WINDOWS_DOCUMENT_NAME); without it Windows instances are skipped. */
+  windowsDocumentName?: string;
   stdout: Writer;
   stderr: Writer;
 }
@@ -204,6 +206,7 @@ async function executeAndReport(opts: ExecuteOptions): Promise<number> {
     config: opts.config,
     store: opts.store,
     ...(opts.documentName ? { documentName: opts.documentName } : {}),
+    ...(opts.windowsDocumentName ? { windowsDocumentName: opts.windowsDocumentName } : {}),
     onEvent: (event) => {
       progress(event);
       if (event.type === 'StateFailed' && event.state.name === 'ValidateInput') rejectedInput = true;
@@ -263,6 +266,7 @@ export async function runRun(opts: RunOptions): Promise<number> {
   }
   const config = loadConfig(opts);
   const documentName = await resolveDocumentName(opts, input);
+  const windowsDocumentName = process.env[ENV.restartWindowsDocumentName] || undefined;
   const clients = clientsFor(opts);
   const table = opts.stateTable ?? process.env[ENV.stateTable];
   const store = table ? new DynamoStateStore(clients.dynamodb, table) : new MemoryStateStore();
@@ -274,6 +278,7 @@ export async function runRun(opts: RunOptions): Promise<number> {
       json: Boolean(opts.json),
       store,
       ...(documentName ? { documentName } : {}),
+      ...(windowsDocumentName ? { windowsDocumentName } : {}),
       stdout: (l) => process.stdout.write(`${l}\n`),
       stderr: (l) => process.stderr.write(`${l}\n`),
     });

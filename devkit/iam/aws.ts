@@ -18,6 +18,8 @@ export interface EndpointDeployment {
   region: string;
   account: string;
   documentName: string;
+  /** The Windows restart document (default: `${documentName}Windows`). */
+  windowsDocumentName?: string;
   tableName: string;
   stateMachineName: string;
 }
@@ -64,6 +66,7 @@ export function enforceRolesOnEndpoint(
       region: deployment.region,
       account: deployment.account,
       documentName: deployment.documentName,
+      windowsDocumentName: deployment.windowsDocumentName ?? `${deployment.documentName}Windows`,
       tableName: deployment.tableName,
       stateMachineName: deployment.stateMachineName,
     }),

@@ -33,7 +33,7 @@ interface UnresolvedRole {
 interface UnresolvedRoles {
   roles: UnresolvedRole[];
   /** Logical ids of the resources whose physical names the policies refer to. */
-  refs: { document: string; table: string; stateMachine: string };
+  refs: { document: string; windowsDocument: string; table: string; stateMachine: string };
 }
 
 /** Physical names of the stack's resources in the account the policies are evaluated in. */
@@ -42,6 +42,7 @@ export interface PhysicalResources {
   region: string;
   account: string;
   documentName: string;
+  windowsDocumentName: string;
   tableName: string;
   stateMachineName: string;
 }
@@ -110,6 +111,15 @@ function synthesizeRoles(config: Config): UnresolvedRoles {
       throw new Error(`expected one ${type} in the synthesized stack, found ${ids.length}`);
     return ids[0]!;
   };
+  /** The one resource of `type` whose logical id is `prefix` plus CDK's hash (or exactly `prefix`). */
+  const byPrefix = (type: string, prefix: string): string => {
+    const ids = Object.entries(template.Resources)
+      .filter(([id, r]) => r.Type === type && new RegExp(`^${prefix}([0-9A-F]{8})?$`).test(id))
+      .map(([id]) => id);
+    if (ids.length !== 1)
+      throw new Error(`expected one ${type} ${prefix} in the synthesized stack, found ${ids.length}`);
+    return ids[0]!;
+  };
   const roles: UnresolvedRole[] = [];
   for (const [functionId, fn] of stack.functions) {
     const roleLogicalId = stack.getLogicalId(fn.role.node.defaultChild as import('aws-cdk-lib').CfnElement);
@@ -132,7 +142,8 @@ function synthesizeRoles(config: Config): UnresolvedRoles {
   return {
     roles,
     refs: {
-      document: only('AWS::SSM::Document'),
+      document: byPrefix('AWS::SSM::Document', 'RestartAgentDocument'),
+      windowsDocument: byPrefix('AWS::SSM::Document', 'RestartAgentWindowsDocument'),
       table: only('AWS::DynamoDB::Table'),
       stateMachine: only('AWS::StepFunctions::StateMachine'),
     },
@@ -170,6 +181,7 @@ function resolveIntrinsics(value: unknown, refs: UnresolvedRoles['refs'], p: Phy
           'AWS::AccountId': p.account,
           'AWS::URLSuffix': 'amazonaws.com',
           [refs.document]: p.documentName,
+          [refs.windowsDocument]: p.windowsDocumentName,
           [refs.table]: p.tableName,
           [refs.stateMachine]: stateMachineArn,
         };

@@ -28,6 +28,7 @@ export interface SimStack {
   stackName: string;
   config: Config;
   documentName: string;
+  windowsDocumentName: string;
   tableName: string;
   stateMachineArn: string;
   /** Function id (TriggerVpc, Workflow<Step>) and the physical name of its role. */
@@ -50,6 +51,7 @@ function resources(stack: SimStack, now: Date): StackResourceSummary[] {
   return [
     row(logicalId('IdempotencyTable'), 'AWS::DynamoDB::Table', stack.tableName),
     row('RestartAgentDocument', 'AWS::SSM::Document', stack.documentName),
+    row('RestartAgentWindowsDocument', 'AWS::SSM::Document', stack.windowsDocumentName),
     row(
       logicalId('WorkflowStateMachineRole'),
       'AWS::IAM::Role',
@@ -90,6 +92,7 @@ export function cloudformationHandlers(state: SimState, deployed: () => SimStack
             Outputs: [
               { OutputKey: 'StateMachineArn', OutputValue: s.stateMachineArn },
               { OutputKey: 'RestartDocumentName', OutputValue: s.documentName },
+              { OutputKey: 'RestartWindowsDocumentName', OutputValue: s.windowsDocumentName },
             ],
           },
         ],

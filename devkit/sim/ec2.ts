@@ -1606,10 +1606,13 @@ export function ec2Handlers(state: SimState): HandlerMap {
           launchTime: state.clock.now(),
           state: 'running',
           ssmManaged: false,
-          usesSystemd: true,
-          agentContainer: true,
+          // Bottlerocket: SSM runs commands in its control container, where neither the host's ecs unit nor
+          // the agent's container is reachable.
+          usesSystemd: !image.name.startsWith('bottlerocket'),
+          agentContainer: !image.name.startsWith('bottlerocket'),
           reboots: 0,
           ...(image.platform ? { platform: image.platform } : {}),
+          ...(image.name.startsWith('bottlerocket') ? { variant: 'bottlerocket' as const } : {}),
         };
         state.instances.set(instance.id, instance);
         reservations.set(instance.id, reservationId);

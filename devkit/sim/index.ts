@@ -83,6 +83,7 @@ export interface SimDeployment {
   stackName?: string;
   config?: Config;
   documentName?: string;
+  windowsDocumentName?: string;
   tableName?: string;
   stateMachineName?: string;
 }
@@ -90,6 +91,7 @@ export interface SimDeployment {
 export const SIM_STACK_DEFAULTS = {
   stackName: 'PrivateLinkEcs',
   documentName: 'PrivateLinkEcs-RestartAgent',
+  windowsDocumentName: 'PrivateLinkEcs-RestartAgentWindows',
   tableName: 'PrivateLinkEcs-State',
   stateMachineName: 'PrivateLinkEcs-Remediation',
 } as const;
@@ -136,6 +138,10 @@ export interface VpcLayout {
   privateRouteTableIds: string[];
 }
 
+/**
+ * The host OS to launch. 'BOTTLEROCKET' launches a Bottlerocket AMI, which ECS reports as `ecs.os-family` LINUX
+ * like every Linux host (SSM tells it by PlatformName "Bottlerocket"); 'unknown' registers no `ecs.os-family`.
+ */
 export type OsFamily = 'LINUX' | 'WINDOWS_SERVER_2022_FULL' | 'BOTTLEROCKET' | 'unknown';
 
 export interface AddContainerInstancesOptions {
@@ -283,6 +289,7 @@ export class SimulatedAccount {
       config,
       stackName: deployment.stackName ?? SIM_STACK_DEFAULTS.stackName,
       documentName: deployment.documentName ?? SIM_STACK_DEFAULTS.documentName,
+      windowsDocumentName: deployment.windowsDocumentName ?? SIM_STACK_DEFAULTS.windowsDocumentName,
       tableName: deployment.tableName ?? SIM_STACK_DEFAULTS.tableName,
       stateMachineName: deployment.stateMachineName ?? SIM_STACK_DEFAULTS.stateMachineName,
     };
@@ -291,6 +298,7 @@ export class SimulatedAccount {
       region: this.region,
       account: this.accountId,
       documentName: this.deployment.documentName,
+      windowsDocumentName: this.deployment.windowsDocumentName,
       tableName: this.deployment.tableName,
       stateMachineName: this.deployment.stateMachineName,
     };
@@ -324,6 +332,7 @@ export class SimulatedAccount {
       stackName: d.stackName,
       config: d.config,
       documentName: d.documentName,
+      windowsDocumentName: d.windowsDocumentName,
       tableName: d.tableName,
       stateMachineArn: `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${d.stateMachineName}`,
       roles: [...authorizer.roles.values()].map((r) => ({ functionId: r.functionId, roleName: r.roleName })),
@@ -753,9 +762,12 @@ export class SimulatedAccount {
       const instance = this.state.instances.get(run.InstanceId)!;
       instance.state = 'running';
       instance.ssmManaged = options.ssmManaged ?? true;
-      instance.usesSystemd = options.usesSystemd ?? true;
-      instance.agentContainer = options.agentContainer ?? true;
-      const attributes = osFamily === 'unknown' ? [] : [{ name: 'ecs.os-family', value: osFamily }];
+      const hostShell = osFamily === 'LINUX' || osFamily === 'unknown';
+      instance.usesSystemd = options.usesSystemd ?? (hostShell && instance.usesSystemd);
+      instance.agentContainer = options.agentContainer ?? (hostShell && instance.agentContainer);
+      // What a real agent registers: LINUX for every Linux host, Bottlerocket included.
+      const reported = osFamily === 'BOTTLEROCKET' ? 'LINUX' : osFamily;
+      const attributes = osFamily === 'unknown' ? [] : [{ name: 'ecs.os-family', value: reported }];
       const registered = this.internal<{ containerInstance: { containerInstanceArn: string } }>(
         'ecs',
         'RegisterContainerInstance',

@@ -35,7 +35,7 @@ import {
   serviceErrors,
   UnsupportedOperationError,
 } from './core';
-import { runShellScript } from './shell';
+import { runScriptOnHost } from './host';
 import type { SimCommand, SimDocument, SimInvocation, SimState } from './state';
 
 export const { error: ssmError, throttle: ssmThrottle } = serviceErrors(ssmsdk, ssmsdk.SSMServiceException, {
@@ -58,22 +58,93 @@ export function ssmHandlers(state: SimState): HandlerMap {
     return [doc?.content ?? '', ...(command.parameters.commands ?? [])].join('\n');
   }
 
-  /** The aws:runShellScript steps the command runs, in order; undefined when it runs no shell script. */
-  function shellSteps(command: SimCommand): string[][] | undefined {
+  interface Step {
+    action: string;
+    /** The platformType a `precondition: {StringEquals: [platformType, X]}` asks for. */
+    platform?: string;
+    lines: string[];
+  }
+
+  /** The script steps of the command (aws:runShellScript, aws:runPowerShellScript), in order. */
+  function scriptSteps(command: SimCommand): Step[] {
     const builtIn = BUILT_IN_DOCUMENTS[command.documentName];
-    if (builtIn)
-      return builtIn.plugin === 'aws:runShellScript' ? [command.parameters.commands ?? []] : undefined;
+    if (builtIn) return [{ action: builtIn.plugin, lines: command.parameters.commands ?? [] }];
     const doc = state.documents.get(command.documentName);
-    let parsed: { mainSteps?: Array<{ action?: string; inputs?: { runCommand?: unknown } }> } = {};
+    type Parsed = {
+      mainSteps?: Array<{
+        action?: string;
+        precondition?: { StringEquals?: unknown[] };
+        inputs?: { runCommand?: unknown };
+      }>;
+    };
+    let parsed: Parsed = {};
     try {
-      parsed = JSON.parse(doc?.content ?? '{}') as typeof parsed;
+      parsed = JSON.parse(doc?.content ?? '{}') as Parsed;
     } catch {
-      return undefined;
+      return [];
     }
-    const steps = (parsed.mainSteps ?? [])
-      .filter((step) => step.action === 'aws:runShellScript')
-      .map((step) => (Array.isArray(step.inputs?.runCommand) ? step.inputs.runCommand.map(String) : []));
+    return (parsed.mainSteps ?? [])
+      .filter((step) => step.action === 'aws:runShellScript' || step.action === 'aws:runPowerShellScript')
+      .map((step) => {
+        const [key, value] = step.precondition?.StringEquals ?? [];
+        return {
+          action: step.action!,
+          ...(key === 'platformType' && typeof value === 'string' ? { platform: value } : {}),
+          lines: Array.isArray(step.inputs?.runCommand) ? step.inputs.runCommand.map(String) : [],
+        };
+      });
+  }
+
+  /** The aws:runShellScript steps a Linux instance runs, in order; undefined when it runs no shell script. */
+  function shellSteps(command: SimCommand): string[][] | undefined {
+    const steps = scriptSteps(command)
+      .filter((step) => step.action === 'aws:runShellScript' && (step.platform ?? 'Linux') === 'Linux')
+      .map((step) => step.lines);
     return steps.length ? steps : undefined;
+  }
+
+  /**
+   * A Windows instance: the simulated account does not run PowerShell. A step restarts the agent when it calls
+   * Restart-Service on AmazonECS (the `command: 'Failed'` behaviour makes that fail); shell steps for Linux are
+   * skipped by their precondition, as SSM does, and a shell step without one fails.
+   */
+  function finishOnWindows(inv: SimInvocation, command: SimCommand, outcome: 'Success' | 'Failed'): void {
+    const steps = scriptSteps(command);
+    const done = (status: 'Success' | 'Failed', code: number, stdout: string, stderr: string) => {
+      inv.status = status;
+      inv.statusDetails = status;
+      inv.responseCode = code;
+      inv.stdout = stdout;
+      inv.stderr = stderr;
+    };
+    let stdout = '';
+    let restarts = false;
+    for (const step of steps) {
+      if (step.platform && step.platform !== 'Windows') {
+        stdout += `Step execution skipped due to unsatisfied preconditions: "StringEquals": [platformType, ${step.platform}]\n`;
+        continue;
+      }
+      if (step.action === 'aws:runShellScript') {
+        done('Failed', 1, stdout, 'aws:runShellScript is not supported on Windows\nfailed to run commands');
+        return;
+      }
+      const text = step.lines.join('\n');
+      if (/Restart-Service\b[^\n]*\bAmazonECS\b/i.test(text)) restarts = true;
+    }
+    if (restarts && outcome === 'Failed') {
+      done(
+        'Failed',
+        1,
+        stdout,
+        "Restart-Service : Service 'Amazon ECS (AmazonECS)' cannot be started due to the following error: Cannot start service AmazonECS on computer '.'.\nfailed to run commands: exit status 1",
+      );
+      return;
+    }
+    if (restarts) {
+      stdout += 'privatelink-ecs: restarting the AmazonECS service\n';
+      state.disconnectAgent(inv.instanceId);
+    }
+    done(outcome === 'Failed' ? 'Failed' : 'Success', outcome === 'Failed' ? 1 : 0, stdout, '');
   }
 
   /** One observation of an invocation: report, then move it one step. */
@@ -95,25 +166,62 @@ export function ssmHandlers(state: SimState): HandlerMap {
     inv.finished = state.clock.now();
     const command = state.commands.get(inv.commandId)!;
     let outcome = inv.outcome;
+    if ((outcome === 'Success' || outcome === 'Failed') && instance?.platform === 'windows') {
+      if (scriptSteps(command).length > 0) {
+        finishOnWindows(inv, command, outcome);
+        return;
+      }
+    }
+    const all = scriptSteps(command);
+    if (
+      (outcome === 'Success' || outcome === 'Failed') &&
+      instance &&
+      all.length > 0 &&
+      all.every((step) => step.platform && step.platform !== 'Linux')
+    ) {
+      // Every step is for another platform (our Windows document on a Linux host): SSM skips them all.
+      inv.status = 'Success';
+      inv.statusDetails = 'Success';
+      inv.responseCode = 0;
+      inv.stdout = all
+        .map(
+          (step) =>
+            `Step execution skipped due to unsatisfied preconditions: "StringEquals": [platformType, ${step.platform}]\n`,
+        )
+        .join('');
+      return;
+    }
     const steps = shellSteps(command);
-    if (outcome === 'Success' && instance && steps) {
-      // The script decides: run it against this instance's facts (systemd unit or ecs-agent container).
-      const host = { systemd: instance.usesSystemd, agentContainer: instance.agentContainer };
+    if ((outcome === 'Success' || outcome === 'Failed') && instance && steps) {
+      // The script decides: run it under real bash on a stand-in host with this instance's facts (systemd
+      // unit or ecs-agent container). The Failed knob makes the host's restart commands fail.
+      const host = {
+        systemd: instance.usesSystemd,
+        agentContainer: instance.agentContainer,
+        failing: outcome === 'Failed',
+      };
       let stdout = '';
       let stderr = '';
       let code = 0;
       let restarted = false;
+      let timedOut = false;
       for (const lines of steps) {
-        const run = runShellScript(lines, host);
+        const run = runScriptOnHost(lines, host);
         stdout += run.stdout;
         stderr += run.stderr;
         restarted ||= run.restartedAgent;
         code = run.exitCode;
-        if (code !== 0) break;
+        timedOut = run.timedOut;
+        if (code !== 0 || timedOut) break;
       }
       inv.stdout = stdout;
       if (restarted) state.disconnectAgent(inv.instanceId);
-      if (code === 0) {
+      if (timedOut) {
+        inv.status = 'TimedOut';
+        inv.statusDetails = 'ExecutionTimedOut';
+        inv.responseCode = -1;
+        inv.stderr = `${stderr}Command execution timed out.`;
+      } else if (code === 0) {
         inv.status = 'Success';
         inv.statusDetails = 'Success';
         inv.responseCode = 0;
@@ -493,6 +601,7 @@ export function ssmHandlers(state: SimState): HandlerMap {
           const stale = state.ssmStaleOnline.has(i.id);
           if (!stale && (!i.ssmManaged || i.state === 'terminated')) continue;
           const windows = i.platform === 'windows';
+          const bottlerocket = i.variant === 'bottlerocket';
           const info: InstanceInformation = {
             InstanceId: i.id,
             PingStatus: stale || i.state === 'running' ? 'Online' : 'ConnectionLost',
@@ -500,8 +609,12 @@ export function ssmHandlers(state: SimState): HandlerMap {
             AgentVersion: '3.3.1142.0',
             IsLatestVersion: true,
             PlatformType: windows ? 'Windows' : 'Linux',
-            PlatformName: windows ? 'Microsoft Windows Server 2022 Datacenter' : 'Amazon Linux',
-            PlatformVersion: windows ? '10.0.20348' : '2023',
+            PlatformName: windows
+              ? 'Microsoft Windows Server 2022 Datacenter'
+              : bottlerocket
+                ? 'Bottlerocket'
+                : 'Amazon Linux',
+            PlatformVersion: windows ? '10.0.20348' : bottlerocket ? '1.30.0' : '2023',
             ResourceType: 'EC2Instance',
             IPAddress: i.privateIp,
             ComputerName: `ip-${i.privateIp.replace(/\./g, '-')}.ec2.internal`,

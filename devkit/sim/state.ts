@@ -132,6 +132,8 @@ export interface SimInstance {
   launchTime: Date;
   state: 'pending' | 'running' | 'stopped' | 'terminated';
   platform?: 'windows';
+  /** A Bottlerocket host (from its AMI): ECS reports it as LINUX, SSM as PlatformName "Bottlerocket". */
+  variant?: 'bottlerocket';
   ssmManaged: boolean;
   /** For agent-restart commands: does the OS have systemctl (Amazon Linux 2/2023 yes, AL1 no). */
   usesSystemd: boolean;

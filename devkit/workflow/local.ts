@@ -150,6 +150,8 @@ export interface LocalRunOptions {
   config: Config;
   store?: StateStore;
   documentName?: string;
+  /** The Windows restart document; without it Windows container instances are skipped. */
+  windowsDocumentName?: string;
   reconcile?: ReconcileFn;
   /** Zero every Wait and Retry pause (tests, demo, bench). Otherwise the definition's real waits apply. */
   fastWaits?: boolean;
@@ -222,6 +224,7 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
       store: options.storeFor ? options.storeFor(clients) : sharedStore,
       reconcile: options.reconcile ?? reconcileVpc,
       ...(options.documentName ? { documentName: options.documentName } : {}),
+      ...(options.windowsDocumentName ? { windowsDocumentName: options.windowsDocumentName } : {}),
       ...(options.eventBusName ? { eventBusName: options.eventBusName } : {}),
       ...(options.emitMetric ? { emitMetric: options.emitMetric } : {}),
       ...(options.now ? { now: options.now } : {}),

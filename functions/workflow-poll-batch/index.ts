@@ -15,5 +15,6 @@ export const handler = lambdaStep('PollBatch', (env) =>
     config: env.config,
     store: stateStoreFromEnv(createDynamoDbClient()),
     documentName: env.documentName,
+    windowsDocumentName: env.windowsDocumentName,
   }),
 );

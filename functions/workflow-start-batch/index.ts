@@ -10,5 +10,6 @@ export const handler = lambdaStep('StartBatch', (env) =>
     config: env.config,
     store: stateStoreFromEnv(createDynamoDbClient()),
     documentName: env.documentName,
+    windowsDocumentName: env.windowsDocumentName,
   }),
 );

@@ -102,15 +102,18 @@ async function instancesInVpc(ec2: EC2Client, vpcId: string, instanceIds: string
   return inVpc;
 }
 
+type Platform = Pick<InstanceFacts, 'platformType' | 'platformName'>;
+
 /**
- * SSM PingStatus per instance; instances SSM does not know are absent. When the API is not available at all
+ * SSM PingStatus and platform per instance; instances SSM does not know are absent. When the API is not available at all
  * (some emulators answer 500) the status becomes 'unknown' and the command result decides later.
  */
 async function ssmPingStatus(
   ssm: SSMClient,
   instanceIds: string[],
-): Promise<{ ping: Map<string, string>; status: string }> {
+): Promise<{ ping: Map<string, string>; platform: Map<string, Platform>; status: string }> {
   const ping = new Map<string, string>();
+  const platform = new Map<string, Platform>();
   try {
     for (const part of chunk(instanceIds, SSM_FILTER_LIMIT)) {
       for await (const page of paginateDescribeInstanceInformation(
@@ -118,11 +121,16 @@ async function ssmPingStatus(
         { Filters: [{ Key: 'InstanceIds', Values: part }] },
       )) {
         for (const info of page.InstanceInformationList ?? []) {
-          if (info.InstanceId) ping.set(info.InstanceId, info.PingStatus ?? 'Unknown');
+          if (!info.InstanceId) continue;
+          ping.set(info.InstanceId, info.PingStatus ?? 'Unknown');
+          platform.set(info.InstanceId, {
+            ...(info.PlatformType ? { platformType: info.PlatformType } : {}),
+            ...(info.PlatformName ? { platformName: info.PlatformName } : {}),
+          });
         }
       }
     }
-    return { ping, status: 'ok' };
+    return { ping, platform, status: 'ok' };
   } catch (err) {
     if (isTransient(err)) throw err;
     const status = `unavailable (${errorName(err)}: ${describeError(err)})`;
@@ -131,7 +139,7 @@ async function ssmPingStatus(
       message: describeError(err),
     });
     for (const id of instanceIds) ping.set(id, 'unknown');
-    return { ping, status };
+    return { ping, platform, status };
   }
 }
 
@@ -146,13 +154,15 @@ export async function discoverInstances(
     all.map((f) => f.instanceId),
   );
   const facts = all.filter((f) => inVpc.has(f.instanceId));
-  const { ping, status } = await ssmPingStatus(
+  const { ping, platform, status } = await ssmPingStatus(
     clients.ssm,
     facts.map((f) => f.instanceId),
   );
   for (const f of facts) {
     const p = ping.get(f.instanceId);
     if (p !== undefined) f.ssmPing = p;
+    // SSM's platform tells Bottlerocket apart from other Linux hosts (ECS reports LINUX for both).
+    Object.assign(f, platform.get(f.instanceId));
   }
   return { facts, scanned: all.length, ssmStatus: status };
 }

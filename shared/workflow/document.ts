@@ -32,3 +32,34 @@ export const RESTART_DOCUMENT = {
     },
   ],
 } as const;
+
+/**
+ * Restarts the ECS agent on Windows: the agent is the `AmazonECS` Windows service. Restart-Service stops and
+ * starts that service only; Docker and the running tasks are left alone. Fails when there is no such service.
+ */
+export const WINDOWS_RESTART_SCRIPT: readonly string[] = [
+  "$ErrorActionPreference = 'Stop'",
+  '# Restart only the ECS agent service; the Docker service and the running tasks are left alone.',
+  '$service = Get-Service -Name AmazonECS -ErrorAction SilentlyContinue',
+  'if ($null -eq $service) {',
+  "  Write-Error 'privatelink-ecs: no AmazonECS service on this instance'",
+  '  exit 1',
+  '}',
+  "Write-Output 'privatelink-ecs: restarting the AmazonECS service'",
+  'Restart-Service -Name AmazonECS -Force',
+];
+
+export const WINDOWS_RESTART_DOCUMENT = {
+  schemaVersion: '2.2',
+  description:
+    'privatelink-ecs: restart the Amazon ECS container agent (the AmazonECS service) on Windows so it ' +
+    'reconnects through the VPC endpoints. Never restarts Docker.',
+  mainSteps: [
+    {
+      action: 'aws:runPowerShellScript',
+      name: 'restartEcsAgent',
+      precondition: { StringEquals: ['platformType', 'Windows'] },
+      inputs: { timeoutSeconds: '120', runCommand: [...WINDOWS_RESTART_SCRIPT] },
+    },
+  ],
+} as const;

@@ -12,9 +12,9 @@ export class EndpointsNotConvergedError extends PrivateLinkEcsError {
 
 /** Restarts are needed but no SSM command document was configured (env RESTART_DOCUMENT_NAME). */
 export class RestartDocumentMissingError extends PrivateLinkEcsError {
-  public constructor() {
-    super('no restart command document is configured: set RESTART_DOCUMENT_NAME (the stack does this)', {
-      field: 'RESTART_DOCUMENT_NAME',
+  public constructor(variable = 'RESTART_DOCUMENT_NAME') {
+    super(`no restart command document is configured: set ${variable} (the stack does this)`, {
+      field: variable,
     });
     this.name = 'RestartDocumentMissing';
   }

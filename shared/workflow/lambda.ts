@@ -16,6 +16,8 @@ export interface StepEnvironment {
   config: Config;
   /** RESTART_DOCUMENT_NAME: the deployed restart command document, when restarts are enabled. */
   documentName: string | undefined;
+  /** RESTART_WINDOWS_DOCUMENT_NAME: the Windows (PowerShell) restart document; unset skips Windows instances. */
+  windowsDocumentName: string | undefined;
   /** EVENT_BUS_NAME for the completion event; `default` unless set. */
   eventBusName: string;
 }
@@ -24,6 +26,7 @@ export function stepEnvironment(env: NodeJS.ProcessEnv = process.env): StepEnvir
   return {
     config: configFromEnv(env),
     documentName: env[ENV.restartDocumentName] || undefined,
+    windowsDocumentName: env[ENV.restartWindowsDocumentName] || undefined,
     eventBusName: env[ENV.eventBusName] || 'default',
   };
 }

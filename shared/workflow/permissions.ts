@@ -52,8 +52,11 @@ export function workflowPermissions(config: Config): Record<StepName, Permission
     {
       sid: 'WorkflowSendRestartDocument',
       actions: ['ssm:SendCommand'],
-      resources: ['arn:{partition}:ssm:{region}:{account}:document/{documentName}'],
-      reason: 'Run only our own restart document',
+      resources: [
+        'arn:{partition}:ssm:{region}:{account}:document/{documentName}',
+        'arn:{partition}:ssm:{region}:{account}:document/{windowsDocumentName}',
+      ],
+      reason: 'Run only our own two restart documents (Linux shell, Windows PowerShell)',
     },
     {
       sid: 'WorkflowSendCommandToInstances',

@@ -18,7 +18,12 @@ export interface InstanceFacts {
   status: string;
   agentVersion?: string;
   agentConnected: boolean;
+  /** ECS `ecs.os-family` (LINUX for every Linux host, Bottlerocket included; WINDOWS_SERVER_…), else `ecs.os-type`. */
   osFamily?: string;
+  /** SSM DescribeInstanceInformation PlatformType (Linux | Windows | MacOS), when SSM knows the instance. */
+  platformType?: string;
+  /** SSM DescribeInstanceInformation PlatformName ("Amazon Linux", "Bottlerocket", "Microsoft Windows Server …"). */
+  platformName?: string;
   registeredAt?: string;
   restartedAt?: string;
   /** SSM PingStatus; undefined when the instance is not managed by SSM; 'unknown' when it could not be read. */
@@ -26,7 +31,8 @@ export interface InstanceFacts {
 }
 
 export type InstanceAction =
-  | { kind: 'restart' }
+  /** Restart the agent through SSM Run Command with the document for that OS. */
+  | { kind: 'restart'; os: 'linux' | 'windows' }
   | { kind: 'update' }
   | { kind: 'reboot' }
   | { kind: 'skip'; reason: string };
@@ -37,6 +43,8 @@ export interface DecisionContext {
   endpointsSince?: string;
   agentUpdate: boolean;
   fallback: 'report' | 'reboot';
+  /** A Windows restart document is deployed, so Windows instances are restarted with it (else skipped). */
+  windowsRestart?: boolean;
 }
 
 /** Compares dotted numeric versions; returns undefined when either is not numeric. */
@@ -55,17 +63,28 @@ export function compareVersions(a: string, b: string): number | undefined {
   return 0;
 }
 
-function osSkipReason(osFamily: string | undefined): string | undefined {
-  const os = (osFamily ?? '').toUpperCase();
-  if (os === 'LINUX') return undefined;
-  if (os.startsWith('WINDOWS')) {
-    return `Windows instance (${osFamily}): the restart command is Linux-only; run Restart-Service AmazonECS on it`;
-  }
-  if (os.includes('BOTTLEROCKET')) {
-    return 'Bottlerocket instance: its agent is managed by the host; restart it through the Bottlerocket API';
-  }
-  return `operating system ${osFamily ? `"${osFamily}"` : 'unknown'}: not restarted (Linux only)`;
+/** How an instance's agent can be restarted, from what ECS and SSM report about its operating system. */
+export type HostOs = 'linux' | 'bottlerocket' | 'windows' | 'unknown';
+
+/**
+ * The OS of a container instance. ECS reports `ecs.os-family` LINUX for every Linux host, Bottlerocket
+ * included, so Bottlerocket is told by SSM's PlatformName ("Bottlerocket"); Windows by an `ecs.os-family` of
+ * WINDOWS_SERVER_… (or `ecs.os-type` windows) or SSM's PlatformType Windows.
+ */
+export function hostOsOf(facts: Pick<InstanceFacts, 'osFamily' | 'platformType' | 'platformName'>): HostOs {
+  const family = (facts.osFamily ?? '').toUpperCase();
+  if (family.startsWith('WINDOWS') || facts.platformType === 'Windows') return 'windows';
+  if (/bottlerocket/i.test(facts.platformName ?? '') || family.includes('BOTTLEROCKET'))
+    return 'bottlerocket';
+  if (family === 'LINUX' || facts.platformType === 'Linux') return 'linux';
+  return 'unknown';
 }
+
+/** What to do on Bottlerocket, where SSM commands run in the control container and cannot reach the host's agent. */
+export const BOTTLEROCKET_ADVICE =
+  "Bottlerocket instance: SSM commands run in its control container, which cannot restart the host's ecs " +
+  'service; restart it from the admin container (apiclient exec admin sheltie, then systemctl restart ecs) or ' +
+  'set restart.fallback to "reboot"';
 
 /** Resolution of the endpoint creation times `endpointsSince` may come from (whole seconds). */
 export const CREATION_TIME_RESOLUTION_MS = 1000;
@@ -76,8 +95,13 @@ export function decideInstance(facts: InstanceFacts, ctx: DecisionContext): Inst
     return { kind: 'skip', reason: `container instance is ${facts.status}` };
   }
   if (ctx.mode === 'none') return { kind: 'skip', reason: 'restart "none" was requested' };
-  const osReason = osSkipReason(facts.osFamily);
-  if (osReason) return { kind: 'skip', reason: osReason };
+  const os = hostOsOf(facts);
+  if (os === 'unknown') {
+    const what = facts.osFamily
+      ? `"${facts.osFamily}"`
+      : 'unknown (no ecs.os-family, ecs.os-type or SSM platform)';
+    return { kind: 'skip', reason: `operating system ${what}: not restarted; restart its ECS agent by hand` };
+  }
   if (ctx.mode === 'auto' && ctx.endpointsSince) {
     const since = Date.parse(ctx.endpointsSince);
     if (facts.restartedAt && Date.parse(facts.restartedAt) >= since) {
@@ -90,23 +114,38 @@ export function decideInstance(facts: InstanceFacts, ctx: DecisionContext): Inst
       return { kind: 'skip', reason: 'registered after the endpoints became available' };
     }
   }
+  if (os === 'bottlerocket') {
+    // No shell path reaches the agent; a reboot does, and UpdateContainerAgent is not supported there.
+    return ctx.fallback === 'reboot' ? { kind: 'reboot' } : { kind: 'skip', reason: BOTTLEROCKET_ADVICE };
+  }
   if (!facts.agentVersion) return { kind: 'skip', reason: 'agent version unknown' };
   const cmp = compareVersions(facts.agentVersion, MIN_AGENT_VERSION);
   if (cmp === undefined)
     return { kind: 'skip', reason: `agent version "${facts.agentVersion}" not recognised` };
   if (cmp < 0) {
-    if (ctx.agentUpdate) return { kind: 'update' };
+    // ECS does not update the agent on Windows (UpdateContainerAgent is Linux only).
+    if (ctx.agentUpdate && os === 'linux') return { kind: 'update' };
     return {
       kind: 'skip',
-      reason: `agent too old (${facts.agentVersion} < ${MIN_AGENT_VERSION}); set restart.agentUpdate or update it`,
+      reason:
+        os === 'windows'
+          ? `agent too old (${facts.agentVersion} < ${MIN_AGENT_VERSION}); Windows agents are updated by replacing the instance with a current ECS-optimized Windows AMI`
+          : `agent too old (${facts.agentVersion} < ${MIN_AGENT_VERSION}); set restart.agentUpdate or update it`,
     };
   }
-  if (facts.ssmPing === 'Online' || facts.ssmPing === 'unknown') return { kind: 'restart' };
+  if (os === 'windows' && !ctx.windowsRestart) {
+    return {
+      kind: 'skip',
+      reason: `Windows instance (${facts.osFamily ?? facts.platformName ?? 'Windows'}): no Windows restart document is deployed; run Restart-Service AmazonECS on it`,
+    };
+  }
+  if (facts.ssmPing === 'Online' || facts.ssmPing === 'unknown') return { kind: 'restart', os };
   if (ctx.fallback === 'reboot') return { kind: 'reboot' };
   const why = facts.ssmPing ? `SSM agent ${facts.ssmPing}` : 'not managed by SSM';
+  const how = os === 'windows' ? 'run Restart-Service AmazonECS on it' : 'restart ecs-agent on it by hand';
   return {
     kind: 'skip',
-    reason: `${why}; fallback "report": restart ecs-agent on it by hand, or set restart.fallback to "reboot"`,
+    reason: `${why}; fallback "report": ${how}, or set restart.fallback to "reboot"`,
   };
 }
 

@@ -8,6 +8,8 @@ export interface InstanceRef {
   c: string;
   /** Set (1) when the container instance was already DRAINING before the run: the reboot fallback leaves it so. */
   d?: 1;
+  /** Set (1) for a Windows instance: restarted with the Windows (PowerShell) document. */
+  w?: 1;
 }
 
 export interface BatchRecord {

@@ -21,6 +21,7 @@ import {
 import { isThrottlingError } from '@smithy/core/retry';
 import type { AwsClients } from '../clients';
 import type { Config } from '../config';
+import { ENV } from '../env';
 import { describeError, errorName } from '../errors';
 import { logger } from '../observability';
 import { isTransient, RestartDocumentMissingError } from './errors';
@@ -60,6 +61,8 @@ export interface RolloutDeps<K extends RolloutClientName = RolloutClientName> {
   config: Config;
   store: StateStore;
   documentName?: string;
+  /** The Windows (PowerShell) restart document, for refs marked `w`. */
+  windowsDocumentName?: string;
   now: () => Date;
 }
 
@@ -410,7 +413,10 @@ export async function startBatch(
   const progressKey = keys.progress(state.runId, k);
   const progress = (await deps.store.get<ProgressRecord>(progressKey)) ?? { commands: [], items: {} };
   if (batch.kind === 'ssm') {
-    if (!deps.documentName) throw new RestartDocumentMissingError();
+    if (batch.refs.some((r) => !r.w) && !deps.documentName) throw new RestartDocumentMissingError();
+    if (batch.refs.some((r) => r.w) && !deps.windowsDocumentName) {
+      throw new RestartDocumentMissingError(ENV.restartWindowsDocumentName);
+    }
     if (progress.pending) {
       // An earlier attempt of this Task sent (or tried to send) a command but could not record the answer.
       await recoverPendingSend(deps.clients.ssm, progress);
@@ -418,7 +424,7 @@ export async function startBatch(
     }
     const todo = batch.refs.filter((r) => !progress.items[r.i]);
     const runTag = createHash('sha256').update(state.runId).digest('hex').slice(0, 12);
-    const send = async (ids: string[]): Promise<void> => {
+    const send = async (documentName: string, ids: string[]): Promise<void> => {
       // Write-ahead: SendCommand has no idempotency token, so the call is recorded before it is made. If its
       // answer cannot be saved, the retried Task finds the command by this Comment instead of restarting the
       // same agents twice.
@@ -435,7 +441,7 @@ export async function startBatch(
         out = await deps.clients.ssm.send(
           sendAtMostOnce(
             new SendCommandCommand({
-              DocumentName: deps.documentName,
+              DocumentName: documentName,
               InstanceIds: ids,
               TimeoutSeconds: deps.config.restart.commandTimeoutSeconds,
               MaxConcurrency: String(ids.length),
@@ -460,11 +466,22 @@ export async function startBatch(
         batch: k,
       });
     };
-    for (const part of chunk(todo, SEND_COMMAND_LIMIT)) {
+    // Each OS gets its own document (one SendCommand names one document): Linux first, then Windows.
+    const parts = [
+      ...chunk(
+        todo.filter((r) => !r.w),
+        SEND_COMMAND_LIMIT,
+      ).map((refs) => ({ refs, document: deps.documentName ?? '' })),
+      ...chunk(
+        todo.filter((r) => r.w),
+        SEND_COMMAND_LIMIT,
+      ).map((refs) => ({ refs, document: deps.windowsDocumentName ?? '' })),
+    ];
+    for (const part of parts) {
       try {
         await sendIsolatingInvalidTargets(
-          part.map((r) => r.i),
-          send,
+          part.refs.map((r) => r.i),
+          (ids) => send(part.document, ids),
           progress.items,
           // Saved after each accepted call, so a retried Task never sends to these instances again.
           () => deps.store.put(progressKey, progress),

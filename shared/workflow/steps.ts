@@ -49,6 +49,8 @@ export interface WorkflowDeps {
   reconcile: ReconcileFn;
   /** Name of the deployed restart command document (RESTART_DOCUMENT_NAME). */
   documentName?: string;
+  /** Name of the deployed Windows restart document (RESTART_WINDOWS_DOCUMENT_NAME); unset skips Windows. */
+  windowsDocumentName?: string;
   eventBusName?: string;
   emitMetric?: (name: MetricName, value: number) => void;
   now?: () => Date;
@@ -198,7 +200,11 @@ export function checkEndpointsStep(deps: StepDeps<'ec2'>): StateStep {
 
 /** DiscoverInstances: find the VPC's container instances, decide each one, store the batches. */
 export function discoverInstancesStep(
-  deps: StepDeps<'ec2' | 'ecs' | 'ssm'> & { store: StateStore; documentName?: string | undefined },
+  deps: StepDeps<'ec2' | 'ecs' | 'ssm'> & {
+    store: StateStore;
+    documentName?: string | undefined;
+    windowsDocumentName?: string | undefined;
+  },
 ): StateStep {
   const { clients, config, store } = deps;
   return async (state) => {
@@ -208,6 +214,7 @@ export function discoverInstancesStep(
       mode: restart,
       agentUpdate: config.restart.agentUpdate,
       fallback: config.restart.fallback,
+      windowsRestart: Boolean(deps.windowsDocumentName),
       ...(state.endpoints?.since ? { endpointsSince: state.endpoints.since } : {}),
     };
     const restartRefs: InstanceRef[] = [];
@@ -216,7 +223,8 @@ export function discoverInstancesStep(
     const skipped: InstanceResult[] = [];
     for (const f of found.facts) {
       const action = decideInstance(f, ctx);
-      if (action.kind === 'restart') restartRefs.push(refOf(f));
+      if (action.kind === 'restart')
+        restartRefs.push(action.os === 'windows' ? { ...refOf(f), w: 1 } : refOf(f));
       else if (action.kind === 'reboot')
         rebootRefs.push(f.status === 'DRAINING' ? { ...refOf(f), d: 1 } : refOf(f));
       else if (action.kind === 'update') updateRefs.push(refOf(f));
@@ -228,7 +236,7 @@ export function discoverInstancesStep(
           cluster: f.clusterArn,
         });
     }
-    if (restartRefs.length > 0 && !deps.documentName) throw new RestartDocumentMissingError();
+    if (restartRefs.some((r) => !r.w) && !deps.documentName) throw new RestartDocumentMissingError();
     const acting = restartRefs.length + rebootRefs.length + updateRefs.length;
     const batchSize = resolveConcurrency(config.restart.maxConcurrency, restartRefs.length || 1);
     const batches: BatchRecord[] = [
@@ -301,6 +309,8 @@ export type RolloutStepDeps<K extends RolloutClientName> = StepDeps<K> & {
   store: StateStore;
   /** Name of the deployed restart command document; StartBatch fails without it when it has to restart. */
   documentName?: string | undefined;
+  /** Name of the deployed Windows restart document; StartBatch fails without it when it has to use it. */
+  windowsDocumentName?: string | undefined;
 };
 
 function rolloutDeps<K extends RolloutClientName>(deps: RolloutStepDeps<K>): RolloutDeps<K> {
@@ -310,6 +320,7 @@ function rolloutDeps<K extends RolloutClientName>(deps: RolloutStepDeps<K>): Rol
     store: deps.store,
     now: deps.now ?? systemClock,
     ...(deps.documentName ? { documentName: deps.documentName } : {}),
+    ...(deps.windowsDocumentName ? { windowsDocumentName: deps.windowsDocumentName } : {}),
   };
 }
 
@@ -365,6 +376,7 @@ export function createWorkflowSteps(deps: WorkflowDeps): WorkflowSteps {
     clients,
     store,
     ...(deps.documentName ? { documentName: deps.documentName } : {}),
+    ...(deps.windowsDocumentName ? { windowsDocumentName: deps.windowsDocumentName } : {}),
   };
   return {
     ValidateInput: validateInputStep({ ...common, clients }),

@@ -16,6 +16,7 @@ const PHYSICAL: PhysicalResources = {
   region: 'us-east-1',
   account: '123456789012',
   documentName: 'PrivateLinkEcs-RestartAgentDocument-AbC123',
+  windowsDocumentName: 'PrivateLinkEcs-RestartAgentWindowsDocument-DeF456',
   tableName: 'PrivateLinkEcs-IdempotencyTable-XyZ',
   stateMachineName: 'RemediationStateMachine-Q1w2E3',
 };
@@ -153,16 +154,41 @@ describe('deployed roles, evaluated by a real IAM policy evaluator', () => {
       expect(remove).toBeUndefined();
     });
 
-    it('PollBatch, which starts every batch after the first, may send our restart document', async () => {
-      // Act
-      const denial = await decide(authorizer, 'WorkflowPollBatch', 'ssm', 'SendCommand', {
-        DocumentName: PHYSICAL.documentName,
-        InstanceIds: [INSTANCE],
-      });
+    it.each(['WorkflowStartBatch', 'WorkflowPollBatch'])(
+      '%s (PollBatch starts every batch after the first) may send both our restart documents, Linux and Windows',
+      async (role) => {
+        // Act
+        const linux = await decide(authorizer, role, 'ssm', 'SendCommand', {
+          DocumentName: PHYSICAL.documentName,
+          InstanceIds: [INSTANCE],
+        });
+        const windows = await decide(authorizer, role, 'ssm', 'SendCommand', {
+          DocumentName: PHYSICAL.windowsDocumentName,
+          InstanceIds: [INSTANCE],
+        });
 
-      // Assess
-      expect(denial).toBeUndefined();
-    });
+        // Assess
+        expect(linux).toBeUndefined();
+        expect(windows).toBeUndefined();
+      },
+    );
+
+    it.each(['AWS-RunPowerShellScript', 'PrivateLinkEcs-SomeOtherDocument'])(
+      'StartBatch may send no other document than our two: %s is denied',
+      async (document) => {
+        // Act
+        const denial = await decide(authorizer, 'WorkflowStartBatch', 'ssm', 'SendCommand', {
+          DocumentName: document,
+          InstanceIds: [INSTANCE],
+        });
+
+        // Assess
+        expect(denial).toMatchObject({
+          action: 'ssm:SendCommand',
+          resource: `arn:aws:ssm:us-east-1:123456789012:document/${document}`,
+        });
+      },
+    );
 
     it('PollBatch may drain a container instance for a reboot batch when the fallback is reboot', async () => {
       // Prepare

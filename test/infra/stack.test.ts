@@ -4,7 +4,7 @@ import { isReadOnlyAction } from '../../infra/permissions';
 import { parseConfig } from '../../shared/config';
 import { TRIGGER_RULES } from '../../shared/events/patterns';
 import { METRICS_NAMESPACE, MetricName } from '../../shared/observability';
-import { RESTART_DOCUMENT } from '../../shared/workflow/document';
+import { RESTART_DOCUMENT, WINDOWS_RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { STEP_NAMES } from '../../shared/workflow/steps';
 import {
   allStatements,
@@ -123,6 +123,7 @@ describe('PrivateLinkEcsStack (default configuration plus an email address)', ()
             Environment: {
               Variables: expect.objectContaining({
                 RESTART_DOCUMENT_NAME: { Ref: expect.stringMatching(/^RestartAgentDocument/) },
+                RESTART_WINDOWS_DOCUMENT_NAME: { Ref: expect.stringMatching(/^RestartAgentWindowsDocument/) },
                 STATE_TABLE_NAME: { Ref: expect.stringMatching(/^IdempotencyTable/) },
                 PRIVATELINK_ECS_CONFIG: expect.stringMatching(/"logRetentionDays":90/),
               }),
@@ -141,6 +142,17 @@ describe('PrivateLinkEcsStack (default configuration plus an email address)', ()
         Content: JSON.parse(JSON.stringify(RESTART_DOCUMENT)),
         Name: Match.absent(),
       });
+    });
+
+    it('deploys the Windows restart document (PowerShell, AmazonECS service) beside it, and no other document', () => {
+      // Assess
+      template.resourceCountIs('AWS::SSM::Document', 2);
+      template.hasResourceProperties('AWS::SSM::Document', {
+        DocumentType: 'Command',
+        Content: JSON.parse(JSON.stringify(WINDOWS_RESTART_DOCUMENT)),
+        Name: Match.absent(),
+      });
+      expect(JSON.stringify(WINDOWS_RESTART_DOCUMENT)).toMatch(/Restart-Service -Name AmazonECS/);
     });
   });
 

@@ -445,7 +445,7 @@ describe('instance decision at the endpoints creation second', () => {
     const action = decideInstance({ ...facts, registeredAt: '2025-01-15T09:00:00.051Z' }, ctx);
 
     // Assess
-    expect(action).toEqual({ kind: 'restart' });
+    expect(action).toEqual({ kind: 'restart', os: 'linux' });
   });
 
   it('still skips an instance registered a full second or more after the endpoints', () => {

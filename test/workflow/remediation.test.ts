@@ -408,12 +408,13 @@ describe('remediation workflow on the simulated account', () => {
     expect(s.account.state.containerInstances.get(containerInstanceArns[0]!)!.agentConnected).toBe(true);
   });
 
-  it('Windows, Bottlerocket and unknown OS instances are skipped with their reason', async () => {
+  it('without the Windows document, Windows, Bottlerocket and unknown OS instances are skipped with their reason', async () => {
     // Prepare
     const s = await simScenario();
     const win = addInstances(s, { clusterName: 'w', count: 1, osFamily: 'WINDOWS_SERVER_2022_FULL' });
     const br = addInstances(s, { clusterName: 'b', count: 1, osFamily: 'BOTTLEROCKET' });
-    const unk = addInstances(s, { clusterName: 'u', count: 1, osFamily: 'unknown' });
+    // Not SSM-managed either, so SSM's PlatformType does not tell its OS.
+    const unk = addInstances(s, { clusterName: 'u', count: 1, osFamily: 'unknown', ssmManaged: false });
     // Without ecs.os-family the agent's ecs.os-type decides; remove it too so nothing tells the OS.
     await s.clients.ecs.send(
       new DeleteAttributesCommand({
@@ -423,7 +424,7 @@ describe('remediation workflow on the simulated account', () => {
     );
 
     // Act
-    const result = await runOnSim(s, { vpcId: s.vpcId });
+    const result = await runOnSim(s, { vpcId: s.vpcId }, { windowsDocumentName: null });
 
     // Assess
     const reasons = Object.fromEntries(result.summary!.skipped.map((r) => [r.instanceId, r.reason]));

@@ -11,11 +11,12 @@ import { itemSizeBytes } from '../../devkit/sim/dynamodb';
 import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
 import type { AwsClients } from '../../shared/clients';
 import { type ConfigInput, parseConfig } from '../../shared/config';
-import { RESTART_DOCUMENT } from '../../shared/workflow/document';
+import { RESTART_DOCUMENT, WINDOWS_RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { STEP_NAMES } from '../../shared/workflow/steps';
 import { DynamoStateStore, type StateStore } from '../../shared/workflow/store';
 
 export const DOCUMENT_NAME = 'PrivateLinkEcs-RestartAgent';
+export const WINDOWS_DOCUMENT_NAME = 'PrivateLinkEcs-RestartAgentWindows';
 /** The state table, as the stack creates it (partition key `id`), in the simulated account's DynamoDB. */
 export const STATE_TABLE = 'PrivateLinkEcs-WorkflowState';
 
@@ -60,6 +61,14 @@ export async function simScenario(
     new CreateDocumentCommand({
       Name: DOCUMENT_NAME,
       Content: JSON.stringify(RESTART_DOCUMENT),
+      DocumentType: 'Command',
+      DocumentFormat: 'JSON',
+    }),
+  );
+  await clients.ssm.send(
+    new CreateDocumentCommand({
+      Name: WINDOWS_DOCUMENT_NAME,
+      Content: JSON.stringify(WINDOWS_RESTART_DOCUMENT),
       DocumentType: 'Command',
       DocumentFormat: 'JSON',
     }),
@@ -109,13 +118,22 @@ export function runOnSim(
     store?: StateStore;
     executionName?: string;
     documentName?: string;
+    /** The Windows restart document (default WINDOWS_DOCUMENT_NAME); null runs without one. */
+    windowsDocumentName?: string | null;
     onEvent?: (event: EventLog) => void;
   } = {},
 ): Promise<LocalRunResult> {
   const config = options.config ?? testConfig();
   const documentName = options.documentName ?? DOCUMENT_NAME;
+  const windowsDocumentName =
+    options.windowsDocumentName === null ? undefined : (options.windowsDocumentName ?? WINDOWS_DOCUMENT_NAME);
   // Each step calls AWS as its own function's role in the stack synthesized with this config.
-  scenario.account.deployStack({ config, documentName, tableName: STATE_TABLE });
+  scenario.account.deployStack({
+    config,
+    documentName,
+    ...(windowsDocumentName ? { windowsDocumentName } : {}),
+    tableName: STATE_TABLE,
+  });
   return runWorkflowLocally(input, {
     clients: scenario.clients,
     clientsFor: scenario.roleClients,
@@ -127,6 +145,7 @@ export function runOnSim(
             new DynamoStateStore(clients.dynamodb, STATE_TABLE, () => scenario.account.clock.now()),
         }),
     documentName,
+    ...(windowsDocumentName ? { windowsDocumentName } : {}),
     fastWaits: true,
     // Waits take no real time but move the account's clock, so time-based behaviour stays consistent.
     now: () => scenario.account.clock.now(),

@@ -178,6 +178,7 @@ export async function diagnose(clients: DoctorClients, options: DiagnoseOptions)
     account: stack.account,
     tableName: stack.tableName,
     documentName: stack.documentName,
+    ...(stack.windowsDocumentName ? { windowsDocumentName: stack.windowsDocumentName } : {}),
     stateMachineArn: stack.stateMachineArn,
   };
 

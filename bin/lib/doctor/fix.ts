@@ -24,6 +24,8 @@ export interface StackNames {
   account: string;
   tableName: string;
   documentName: string;
+  /** Absent on a stack deployed before the Windows document. */
+  windowsDocumentName?: string;
   stateMachineArn: string;
 }
 
@@ -42,6 +44,8 @@ export function placeholderValues(config: Config, s: StackNames): PlaceholderVal
     account: s.account,
     managedTagKey: config.managedTagKey,
     documentName: s.documentName,
+    // Without a Windows document the statement names the Linux one twice: nothing more is expected.
+    windowsDocumentName: s.windowsDocumentName ?? s.documentName,
     stateMachineArn: s.stateMachineArn,
     stateMachineExecutionsArn: `arn:${s.partition}:states:${s.region}:${s.account}:execution:${smName}:*`,
     tableArn: `arn:${s.partition}:dynamodb:${s.region}:${s.account}:table/${s.tableName}`,

@@ -29,6 +29,7 @@ export interface DeployedStack {
   roles: FunctionRole[];
   tableName?: string;
   documentName?: string;
+  windowsDocumentName?: string;
   stateMachineArn?: string;
   /** The config in the functions' environment; undefined when the template does not carry one. */
   config?: Config;
@@ -110,8 +111,16 @@ export async function readDeployedStack(
   const stateMachineArn =
     outputs.find((o) => o.OutputKey === 'StateMachineArn')?.OutputValue ??
     physical('AWS::StepFunctions::StateMachine');
+  const document = (prefix: string) =>
+    resources.find((r) => r.ResourceType === 'AWS::SSM::Document' && r.LogicalResourceId?.startsWith(prefix))
+      ?.PhysicalResourceId;
   const documentName =
-    outputs.find((o) => o.OutputKey === 'RestartDocumentName')?.OutputValue ?? physical('AWS::SSM::Document');
+    outputs.find((o) => o.OutputKey === 'RestartDocumentName')?.OutputValue ??
+    document('RestartAgentDocument');
+  // A stack deployed before the Windows document has none.
+  const windowsDocumentName =
+    outputs.find((o) => o.OutputKey === 'RestartWindowsDocumentName')?.OutputValue ??
+    document('RestartAgentWindowsDocument');
   const tableName = physical('AWS::DynamoDB::Table');
   return {
     stackName,
@@ -122,6 +131,7 @@ export async function readDeployedStack(
     roles,
     ...(tableName ? { tableName } : {}),
     ...(documentName ? { documentName } : {}),
+    ...(windowsDocumentName ? { windowsDocumentName } : {}),
     ...(stateMachineArn ? { stateMachineArn } : {}),
     ...(config ? { config } : {}),
   };

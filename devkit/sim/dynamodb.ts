@@ -1,11 +1,13 @@
 // Simulated DynamoDB, cut to what the product sends: tables keyed by one string partition key; GetItem, PutItem,
-// DeleteItem, UpdateItem (SET only) and BatchWriteItem (puts); condition expressions built from OR, AND,
+// DeleteItem, UpdateItem (SET only), BatchGetItem (keys) and BatchWriteItem (puts); condition expressions built from OR, AND,
 // parentheses, attribute_exists, attribute_not_exists, = and <. Those are the workflow state store's calls
 // (shared/workflow/store.ts), the per-VPC lock's (shared/events/lock.ts) and Powertools idempotency's
 // (DynamoDBPersistenceLayer). Any other operation, parameter or expression raises UnsupportedOperation
 // instead of being ignored.
 
 import type {
+  BatchGetItemInput,
+  BatchGetItemOutput,
   BatchWriteItemInput,
   BatchWriteItemOutput,
   CreateTableInput,
@@ -456,6 +458,29 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
       checkItemSize(updated);
       t.items.set(key, updated);
       return {};
+    }),
+    // The workflow reads the restart records of a VPC's container instances with it (consistent reads, keys only).
+    BatchGetItem: op<BatchGetItemInput, BatchGetItemOutput>((input) => {
+      onlyParameters('BatchGetItem', input, ['RequestItems']);
+      const requests = Object.entries(input.RequestItems ?? {});
+      const total = requests.reduce((n, [, r]) => n + (r.Keys?.length ?? 0), 0);
+      if (total === 0 || total > 100) throw validation('Too many items requested for the BatchGetItem call');
+      const Responses: NonNullable<BatchGetItemOutput['Responses']> = {};
+      for (const [name, request] of requests) {
+        onlyParameters('BatchGetItem RequestItems', request, ['Keys', 'ConsistentRead']);
+        const t = table(name);
+        const found: Item[] = [];
+        const keys = new Set<string>();
+        for (const k of request.Keys ?? []) {
+          const key = keyOf(t, k as unknown as Item, 'key');
+          if (keys.has(key)) throw validation('Provided list of item keys contains duplicates');
+          keys.add(key);
+          const item = t.items.get(key);
+          if (item) found.push(deepClone(item));
+        }
+        Responses[name] = found as unknown as NonNullable<BatchGetItemOutput['Responses']>[string];
+      }
+      return { Responses, UnprocessedKeys: {} };
     }),
     BatchWriteItem: op<BatchWriteItemInput, BatchWriteItemOutput>((input) => {
       onlyParameters('BatchWriteItem', input, ['RequestItems']);

@@ -53,6 +53,10 @@ export const { error: ecsError, throttle: ecsThrottle } = serviceErrors(ecssdk, 
 });
 
 const invalid = (message: string) => ecsError('InvalidParameterException', message);
+/** Custom attributes ECS accepts per container instance; the agent's own (ecs.*) do not count. */
+export const CUSTOM_ATTRIBUTE_LIMIT = 10;
+const isCustomAttribute = (name: string): boolean =>
+  !name.startsWith('ecs.') && !name.startsWith('com.amazonaws.ecs.');
 const ECS_PAGE: PageLimits = { min: 1, max: 100, defaultSize: 100 };
 const UPDATE_STAGES: AgentUpdateStatus[] = ['PENDING', 'STAGING', 'STAGED', 'UPDATING'];
 
@@ -388,6 +392,20 @@ export function ecsHandlers(state: SimState): HandlerMap {
       const attributes = input.attributes ?? [];
       if (attributes.length > 10) throw invalid('attributes can have at most 10 items.');
       const targets = attributeTargets(cluster, attributes);
+      // ECS allows CUSTOM_ATTRIBUTE_LIMIT custom attributes per resource (the agent's ecs.* ones do not count);
+      // a call that would exceed it on any target changes nothing.
+      for (const ci of new Set(targets)) {
+        const names = new Set([...ci.attributes.keys()].filter(isCustomAttribute));
+        attributes.forEach((a, i) => {
+          if (targets[i] === ci && isCustomAttribute(a.name!)) names.add(a.name!);
+        });
+        if (names.size > CUSTOM_ATTRIBUTE_LIMIT) {
+          throw ecsError(
+            'AttributeLimitExceededException',
+            `You can apply up to ${CUSTOM_ATTRIBUTE_LIMIT} custom attributes for each resource.`,
+          );
+        }
+      }
       attributes.forEach((a, i) => {
         targets[i]!.attributes.set(a.name!, a.value !== undefined ? { value: a.value } : {});
       });

@@ -467,6 +467,12 @@ const EXPANDERS: Record<string, Expander> = {
       (async (i, f) => [call(`dynamodb:${op}`, [dynamoTable(f, str(i.TableName) ?? '')])]) as Expander,
     ]),
   ),
+  'dynamodb:BatchGetItem': async (i, f) => [
+    call(
+      'dynamodb:BatchGetItem',
+      Object.keys((i.RequestItems as Record<string, unknown>) ?? {}).map((t) => dynamoTable(f, t)),
+    ),
+  ],
   'dynamodb:BatchWriteItem': async (i, f) => [
     call(
       'dynamodb:BatchWriteItem',

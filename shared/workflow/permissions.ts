@@ -11,15 +11,17 @@ const INSTANCE_ARN = 'arn:{partition}:ec2:{region}:{account}:instance/*';
 
 const STATE_READ: PermissionDeclaration = {
   sid: 'WorkflowStateRead',
-  actions: ['dynamodb:GetItem'],
+  actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
   resources: ['{tableArn}'],
-  reason: 'Read the batch and progress records this run keeps outside the state payload',
+  reason:
+    'Read the batch and progress records this run keeps outside the state payload, and the restart records of the VPC',
 };
 const STATE_WRITE: PermissionDeclaration = {
   sid: 'WorkflowStateWrite',
   actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
   resources: ['{tableArn}'],
-  reason: 'Write the batch and progress records this run keeps outside the state payload',
+  reason:
+    'Write the batch and progress records this run keeps outside the state payload, and the restart record of each agent restarted',
 };
 const DESCRIBE_CONTAINER_INSTANCES: PermissionDeclaration = {
   sid: 'WorkflowDescribeContainerInstances',
@@ -31,7 +33,8 @@ const RECORD_RESTART: PermissionDeclaration = {
   sid: 'WorkflowRecordRestart',
   actions: ['ecs:PutAttributes'],
   resources: [CONTAINER_INSTANCE_ARN],
-  reason: 'Record privatelink-ecs.restarted-at on a container instance so no run restarts it twice',
+  reason:
+    'Write the privatelink-ecs.restarted-at hint on a container instance (the state table holds the restart record)',
 };
 
 function instanceScope(config: Config, conditionKey: string): Pick<PermissionDeclaration, 'conditions'> {
@@ -116,6 +119,7 @@ export function workflowPermissions(config: Config): Record<StepName, Permission
         reason:
           'Map container instances to the VPC and read SSM status; neither call can be scoped to resources',
       },
+      STATE_READ,
       STATE_WRITE,
     ],
     StartAgentUpdates: [

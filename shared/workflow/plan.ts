@@ -1,4 +1,5 @@
 // Pure decisions of the workflow: which instance gets what, batch sizes, error budget and backoff. No I/O.
+import { createHash } from 'node:crypto';
 import type { RestartMode } from './types';
 
 /** The first agent version that reaches the ECS endpoints through PrivateLink. */
@@ -26,6 +27,8 @@ export interface InstanceFacts {
   platformName?: string;
   registeredAt?: string;
   restartedAt?: string;
+  /** The state table's restart record: the endpoint generation this agent was last restarted for, and when. */
+  restartedFor?: { generation: string; at: string };
   /** SSM PingStatus; undefined when the instance is not managed by SSM; 'unknown' when it could not be read. */
   ssmPing?: string;
 }
@@ -41,6 +44,8 @@ export interface DecisionContext {
   mode: RestartMode;
   /** When the endpoint set became complete (ISO). */
   endpointsSince?: string;
+  /** The endpoint generation of this run (endpointGeneration). */
+  generation?: string;
   agentUpdate: boolean;
   fallback: 'report' | 'reboot';
   /** A Windows restart document is deployed, so Windows instances are restarted with it (else skipped). */
@@ -102,6 +107,14 @@ export function decideInstance(facts: InstanceFacts, ctx: DecisionContext): Inst
       : 'unknown (no ecs.os-family, ecs.os-type or SSM platform)';
     return { kind: 'skip', reason: `operating system ${what}: not restarted; restart its ECS agent by hand` };
   }
+  // The durable record decides first: it survives a refused ECS attribute (the per-resource limit) and names
+  // the endpoints it was for.
+  if (ctx.mode === 'auto' && ctx.generation && facts.restartedFor?.generation === ctx.generation) {
+    return {
+      kind: 'skip',
+      reason: `already restarted for these endpoints (generation ${ctx.generation}) at ${facts.restartedFor.at}`,
+    };
+  }
   if (ctx.mode === 'auto' && ctx.endpointsSince) {
     const since = Date.parse(ctx.endpointsSince);
     if (facts.restartedAt && Date.parse(facts.restartedAt) >= since) {
@@ -147,6 +160,16 @@ export function decideInstance(facts: InstanceFacts, ctx: DecisionContext): Inst
     kind: 'skip',
     reason: `${why}; fallback "report": ${how}, or set restart.fallback to "reboot"`,
   };
+}
+
+/**
+ * The endpoint generation: a short hash of the sorted IDs of the endpoints the agents rely on. It changes when
+ * an endpoint is replaced or added, and not between runs over the same endpoints (unlike their "available
+ * since" time, which a run that waited takes from its own poll).
+ */
+export function endpointGeneration(endpointIds: readonly string[]): string {
+  const ids = [...new Set(endpointIds)].sort();
+  return createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 16);
 }
 
 /** "10%" of n (rounded up, at least 1) or a fixed count, for the batch size. */

@@ -40,12 +40,36 @@ export interface ProgressRecord {
   pending?: { marker: string; ids: string[] };
 }
 
+/**
+ * The durable record that an agent was restarted (by SSM, a reboot or an agent update) for one endpoint
+ * generation (see endpointGeneration). It lives in the state table under keys.restarted(vpcId, container
+ * instance ARN), outside any run, and decides "already restarted"; the ECS attribute is only a hint.
+ */
+export interface RestartRecord {
+  /** Endpoint generation the agent was restarted for. */
+  g: string;
+  /** When (ISO). */
+  at: string;
+  /** EC2 instance ID. */
+  i: string;
+  /** The run that restarted it. */
+  run: string;
+}
+
+/**
+ * Restart records outlive any endpoint generation in practice; after a year without a change the worst case is
+ * one more restart of an agent that still has no ECS attribute hint.
+ */
+export const RESTART_RECORD_TTL_SECONDS = 400 * 24 * 3600;
+
 export const keys = {
   skipped: (runId: string, n: number) => `${runId}#skipped#${n}`,
   updates: (runId: string, n: number) => `${runId}#updates#${n}`,
   updateProgress: (runId: string, n: number) => `${runId}#updates-progress#${n}`,
   batch: (runId: string, k: number) => `${runId}#batch#${k}`,
   progress: (runId: string, k: number) => `${runId}#progress#${k}`,
+  /** The durable restart record of one container instance in one VPC (not per run): see RestartRecord. */
+  restarted: (vpcId: string, containerInstanceArn: string) => `restarted#${vpcId}#${containerInstanceArn}`,
 };
 
 /**

@@ -25,13 +25,21 @@ import { ENV } from '../env';
 import { describeError, errorName } from '../errors';
 import { logger } from '../observability';
 import { isTransient, RestartDocumentMissingError } from './errors';
-import { backoffSeconds, chunk, RESTARTED_AT_ATTRIBUTE, SEND_COMMAND_LIMIT } from './plan';
+import {
+  backoffSeconds,
+  chunk,
+  endpointGeneration,
+  RESTARTED_AT_ATTRIBUTE,
+  SEND_COMMAND_LIMIT,
+} from './plan';
 import {
   type BatchRecord,
   type InstanceRef,
   type ItemProgress,
   keys,
   type ProgressRecord,
+  RESTART_RECORD_TTL_SECONDS,
+  type RestartRecord,
   resultsOf,
 } from './records';
 import { mustGet, type StateStore } from './store';
@@ -88,13 +96,29 @@ async function describeRefs(ecs: ECSClient, refs: InstanceRef[]): Promise<Map<st
   return out;
 }
 
-/** Records the restart on each container instance; a failure to record is logged, not fatal. */
+/**
+ * Records the restart of each container instance: first the durable record in the state table (per VPC and
+ * container instance, with the endpoint generation), which decides "already restarted" for every later run;
+ * its failure fails the Task, whose Retry records again. Then the ECS attribute, only a hint for operators and
+ * older runs: ECS refuses it on an instance that already has its ten custom attributes, which is noted, not
+ * fatal.
+ */
 async function markRestarted(
   deps: RolloutDeps<'ecs'>,
+  state: WorkflowState,
   refs: InstanceRef[],
   progress: Record<string, ItemProgress>,
 ): Promise<void> {
   const value = deps.now().toISOString();
+  const generation =
+    state.fleet?.generation ?? endpointGeneration((state.endpoints?.list ?? []).map((e) => e.id));
+  await deps.store.putMany(
+    refs.map((r): [string, RestartRecord] => [
+      keys.restarted(state.input.vpcId, r.a),
+      { g: generation, at: value, i: r.i, run: state.runId },
+    ]),
+    { ttlSeconds: RESTART_RECORD_TTL_SECONDS },
+  );
   const byCluster = new Map<string, InstanceRef[]>();
   for (const r of refs) byCluster.set(r.c, [...(byCluster.get(r.c) ?? []), r]);
   for (const [cluster, list] of byCluster) {
@@ -108,10 +132,15 @@ async function markRestarted(
         );
       } catch (err) {
         if (isTransient(err)) throw err;
-        logger.warn('could not record the restart attribute', { cluster, error: failure(err) });
+        logger.warn('could not write the restart attribute hint; the state table records the restart', {
+          cluster,
+          error: failure(err),
+        });
         for (const r of part) {
           const item = progress[r.i];
-          if (item) item.reason = `${item.reason ?? 'restarted'} (not recorded: ${failure(err)})`;
+          if (item) {
+            item.reason = `${item.reason ?? 'restarted'} (recorded in the state table; ECS attribute hint not written: ${failure(err)})`;
+          }
         }
       }
     }
@@ -225,7 +254,7 @@ export async function checkAgentUpdates(
         });
       }
     }
-    if (updated.length) await markRestarted(deps, updated, progress.items);
+    if (updated.length) await markRestarted(deps, state, updated, progress.items);
     await deps.store.put(keys.updateProgress(state.runId, n), progress);
     for (const ref of refs) {
       const item = progress.items[ref.i];
@@ -646,7 +675,7 @@ export async function pollBatch(deps: RolloutDeps, state: WorkflowState): Promis
       }
     }
   }
-  if (succeeded.length) await markRestarted(deps, succeeded, items);
+  if (succeeded.length) await markRestarted(deps, state, succeeded, items);
 
   // 2. Agents: reconnection after a restart, drain and reboot for the fallback.
   const watching = batch.refs.filter((r) => {
@@ -715,7 +744,7 @@ export async function pollBatch(deps: RolloutDeps, state: WorkflowState): Promis
               ? 'rebooted (not managed by SSM); it was DRAINING before the run and is left DRAINING'
               : 'rebooted (not managed by SSM), drained and set ACTIVE again',
           });
-          await markRestarted(deps, [ref], items);
+          await markRestarted(deps, state, [ref], items);
         }
       } else if (waited >= reconnectTimeoutSeconds) {
         const active = await setActive(deps, ref);

@@ -17,12 +17,13 @@ import { assertVpcEligible, parseWorkflowInput } from './input';
 import {
   chunk,
   decideInstance,
+  endpointGeneration,
   type InstanceFacts,
   MAX_BATCH_SIZE,
   resolveConcurrency,
   resolveErrorBudget,
 } from './plan';
-import { type BatchRecord, type InstanceRef, keys } from './records';
+import { type BatchRecord, type InstanceRef, keys, type RestartRecord } from './records';
 import {
   checkAgentUpdates,
   pollBatch,
@@ -210,11 +211,21 @@ export function discoverInstancesStep(
   return async (state) => {
     const { vpcId, restart } = state.input;
     const found = await discoverInstances(clients, vpcId);
+    const generation = endpointGeneration((state.endpoints?.list ?? []).map((e) => e.id));
+    // The durable restart records of these container instances (the ECS attribute is only a hint).
+    const records = await store.getMany<RestartRecord>(
+      found.facts.map((f) => keys.restarted(vpcId, f.containerInstanceArn)),
+    );
+    for (const f of found.facts) {
+      const record = records.get(keys.restarted(vpcId, f.containerInstanceArn));
+      if (record) f.restartedFor = { generation: record.g, at: record.at };
+    }
     const ctx = {
       mode: restart,
       agentUpdate: config.restart.agentUpdate,
       fallback: config.restart.fallback,
       windowsRestart: Boolean(deps.windowsDocumentName),
+      generation,
       ...(state.endpoints?.since ? { endpointsSince: state.endpoints.since } : {}),
     };
     const restartRefs: InstanceRef[] = [];
@@ -277,6 +288,7 @@ export function discoverInstancesStep(
         skipped: skipped.length,
         skippedChunks: skippedChunks.length,
         ssmStatus: found.ssmStatus,
+        generation,
       },
       updates: {
         chunks: updateChunks.length,

@@ -72,6 +72,8 @@ export interface FleetPhase {
   skippedChunks: number;
   /** SSM status source: `ok`, or why it could not be read (the restart then relies on the command result). */
   ssmStatus: string;
+  /** The endpoint generation the restarts of this run are recorded for (endpointGeneration). */
+  generation?: string;
 }
 
 export interface UpdatePhase {

@@ -127,8 +127,13 @@ function teardownCalls(w: CallWorld): ModelledCall[] {
 
 function tableCalls(w: CallWorld, operations: string[], why: string): ModelledCall[] {
   return operations.map((op) =>
-    op === 'BatchWriteItem'
-      ? call('dynamodb', op, { RequestItems: { [w.tableName]: [] } }, why)
+    op === 'BatchWriteItem' || op === 'BatchGetItem'
+      ? call(
+          'dynamodb',
+          op,
+          { RequestItems: { [w.tableName]: op === 'BatchGetItem' ? { Keys: [] } : [] } },
+          why,
+        )
       : call('dynamodb', op, { TableName: w.tableName }, why),
   );
 }
@@ -233,7 +238,7 @@ function rolloutCalls(w: CallWorld, step: 'StartBatch' | 'PollBatch'): ModelledC
           cluster,
           attributes: facts.map((f) => ({ name: RESTARTED_AT_ATTRIBUTE, targetId: f.containerInstanceArn })),
         },
-        'record the restart on the container instance',
+        'write the restart hint on the container instance',
       ),
     ]),
     ...(reboot.length
@@ -280,6 +285,7 @@ function stepCalls(w: CallWorld, step: StepName): ModelledCall[] {
         ]),
         call('ec2', 'DescribeInstances', {}, 'find the instances in the VPC'),
         call('ssm', 'DescribeInstanceInformation', {}, 'read SSM agent status'),
+        ...tableCalls(w, ['BatchGetItem'], 'read the restart records of the container instances'),
         ...tableCalls(w, ['BatchWriteItem'], 'store the batches'),
       ];
     case 'StartAgentUpdates':
@@ -313,10 +319,11 @@ function stepCalls(w: CallWorld, step: StepName): ModelledCall[] {
                 targetId: f.containerInstanceArn,
               })),
             },
-            'record the update on the container instance',
+            'write the restart hint on the container instance',
           ),
         ]),
         ...tableCalls(w, ['GetItem', 'PutItem'], 'keep update progress records'),
+        ...tableCalls(w, ['BatchWriteItem'], 'record each updated agent in the state table'),
       ];
     case 'StartBatch':
     case 'PollBatch':

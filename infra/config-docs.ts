@@ -17,12 +17,13 @@ export const CONFIG_MEANINGS: Readonly<Record<string, string>> = {
     '`ssm`, `ssmmessages`, `ec2messages` endpoints: `auto` adds them when the selected subnets have no NAT or internet route; `always` or `never`.',
   subnets: 'Subnets that host interface endpoints: `private`, `all`, or a list of subnet IDs.',
   'restart.maxConcurrency':
-    'Agents restarted at once: a count, or a percentage of the container instances such as `"10%"`.',
-  'restart.maxErrors': 'Failed restarts tolerated before the rollout stops: a count or a percentage.',
+    'Agents restarted (or updated) at once: a count, or a percentage of the container instances such as `"10%"`.',
+  'restart.maxErrors':
+    'Failed restarts and agent updates tolerated before the rollout stops: a count or a percentage.',
   'restart.fallback':
     'What to do with an instance SSM does not manage: `report` it (skipped, with what to do), or `reboot` it (drain, reboot, wait for the agent, set ACTIVE), one at a time.',
   'restart.agentUpdate':
-    'Also update agents older than 1.25.1 with ecs:UpdateContainerAgent (the permission is only granted when on).',
+    'Also update agents older than 1.25.1 with ecs:UpdateContainerAgent, in batches of `maxConcurrency` under `maxErrors` (the permission is only granted when on).',
   'restart.commandTimeoutSeconds': 'Timeout of the SSM restart command on one instance (30-3600).',
   'restart.reconnectTimeoutSeconds': 'How long to wait for a restarted agent to reconnect (30-3600).',
   'restart.instanceTag':

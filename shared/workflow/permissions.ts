@@ -51,6 +51,17 @@ export function workflowPermissions(config: Config): Record<StepName, Permission
     resources: [CONTAINER_INSTANCE_ARN],
     reason: 'Reboot fallback: drain a container instance before the reboot and set it ACTIVE again after',
   };
+  const updateAgent: PermissionDeclaration[] = config.restart.agentUpdate
+    ? [
+        {
+          sid: 'WorkflowUpdateAgent',
+          actions: ['ecs:UpdateContainerAgent'],
+          resources: [CONTAINER_INSTANCE_ARN],
+          reason:
+            'restart.agentUpdate: update agents older than 1.25.1 so they can use the endpoints, one batch at a time',
+        },
+      ]
+    : [];
   const startBatch: PermissionDeclaration[] = [
     {
       sid: 'WorkflowSendRestartDocument',
@@ -122,21 +133,15 @@ export function workflowPermissions(config: Config): Record<StepName, Permission
       STATE_READ,
       STATE_WRITE,
     ],
-    StartAgentUpdates: [
-      ...(config.restart.agentUpdate
-        ? [
-            {
-              sid: 'WorkflowUpdateAgent',
-              actions: ['ecs:UpdateContainerAgent'],
-              resources: [CONTAINER_INSTANCE_ARN],
-              reason: 'restart.agentUpdate: update agents older than 1.25.1 so they can use the endpoints',
-            },
-          ]
-        : []),
+    StartAgentUpdates: [...updateAgent, STATE_READ, STATE_WRITE],
+    // CheckAgentUpdates starts the next batch of agent updates itself, with its own role.
+    CheckAgentUpdates: [
+      ...updateAgent,
+      DESCRIBE_CONTAINER_INSTANCES,
+      RECORD_RESTART,
       STATE_READ,
       STATE_WRITE,
     ],
-    CheckAgentUpdates: [DESCRIBE_CONTAINER_INSTANCES, RECORD_RESTART, STATE_READ, STATE_WRITE],
     StartBatch: startBatch,
     // PollBatch starts the next batch itself (SendCommand, and the drain of reboot batches), with its own
     // role: it needs every permission a batch start uses.

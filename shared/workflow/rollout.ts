@@ -167,52 +167,74 @@ function nextRollout(r: RolloutPhase, restarted: number, failed: number): Rollou
 // ---------------------------------------------------------------------------------------------------------
 // Agent gate
 
+/**
+ * UpdateContainerAgent for the instances of update batch `n` (restart.maxConcurrency of them). An instance with
+ * a progress item was started by an earlier attempt of the Task and is not sent again.
+ */
+async function startUpdateBatch(deps: RolloutDeps<'ecs'>, state: WorkflowState, n: number): Promise<number> {
+  const refs = await mustGet<InstanceRef[]>(deps.store, keys.updates(state.runId, n));
+  const progress = (await deps.store.get<ProgressRecord>(keys.updateProgress(state.runId, n))) ?? {
+    commands: [],
+    items: {},
+  };
+  for (const ref of refs) {
+    if (progress.items[ref.i]) continue; // started by an earlier attempt of this Task
+    try {
+      await deps.clients.ecs.send(
+        new UpdateContainerAgentCommand({ cluster: ref.c, containerInstance: ref.a }),
+      );
+      progress.items[ref.i] = { phase: 'updating', since: 0 };
+    } catch (err) {
+      if (errorName(err) === 'UpdateInProgressException') {
+        progress.items[ref.i] = { phase: 'updating', since: 0 };
+      } else if (isTransient(err)) {
+        await deps.store.put(keys.updateProgress(state.runId, n), progress);
+        throw err;
+      } else {
+        progress.items[ref.i] = {
+          phase: 'done',
+          since: 0,
+          outcome: 'failed',
+          reason: `agent update could not start: ${failure(err)}`,
+        };
+      }
+    }
+  }
+  await deps.store.put(keys.updateProgress(state.runId, n), progress);
+  logger.info('agent update batch started', {
+    vpcId: state.input.vpcId,
+    batch: n,
+    batches: state.updates?.chunks,
+    instances: refs.length,
+  });
+  return refs.length;
+}
+
+/** The phase right after update batch `n` started: polls from the shortest interval, the timeout from zero. */
+function updatesStarted(updates: UpdatePhase, n: number): UpdatePhase {
+  return {
+    ...updates,
+    batchIndex: n,
+    attempts: 0,
+    elapsedSeconds: 0,
+    waitSeconds: ROLLOUT_POLL_MIN_SECONDS,
+    done: false,
+  };
+}
+
+/**
+ * Agent updates roll like the restarts: one batch (restart.maxConcurrency instances) at a time, the next one
+ * only once every update of the batch is UPDATED or failed, and none after the failures exceed
+ * restart.maxErrors (the same budget as the restarts).
+ */
 export async function startAgentUpdates(
   deps: RolloutDeps<'ecs'>,
   state: WorkflowState,
 ): Promise<WorkflowState> {
   const updates = state.updates!;
-  for (let n = 0; n < updates.chunks; n++) {
-    const refs = await mustGet<InstanceRef[]>(deps.store, keys.updates(state.runId, n));
-    const progress = (await deps.store.get<ProgressRecord>(keys.updateProgress(state.runId, n))) ?? {
-      commands: [],
-      items: {},
-    };
-    for (const ref of refs) {
-      if (progress.items[ref.i]) continue; // started by an earlier attempt of this Task
-      try {
-        await deps.clients.ecs.send(
-          new UpdateContainerAgentCommand({ cluster: ref.c, containerInstance: ref.a }),
-        );
-        progress.items[ref.i] = { phase: 'updating', since: 0 };
-      } catch (err) {
-        if (errorName(err) === 'UpdateInProgressException') {
-          progress.items[ref.i] = { phase: 'updating', since: 0 };
-        } else if (isTransient(err)) {
-          await deps.store.put(keys.updateProgress(state.runId, n), progress);
-          throw err;
-        } else {
-          progress.items[ref.i] = {
-            phase: 'done',
-            since: 0,
-            outcome: 'failed',
-            reason: `agent update could not start: ${failure(err)}`,
-          };
-        }
-      }
-    }
-    await deps.store.put(keys.updateProgress(state.runId, n), progress);
-  }
-  return {
-    ...state,
-    updates: {
-      ...updates,
-      attempts: 0,
-      elapsedSeconds: 0,
-      waitSeconds: ROLLOUT_POLL_MIN_SECONDS,
-      done: false,
-    },
-  };
+  const n = updates.batchIndex ?? 0;
+  await startUpdateBatch(deps, state, n);
+  return { ...state, updates: updatesStarted(updates, n) };
 }
 
 export async function checkAgentUpdates(
@@ -220,54 +242,53 @@ export async function checkAgentUpdates(
   state: WorkflowState,
 ): Promise<WorkflowState> {
   const updates = state.updates!;
+  const n = updates.batchIndex ?? 0;
   let pending = 0;
   let restarted = 0;
   let failed = 0;
   const timedOut = updates.elapsedSeconds >= AGENT_UPDATE_TIMEOUT_SECONDS;
-  for (let n = 0; n < updates.chunks; n++) {
-    const refs = await mustGet<InstanceRef[]>(deps.store, keys.updates(state.runId, n));
-    const progress = await mustGet<ProgressRecord>(deps.store, keys.updateProgress(state.runId, n));
-    const open = refs.filter((r) => progress.items[r.i]?.phase === 'updating');
-    const seen = open.length ? await describeRefs(deps.clients.ecs, open) : new Map();
-    const updated: InstanceRef[] = [];
-    for (const ref of open) {
-      const item = progress.items[ref.i]!;
-      const ci = seen.get(ref.i);
-      const status = ci?.agentUpdateStatus;
-      if (status === 'UPDATED') {
-        const version = ci?.versionInfo?.agentVersion;
-        Object.assign(item, {
-          phase: 'done',
-          outcome: 'restarted',
-          reason: `agent updated${version ? ` to ${version}` : ''} (the update restarts it)`,
-        });
-        updated.push(ref);
-      } else if (status === 'FAILED') {
-        Object.assign(item, { phase: 'done', outcome: 'failed', reason: 'agent update reported FAILED' });
-      } else if (!ci) {
-        Object.assign(item, { phase: 'done', outcome: 'failed', reason: 'container instance disappeared' });
-      } else if (timedOut) {
-        Object.assign(item, {
-          phase: 'done',
-          outcome: 'failed',
-          reason: `agent update still ${status ?? 'pending'} after ${AGENT_UPDATE_TIMEOUT_SECONDS} s`,
-        });
-      }
+  const refs = await mustGet<InstanceRef[]>(deps.store, keys.updates(state.runId, n));
+  const progress = await mustGet<ProgressRecord>(deps.store, keys.updateProgress(state.runId, n));
+  const open = refs.filter((r) => progress.items[r.i]?.phase === 'updating');
+  const seen = open.length ? await describeRefs(deps.clients.ecs, open) : new Map();
+  const updated: InstanceRef[] = [];
+  for (const ref of open) {
+    const item = progress.items[ref.i]!;
+    const ci = seen.get(ref.i);
+    const status = ci?.agentUpdateStatus;
+    if (status === 'UPDATED') {
+      const version = ci?.versionInfo?.agentVersion;
+      Object.assign(item, {
+        phase: 'done',
+        outcome: 'restarted',
+        reason: `agent updated${version ? ` to ${version}` : ''} (the update restarts it)`,
+      });
+      updated.push(ref);
+    } else if (status === 'FAILED') {
+      Object.assign(item, { phase: 'done', outcome: 'failed', reason: 'agent update reported FAILED' });
+    } else if (!ci) {
+      Object.assign(item, { phase: 'done', outcome: 'failed', reason: 'container instance disappeared' });
+    } else if (timedOut) {
+      Object.assign(item, {
+        phase: 'done',
+        outcome: 'failed',
+        reason: `agent update still ${status ?? 'pending'} after ${AGENT_UPDATE_TIMEOUT_SECONDS} s`,
+      });
     }
-    if (updated.length) await markRestarted(deps, state, updated, progress.items);
-    await deps.store.put(keys.updateProgress(state.runId, n), progress);
-    for (const ref of refs) {
-      const item = progress.items[ref.i];
-      if (item?.phase !== 'done') pending++;
-      else if (item.outcome === 'restarted') restarted++;
-      else failed++;
-    }
+  }
+  if (updated.length) await markRestarted(deps, state, updated, progress.items);
+  await deps.store.put(keys.updateProgress(state.runId, n), progress);
+  for (const ref of refs) {
+    const item = progress.items[ref.i];
+    if (item?.phase !== 'done') pending++;
+    else if (item.outcome === 'restarted') restarted++;
+    else failed++;
   }
   if (pending > 0) {
     const waitSeconds = backoffSeconds(updates.attempts, ROLLOUT_POLL_MIN_SECONDS, ROLLOUT_POLL_MAX_SECONDS);
     const next: UpdatePhase = {
       ...updates,
-      pending,
+      pending: pending + (updates.queued ?? 0),
       attempts: updates.attempts + 1,
       waitSeconds,
       elapsedSeconds: updates.elapsedSeconds + waitSeconds,
@@ -275,10 +296,19 @@ export async function checkAgentUpdates(
     };
     return { ...state, updates: next };
   }
+  // The batch is finished: count it against the error budget, then start the next batch or end the gate.
+  const rollout = nextRollout(rolloutOf(state), restarted, failed);
+  logger.info('agent update batch finished', { vpcId: state.input.vpcId, batch: n, restarted, failed });
+  if (!rollout.stopped && n + 1 < updates.chunks) {
+    const next = { ...state, rollout };
+    const started = await startUpdateBatch(deps, next, n + 1);
+    const queued = Math.max(0, (updates.queued ?? 0) - started);
+    return { ...next, updates: { ...updatesStarted(updates, n + 1), pending: started + queued, queued } };
+  }
   return {
     ...state,
     updates: { ...updates, pending: 0, done: true, waitSeconds: 0 },
-    rollout: nextRollout(rolloutOf(state), restarted, failed),
+    rollout,
   };
 }
 

@@ -259,7 +259,9 @@ export function discoverInstancesStep(
       ...rebootRefs.map((ref) => ({ kind: 'reboot' as const, refs: [ref] })),
     ];
     const skippedChunks = chunk(skipped, SKIPPED_CHUNK);
-    const updateChunks = chunk(updateRefs, MAX_BATCH_SIZE);
+    // Agent updates roll in batches of the same size and under the same error budget as the restarts.
+    const updateBatchSize = resolveConcurrency(config.restart.maxConcurrency, updateRefs.length || 1);
+    const updateChunks = chunk(updateRefs, Math.min(updateBatchSize, MAX_BATCH_SIZE));
     await store.putMany([
       ...skippedChunks.map((c, n) => [keys.skipped(state.runId, n), c] as [string, unknown]),
       ...updateChunks.map((c, n) => [keys.updates(state.runId, n), c] as [string, unknown]),
@@ -292,7 +294,9 @@ export function discoverInstancesStep(
       },
       updates: {
         chunks: updateChunks.length,
+        batchIndex: 0,
         pending: updateRefs.length,
+        queued: updateRefs.length - (updateChunks[0]?.length ?? 0),
         attempts: 0,
         elapsedSeconds: 0,
         waitSeconds: 0,

@@ -65,11 +65,15 @@ async function collectResults(store: StateStore, state: WorkflowState): Promise<
   const updates = state.updates;
   for (let n = 0; n < (updates?.chunks ?? 0); n++) {
     const refs = (await store.get<InstanceRef[]>(keys.updates(state.runId, n))) ?? [];
-    const progress = (await store.get<ProgressRecord>(keys.updateProgress(state.runId, n))) ?? {
-      commands: [],
-      items: {},
-    };
-    results.push(...resultsOf(refs, progress, unfinished('agent update', 'the update was started')));
+    const progress = await store.get<ProgressRecord>(keys.updateProgress(state.runId, n));
+    if (progress) {
+      results.push(...resultsOf(refs, progress, unfinished('agent update', 'the update was started')));
+    } else {
+      // A batch the error budget (or a failure) kept from starting.
+      for (const ref of refs) {
+        results.push({ instanceId: ref.i, outcome: 'skipped', reason: stopReason, cluster: ref.c });
+      }
+    }
   }
   const rollout = state.rollout;
   for (let k = 0; k < (rollout?.batchCount ?? 0); k++) {

@@ -77,9 +77,14 @@ export interface FleetPhase {
 }
 
 export interface UpdatePhase {
-  /** Number of update records (chunks of instances) in the state store. */
+  /** Number of update batches (records of restart.maxConcurrency instances) in the state store. */
   chunks: number;
+  /** The batch being updated; the next starts only when it is finished and the error budget allows. */
+  batchIndex?: number;
+  /** Agent updates not finished yet, this batch's and the later batches'. */
   pending: number;
+  /** Agent updates in batches not started yet. */
+  queued?: number;
   attempts: number;
   elapsedSeconds: number;
   waitSeconds: number;

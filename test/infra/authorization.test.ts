@@ -205,6 +205,50 @@ describe('deployed roles, evaluated by a real IAM policy evaluator', () => {
       expect(denial).toBeUndefined();
     });
 
+    it('CheckAgentUpdates, which starts every batch of agent updates after the first, may update an agent only with agentUpdate', async () => {
+      // Prepare
+      const updating = authorizerFor({ restart: { agentUpdate: true } });
+      const input = { cluster: CLUSTER, containerInstance: CONTAINER_INSTANCE };
+
+      // Act
+      const allowed = await decide(
+        updating,
+        'WorkflowCheckAgentUpdates',
+        'ecs',
+        'UpdateContainerAgent',
+        input,
+      );
+      const denied = await decide(
+        authorizer,
+        'WorkflowCheckAgentUpdates',
+        'ecs',
+        'UpdateContainerAgent',
+        input,
+      );
+
+      // Assess
+      expect(allowed).toBeUndefined();
+      expect(denied).toBeDefined();
+    });
+
+    it('the workflow steps that record restarts may write the restart record, and discovery may read it', async () => {
+      // Act
+      const writes = await Promise.all(
+        ['WorkflowPollBatch', 'WorkflowCheckAgentUpdates'].map((role) =>
+          decide(authorizer, role, 'dynamodb', 'BatchWriteItem', {
+            RequestItems: { [PHYSICAL.tableName]: [] },
+          }),
+        ),
+      );
+      const read = await decide(authorizer, 'WorkflowDiscoverInstances', 'dynamodb', 'BatchGetItem', {
+        RequestItems: { [PHYSICAL.tableName]: { Keys: [] } },
+      });
+
+      // Assess
+      expect(writes).toEqual([undefined, undefined]);
+      expect(read).toBeUndefined();
+    });
+
     it('a tag condition on the VPC of a create can never match: the request tag is only in the new resource’s context', async () => {
       // Prepare: the statement shape the roles had before, one Allow for every resource under the request tag.
       const before = new IamAuthorizer(

@@ -254,6 +254,17 @@ function rolloutCalls(w: CallWorld, step: 'StartBatch' | 'PollBatch'): ModelledC
   ];
 }
 
+function updateCalls(update: readonly InstanceFacts[]): ModelledCall[] {
+  return update.map((f) =>
+    call(
+      'ecs',
+      'UpdateContainerAgent',
+      { cluster: f.clusterArn, containerInstance: f.containerInstanceArn },
+      `update the agent (${f.agentVersion})`,
+    ),
+  );
+}
+
 function stepCalls(w: CallWorld, step: StepName): ModelledCall[] {
   const byCluster = [...clustersOf(w.fleet)];
   const { update } = decisions(w);
@@ -290,18 +301,13 @@ function stepCalls(w: CallWorld, step: StepName): ModelledCall[] {
       ];
     case 'StartAgentUpdates':
       return [
-        ...update.map((f) =>
-          call(
-            'ecs',
-            'UpdateContainerAgent',
-            { cluster: f.clusterArn, containerInstance: f.containerInstanceArn },
-            `update the agent (${f.agentVersion})`,
-          ),
-        ),
+        ...updateCalls(update),
         ...tableCalls(w, ['GetItem', 'PutItem'], 'keep update progress records'),
       ];
     case 'CheckAgentUpdates':
       return [
+        // It starts the next batch of agent updates itself.
+        ...updateCalls(update),
         ...[...clustersOf(update)].flatMap(([cluster, facts]) => [
           call(
             'ecs',

@@ -299,6 +299,18 @@ export function ec2Handlers(state: SimState): HandlerMap {
         CidrBlock: c.cidr,
         CidrBlockState: { State: 'associated' },
       })),
+      ...(vpc.ipv6Cidr
+        ? {
+            Ipv6CidrBlockAssociationSet: [
+              {
+                AssociationId: `vpc-cidr-assoc-${hashString(vpc.ipv6Cidr)}`,
+                Ipv6CidrBlock: vpc.ipv6Cidr,
+                Ipv6CidrBlockState: { State: 'associated' as const },
+                NetworkBorderGroup: state.region,
+              },
+            ],
+          }
+        : {}),
       Tags: tagsOut(vpc.id),
     };
   }
@@ -314,7 +326,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
       SubnetId: s.id,
       SubnetArn: arn('subnet', s.id),
       VpcId: s.vpcId,
-      CidrBlock: s.cidr,
+      ...(s.ipv6Native ? { Ipv6Native: true } : { CidrBlock: s.cidr }),
       AvailabilityZone: s.az,
       AvailabilityZoneId: s.azId,
       AvailableIpAddressCount: size - 5 - used - enis,
@@ -322,8 +334,16 @@ export function ec2Handlers(state: SimState): HandlerMap {
       MapPublicIpOnLaunch: s.mapPublicIpOnLaunch,
       State: 'available',
       OwnerId: owner,
-      AssignIpv6AddressOnCreation: false,
-      Ipv6CidrBlockAssociationSet: [],
+      AssignIpv6AddressOnCreation: Boolean(s.ipv6Native),
+      Ipv6CidrBlockAssociationSet: s.ipv6Cidr
+        ? [
+            {
+              AssociationId: `subnet-cidr-assoc-${hashString(s.ipv6Cidr)}`,
+              Ipv6CidrBlock: s.ipv6Cidr,
+              Ipv6CidrBlockState: { State: 'associated' },
+            },
+          ]
+        : [],
       Tags: tagsOut(s.id),
     };
   }
@@ -413,7 +433,10 @@ export function ec2Handlers(state: SimState): HandlerMap {
       Tags: tagsOut(ep.id) ?? [],
       OwnerId: owner,
       ...(ep.type === 'Interface'
-        ? { IpAddressType: 'ipv4' as const, DnsOptions: { DnsRecordIpType: 'ipv4' as const } }
+        ? {
+            IpAddressType: ep.ipAddressType ?? 'ipv4',
+            DnsOptions: { DnsRecordIpType: ep.ipAddressType ?? 'ipv4' },
+          }
         : {}),
     };
     if (ep.state === 'failed' && ep.lastError)
@@ -1269,6 +1292,29 @@ export function ec2Handlers(state: SimState): HandlerMap {
           throw ec2Error('InvalidParameter', 'Route tables are not supported for Interface endpoints.');
         const subnetIds = input.SubnetIds ?? [];
         checkEndpointSubnets(ep, subnetIds);
+        // As EC2 does: the endpoint's IP address type must suit the service and every subnet.
+        const ipType = input.IpAddressType ?? 'ipv4';
+        if (ipType !== 'ipv4' && ipType !== 'dualstack' && ipType !== 'ipv6')
+          throw ec2Error('InvalidParameter', `IpAddressType ${ipType} is not valid.`);
+        if (ipType !== 'ipv4' && !state.ipv6Services.has(service))
+          throw ec2Error(
+            'InvalidParameter',
+            `The VPC endpoint service ${input.ServiceName} does not support the IP address type ${ipType}.`,
+          );
+        const subnets = subnetIds.map((id) => state.subnets.get(id)).filter((x) => x !== undefined);
+        const noV4 = subnets.filter((x) => x.ipv6Native).map((x) => x.id);
+        const noV6 = subnets.filter((x) => !x.ipv6Cidr).map((x) => x.id);
+        if (ipType !== 'ipv6' && noV4.length)
+          throw ec2Error(
+            'InvalidParameter',
+            `The following subnets do not have an IPv4 CIDR block, as IP address type ${ipType} needs: ${noV4.join(', ')}`,
+          );
+        if (ipType !== 'ipv4' && noV6.length)
+          throw ec2Error(
+            'InvalidParameter',
+            `The following subnets do not have an IPv6 CIDR block, as IP address type ${ipType} needs: ${noV6.join(', ')}`,
+          );
+        ep.ipAddressType = ipType;
         const groups = input.SecurityGroupIds?.length ? input.SecurityGroupIds : [vpc.defaultSecurityGroupId];
         for (const g of groups) {
           const sg = getGroup(g);
@@ -1429,7 +1475,8 @@ export function ec2Handlers(state: SimState): HandlerMap {
               VpcEndpointPolicySupported: true,
               AcceptanceRequired: false,
               ManagesVpcEndpoints: false,
-              SupportedIpAddressTypes: ['ipv4'],
+              SupportedIpAddressTypes:
+                type === 'Interface' && state.ipv6Services.has(service) ? ['ipv4', 'ipv6'] : ['ipv4'],
               Tags: [],
             });
           }

@@ -557,6 +557,27 @@ export class SimulatedAccount {
     this.state.serviceAzs.set(service, [...azNames]);
   }
 
+  /**
+   * Gives a subnet an IPv6 CIDR (a /64 of the VPC's IPv6 range): dual-stack, or with `ipv6Only` IPv6-only
+   * (no IPv4 CIDR, Ipv6Native), as DescribeSubnets then reports it.
+   */
+  public setSubnetIpv6(subnetId: string, options: { ipv6Only?: boolean } = {}): void {
+    const subnet = this.state.subnets.get(subnetId);
+    if (!subnet) throw new RangeError(`no subnet ${subnetId} in the simulated account`);
+    const vpc = this.state.vpcs.get(subnet.vpcId)!;
+    vpc.ipv6Cidr ??= '2600:1f18:aaaa:aa00::/56';
+    const n = [...this.state.subnets.values()].filter((x) => x.ipv6Cidr).length;
+    subnet.ipv6Cidr = `2600:1f18:aaaa:aa${n.toString(16).padStart(2, '0')}::/64`;
+    if (options.ipv6Only) subnet.ipv6Native = true;
+    else delete subnet.ipv6Native;
+  }
+
+  /** Whether an interface service offers IPv6 endpoints (SupportedIpAddressTypes ipv4 and ipv6; default ipv4 only). */
+  public setServiceIpv6(service: string, supported: boolean): void {
+    if (supported) this.state.ipv6Services.add(service);
+    else this.state.ipv6Services.delete(service);
+  }
+
   /** Whether an EC2 instance is registered with SSM (DescribeInstanceInformation, SendCommand delivery). */
   public setSsmManaged(instanceId: string, managed: boolean): void {
     const instance = this.state.instances.get(instanceId);

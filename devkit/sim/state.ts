@@ -37,6 +37,8 @@ export interface InstanceBehaviour {
 export interface SimVpc {
   id: string;
   cidrs: Array<{ associationId: string; cidr: string }>;
+  /** An Amazon-provided IPv6 /56, once a subnet of the VPC got an IPv6 CIDR (setSubnetIpv6). */
+  ipv6Cidr?: string;
   dnsSupport: boolean;
   dnsHostnames: boolean;
   mainRouteTableId: string;
@@ -50,6 +52,10 @@ export interface SimSubnet {
   az: string;
   azId: string;
   mapPublicIpOnLaunch: boolean;
+  /** An associated IPv6 CIDR (dual-stack, or IPv6-only with ipv6Native). */
+  ipv6Cidr?: string;
+  /** IPv6-only: no IPv4 CIDR. */
+  ipv6Native?: boolean;
 }
 
 export interface SimRoute {
@@ -111,6 +117,8 @@ export interface SimEndpoint {
   groupIds: string[];
   privateDnsEnabled: boolean;
   policyDocument?: string;
+  /** Interface endpoints: ipv4, dualstack or ipv6. */
+  ipAddressType?: 'ipv4' | 'dualstack' | 'ipv6';
   created: Date;
   networkInterfaceIds: string[];
   pendingPollsLeft: number;
@@ -341,6 +349,8 @@ export class SimState {
   public readonly instanceBehaviour = new Map<string, InstanceBehaviour>();
   /** Service short name -> AZ names it is offered in (default all). */
   public readonly serviceAzs = new Map<string, string[]>();
+  /** Interface services that support IPv6 endpoints (SupportedIpAddressTypes ipv4 and ipv6); others: ipv4. */
+  public readonly ipv6Services = new Set<string>();
   /**
    * SendCommand with any target that is not a running, SSM-managed instance fails as a whole with
    * InvalidInstanceId naming the bad IDs, as real SSM does (see ssm.ts); off: those targets get Undeliverable

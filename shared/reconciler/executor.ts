@@ -236,6 +236,13 @@ async function runAction(ctx: ExecutionContext, action: PlannedAction): Promise<
           SubnetIds: action.resourceIds,
           SecurityGroupIds: [groupId],
           PrivateDnsEnabled: true,
+          // Dual-stack or IPv6-only subnets (the plan chose it from them and the service's support).
+          ...(action.ipAddressType && action.ipAddressType !== 'ipv4'
+            ? {
+                IpAddressType: action.ipAddressType,
+                DnsOptions: { DnsRecordIpType: action.ipAddressType },
+              }
+            : {}),
           ClientToken: token,
           TagSpecifications: [
             { ResourceType: 'vpc-endpoint', Tags: managedTags(config, `privatelink-ecs-${action.service}`) },

@@ -266,6 +266,9 @@ export async function describeOfferings(
         serviceName: detail.ServiceName,
         type: t.ServiceType,
         azIds: [...ids].sort(),
+        ...(detail.SupportedIpAddressTypes?.includes('ipv6')
+          ? { ipAddressTypes: [...detail.SupportedIpAddressTypes] }
+          : {}),
       });
     }
   }
@@ -315,6 +318,9 @@ export function summarizeSubnets(subnets: Subnet[], tables: RouteTableInfo[]): S
       };
       const rt = explicit.get(info.id) ?? main;
       if (rt) info.routeTableId = rt;
+      if (s.Ipv6Native || !s.CidrBlock) info.ipv4 = false;
+      if ((s.Ipv6CidrBlockAssociationSet ?? []).some((a) => a.Ipv6CidrBlockState?.State === 'associated'))
+        info.ipv6 = true;
       return info;
     })
     .sort((a, b) => a.id.localeCompare(b.id));

@@ -3,7 +3,16 @@
 import { type Config, configuredInterfaceServices, type S3GatewayMode, SSM_SERVICES } from '../config';
 import { ConfigError } from '../errors';
 import { foreignGroupMessage, fullServiceName, isLiveState, MANAGED_TAG_VALUE } from './naming';
-import type { DesiredSet, EndpointSummary, Plan, PlannedAction, SubnetInfo, VpcInventory } from './types';
+import type {
+  DesiredSet,
+  EndpointIpAddressType,
+  EndpointSummary,
+  Plan,
+  PlannedAction,
+  ServiceOffering,
+  SubnetInfo,
+  VpcInventory,
+} from './types';
 
 /** The ECS control-plane endpoints are created in this order (agent first, the API last). */
 export const ECS_SERVICE_ORDER = ['ecs-agent', 'ecs-telemetry', 'ecs'] as const;
@@ -120,6 +129,7 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
   const subnetById = new Map(inv.subnets.map((s) => [s.id, s]));
 
   const endpointActions: PlannedAction[] = [];
+  const ipHeldBack: string[] = [];
   let needSecurityGroup = false;
   if (selected.length > 0) {
     for (const service of desired.interfaceServices) {
@@ -184,12 +194,24 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
         continue;
       }
       const dead = deadManagedEndpoints(inv, service, 'Interface');
+      const ip = ipAddressTypeFor(
+        service,
+        wantedAzs.map((az) => perAz.get(az)!),
+        offering,
+      );
+      if (ip.warning) warnings.push(ip.warning);
+      if (ip.subnetIds.length === 0) {
+        // No subnet this service can have an endpoint in: the set stays incomplete, restart no agent onto it.
+        ipHeldBack.push(service);
+        continue;
+      }
       endpointActions.push({
         kind: 'create-interface-endpoint',
         vpcId,
         service,
         serviceName,
-        resourceIds: wantedAzs.map((az) => perAz.get(az)!.id).sort(),
+        ...(ip.type !== 'ipv4' ? { ipAddressType: ip.type } : {}),
+        resourceIds: ip.subnetIds,
         reason:
           dead.length > 0
             ? `${service} has no working endpoint (${dead.join(', ')} is not available); creating one with private DNS in ${wantedAzs.length} AZ(s)`
@@ -267,8 +289,43 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
     desired,
     actions,
     warnings,
-    ...(blocked.length > 0 ? { heldBack: blocked.map((a) => a.service!) } : {}),
+    ...(blocked.length + ipHeldBack.length > 0
+      ? { heldBack: [...blocked.map((a) => a.service!), ...ipHeldBack] }
+      : {}),
   };
+}
+
+/**
+ * The IP address type of a new interface endpoint, from its subnets and the service's SupportedIpAddressTypes:
+ * all IPv6-only → ipv6; all dual-stack → dualstack; otherwise ipv4. An IPv6-only subnet cannot host an ipv4
+ * endpoint, so it is left out (with a warning) when the service has no IPv6 or the other subnets have IPv4.
+ */
+export function ipAddressTypeFor(
+  service: string,
+  subnets: readonly SubnetInfo[],
+  offering: ServiceOffering,
+): { type: EndpointIpAddressType; subnetIds: string[]; warning?: string } {
+  const hasV4 = (s: SubnetInfo) => s.ipv4 !== false;
+  const hasV6 = (s: SubnetInfo) => s.ipv6 === true;
+  const ids = (list: readonly SubnetInfo[]) => list.map((s) => s.id).sort();
+  const serviceV6 = (offering.ipAddressTypes ?? []).includes('ipv6');
+  const v6Only = subnets.filter((s) => !hasV4(s));
+  if (serviceV6 && subnets.length > 0 && v6Only.length === subnets.length) {
+    return { type: 'ipv6', subnetIds: ids(subnets) };
+  }
+  if (serviceV6 && subnets.length > 0 && subnets.every((s) => hasV4(s) && hasV6(s))) {
+    return { type: 'dualstack', subnetIds: ids(subnets) };
+  }
+  const usable = subnets.filter(hasV4);
+  if (v6Only.length === 0) return { type: 'ipv4', subnetIds: ids(usable) };
+  const why = serviceV6
+    ? `an endpoint cannot mix IPv6-only subnets with the IPv4 subnet(s) ${ids(usable).join(', ')}`
+    : `${service} does not support IPv6 (SupportedIpAddressTypes: ${(offering.ipAddressTypes ?? ['ipv4']).join(', ')})`;
+  const consequence =
+    usable.length === 0
+      ? `the selected subnets (${ids(v6Only).join(', ')}) are IPv6-only, so no ${service} endpoint is created and agents in this VPC cannot reach ${service} through PrivateLink; add a dual-stack subnet per AZ, or reach ${service} another way`
+      : `${plural(ids(v6Only), 'IPv6-only subnet', 'IPv6-only subnets')} get no ${service} endpoint (the others get an ipv4 one)`;
+  return { type: 'ipv4', subnetIds: ids(usable), warning: `${service}: ${why}: ${consequence}` };
 }
 
 const plural = (ids: string[], one: string, many: string): string =>

@@ -62,7 +62,11 @@ export interface PlannedAction {
   securityGroupId?: string;
   /** Our endpoints for the same service that are failed/rejected/expired, which a create replaces. */
   replaces?: string[];
+  /** Interface endpoint creates: the IP address type the subnets need; absent means ipv4. */
+  ipAddressType?: EndpointIpAddressType;
 }
+
+export type EndpointIpAddressType = 'ipv4' | 'dualstack' | 'ipv6';
 
 export type ActionStatus = 'ok' | 'skip' | 'error';
 
@@ -118,6 +122,10 @@ export interface SubnetInfo {
   azId: string;
   /** The route table that applies: the explicit association, else the VPC's main table. */
   routeTableId?: string;
+  /** False for an IPv6-only subnet (no IPv4 CIDR); absent means true. */
+  ipv4?: boolean;
+  /** True when the subnet has an associated IPv6 CIDR (dual-stack or IPv6-only). */
+  ipv6?: boolean;
 }
 
 export interface RouteTableInfo {
@@ -138,6 +146,8 @@ export interface ServiceOffering {
   type: EndpointType;
   /** AZ IDs the service supports (AZ names mapped to IDs when the API only returns names). */
   azIds: string[];
+  /** SupportedIpAddressTypes ("ipv4", "ipv6"); absent means ipv4 only. */
+  ipAddressTypes?: string[];
 }
 
 export interface SecurityGroupInfo {

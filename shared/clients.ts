@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ENV } from './env';
@@ -20,6 +21,8 @@ export interface AwsClients {
   sfn: SFNClient;
   events: EventBridgeClient;
   dynamodb: DynamoDBClient;
+  /** The reconciler's private hosted zone read (services served centrally); absent skips that check. */
+  route53?: Route53Client;
 }
 
 export interface ClientOptions {
@@ -67,6 +70,9 @@ export const createEventBridgeClient = (options: ClientOptions = {}): EventBridg
 export const createDynamoDbClient = (options: ClientOptions = {}): DynamoDBClient =>
   make(DynamoDBClient, options);
 
+export const createRoute53Client = (options: ClientOptions = {}): Route53Client =>
+  make(Route53Client, options);
+
 /** All six clients with the same configuration (CLI, local runner, tests). Lambda entries use the factories. */
 export function createAwsClients(options: ClientOptions = {}): AwsClients {
   return {
@@ -76,5 +82,6 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     sfn: createSfnClient(options),
     events: createEventBridgeClient(options),
     dynamodb: createDynamoDbClient(options),
+    route53: createRoute53Client(options),
   };
 }

@@ -22,9 +22,14 @@ interface ApplyOptions extends CommonOptions {
 export async function runApply(opts: ApplyOptions): Promise<number> {
   const vpcId = assertVpcId(opts.vpcId, '--vpc-id');
   const config = loadConfig(opts);
-  const { ec2 } = clientsFor(opts);
+  const { ec2, route53 } = clientsFor(opts);
   try {
-    const result = await reconcileVpc(ec2, config, { vpcId, force: Boolean(opts.force) });
+    const result = await reconcileVpc(
+      ec2,
+      config,
+      { vpcId, force: Boolean(opts.force) },
+      route53 ? { route53 } : {},
+    );
     const failed = result.results.filter((r) => r.status === 'error');
     const code = failed.length === 0 ? EXIT_OK : EXIT_FAILED;
     if (opts.json) {

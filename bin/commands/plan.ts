@@ -15,9 +15,9 @@ interface PlanOptions extends CommonOptions {
 export async function runPlan(opts: PlanOptions): Promise<number> {
   const vpcId = assertVpcId(opts.vpcId, '--vpc-id');
   const config = loadConfig(opts);
-  const { ec2 } = clientsFor(opts);
+  const { ec2, route53 } = clientsFor(opts);
   try {
-    const { inventory, plan } = await planVpc(ec2, config, vpcId);
+    const { inventory, plan } = await planVpc(ec2, config, vpcId, route53 ? { route53 } : {});
     const optedIn = isOptedIn(config, inventory.tags);
     const price = endpointHourlyPrice(inventory.region, config);
     const endpointAzs = addedEndpointAzs(plan.actions);

@@ -12,6 +12,7 @@ import * as ec2 from '@aws-sdk/client-ec2';
 import * as ecs from '@aws-sdk/client-ecs';
 import * as events from '@aws-sdk/client-eventbridge';
 import * as iam from '@aws-sdk/client-iam';
+import * as route53 from '@aws-sdk/client-route-53';
 import * as sfn from '@aws-sdk/client-sfn';
 import * as ssm from '@aws-sdk/client-ssm';
 import { authzChecks, type ClientService, type ResourceFacts } from '../../shared/authz/requests';
@@ -26,6 +27,7 @@ const EXCEPTIONS: Partial<Record<ClientService, { module: ExceptionModule; base:
   events: { module: events, base: events.EventBridgeServiceException },
   dynamodb: { module: dynamodb, base: dynamodb.DynamoDBServiceException },
   iam: { module: iam, base: iam.IAMServiceException },
+  route53: { module: route53, base: route53.Route53ServiceException },
 };
 
 export interface LoggedDenial extends Denial {

@@ -370,6 +370,7 @@ export class SimulatedAccount {
       sfn: new SFNClient(config),
       events: new EventBridgeClient(config),
       dynamodb: new DynamoDBClient(config),
+      route53: new Route53Client(config),
     };
     for (const client of Object.values(clients) as SimClient[]) {
       this.attach(client);

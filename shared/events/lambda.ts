@@ -1,6 +1,12 @@
 // Lambda wiring shared by functions/trigger-*/ and functions/sweep/: the environment, the config and the
 // four clients the trigger service uses are made once per container, at module load, outside the handler.
-import { createDynamoDbClient, createEc2Client, createEcsClient, createSfnClient } from '../clients';
+import {
+  createDynamoDbClient,
+  createEc2Client,
+  createEcsClient,
+  createRoute53Client,
+  createSfnClient,
+} from '../clients';
 import { configFromEnv } from '../config';
 import { createTriggerHandler, type TriggerHandler, triggerEnvironment } from './handler';
 import type { TriggerRuleId } from './patterns';
@@ -14,6 +20,7 @@ export function triggerLambda(
   return createTriggerHandler(
     {
       ec2: createEc2Client(),
+      route53: createRoute53Client(),
       ecs: createEcsClient(),
       sfn: createSfnClient(),
       dynamodb: createDynamoDbClient(),

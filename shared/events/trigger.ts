@@ -3,6 +3,7 @@
 // workflow only when there is something for it to do. Work is serialized per VPC by the injected lock.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Config } from '../config';
 import { describeError, errorName, TriggerFailedError } from '../errors';
@@ -33,6 +34,8 @@ import { executionName, startRemediation, type WorkflowStart } from './workflow'
 
 export interface TriggerDeps {
   ec2: EC2Client;
+  /** Reads the VPC's private hosted zones (services served centrally); absent skips that check. */
+  route53?: Route53Client;
   ecs: ECSClient;
   sfn: SFNClient;
   config: Config;
@@ -287,7 +290,7 @@ async function processVpc(
     deps.ec2,
     deps.config,
     { vpcId, force: !optIn.optedIn, dryRun: Boolean(deps.dryRun) },
-    { vpc: optIn.vpc },
+    { vpc: optIn.vpc, ...(deps.route53 ? { route53: deps.route53 } : {}) },
   );
   const failed = result.results.filter((r) => r.status === 'error');
   const reasons = await workflowReasons(deps, target, result);

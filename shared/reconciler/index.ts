@@ -118,7 +118,7 @@ export async function reconcileVpc(
   ec2: EC2Client,
   config: Config,
   options: ReconcileOptions,
-  reads: Pick<InventoryOptions, 'pageSize' | 'vpc'> = {},
+  reads: Pick<InventoryOptions, 'pageSize' | 'vpc' | 'route53'> = {},
 ): Promise<ReconcileResult> {
   if (!options || typeof options !== 'object')
     throw new InvalidInputError('options with a vpcId are required');

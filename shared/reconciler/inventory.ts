@@ -18,6 +18,7 @@ import {
   type Vpc,
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
+import { ListHostedZonesByVPCCommand, type Route53Client, type VPCRegion } from '@aws-sdk/client-route-53';
 import type { Config } from '../config';
 import { errorName, PrivateLinkEcsError, VpcNotFoundError } from '../errors';
 import type { PermissionDeclaration } from '../permissions';
@@ -26,6 +27,7 @@ import type {
   DefaultRoute,
   EndpointSummary,
   EndpointType,
+  PrivateZoneInfo,
   RouteTableInfo,
   SecurityGroupInfo,
   ServiceOffering,
@@ -58,6 +60,8 @@ export interface InventoryOptions {
    * API's maximum, i.e. the fewest calls.
    */
   pageSize?: number;
+  /** Reads the private hosted zones associated with the VPC (services served centrally); without it, not read. */
+  route53?: Route53Client;
 }
 
 /** The MaxResults to send for `call`: the requested size clamped into the API's range, else its maximum. */
@@ -94,6 +98,13 @@ export const INVENTORY_PERMISSIONS: PermissionDeclaration[] = [
     resources: ['*'],
     reason:
       'Finds our endpoint security group and its 443 rules; EC2 Describe* cannot be scoped to a resource',
+  },
+  {
+    sid: 'ReconcilerListPrivateZones',
+    actions: ['route53:ListHostedZonesByVPC'],
+    resources: ['*'],
+    reason:
+      'Finds a private hosted zone that serves a service centrally (nothing is created for it); this read has no resource type',
   },
 ];
 
@@ -266,6 +277,17 @@ export async function describeOfferings(
         serviceName: detail.ServiceName,
         type: t.ServiceType,
         azIds: [...ids].sort(),
+        ...(t.ServiceType === 'Interface' && (detail.PrivateDnsName || detail.PrivateDnsNames?.length)
+          ? {
+              privateDnsNames: [
+                ...new Set(
+                  [detail.PrivateDnsName, ...(detail.PrivateDnsNames ?? []).map((n) => n.PrivateDnsName)]
+                    .filter((n): n is string => Boolean(n))
+                    .map(dnsName),
+                ),
+              ],
+            }
+          : {}),
         ...(detail.SupportedIpAddressTypes?.includes('ipv6')
           ? { ipAddressTypes: [...detail.SupportedIpAddressTypes] }
           : {}),
@@ -273,6 +295,33 @@ export async function describeOfferings(
     }
   }
   return out;
+}
+
+/** A DNS name as the planner compares them: lower case, no wildcard label, no trailing dot. */
+const dnsName = (name: string): string => name.replace(/^\*\./, '').replace(/\.$/, '').toLowerCase();
+
+/**
+ * The private hosted zones associated with the VPC that no AWS service owns (an interface endpoint's own private
+ * DNS zone is owned by the service and is not listed as someone's zone).
+ */
+export async function readPrivateZones(
+  route53: Route53Client,
+  vpcId: string,
+  region: string,
+): Promise<PrivateZoneInfo[]> {
+  const zones: PrivateZoneInfo[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await route53.send(
+      new ListHostedZonesByVPCCommand({ VPCId: vpcId, VPCRegion: region as VPCRegion, NextToken }),
+    );
+    for (const z of out.HostedZoneSummaries ?? []) {
+      if (z.Owner?.OwningService) continue;
+      zones.push({ id: (z.HostedZoneId ?? '').replace(/^\/hostedzone\//, ''), name: dnsName(z.Name ?? '') });
+    }
+    NextToken = out.NextToken;
+  } while (NextToken);
+  return zones.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
 
 /** Where the table's active 0.0.0.0/0 route goes, and the NAT gateway's ID when it is one. */
@@ -424,6 +473,7 @@ export async function readInventory(
   const subnets = summarizeSubnets(rawSubnets, routeTables);
   const azNameToId = new Map(subnets.map((s) => [s.azName, s.azId]));
   const offerings = await describeOfferings(ec2, serviceNames, azNameToId, size);
+  const privateZones = options.route53 ? await readPrivateZones(options.route53, vpcId, region) : undefined;
   const live = (state: string | undefined) => state === 'associated';
   const inventory: VpcInventory = {
     vpcId,
@@ -443,6 +493,7 @@ export async function readInventory(
     offerings,
   };
   if (inventory.cidrs.length === 0 && vpc.CidrBlock) inventory.cidrs.push(vpc.CidrBlock);
+  if (privateZones) inventory.privateZones = privateZones;
   if (securityGroup) inventory.securityGroup = securityGroup;
   else {
     // Only when we have no group: a group of someone else's with our name would block creating ours.

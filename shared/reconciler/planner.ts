@@ -9,6 +9,7 @@ import type {
   EndpointSummary,
   Plan,
   PlannedAction,
+  PrivateZoneInfo,
   ServiceOffering,
   SubnetInfo,
   VpcInventory,
@@ -150,6 +151,22 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
         continue;
       }
       const offering = inv.offerings.find((o) => o.service === service && o.type === 'Interface');
+      // A private hosted zone of someone's for the service's DNS name, associated with this VPC: the service is
+      // served centrally (shared endpoints in a hub VPC). An endpoint of ours could not get private DNS while
+      // the zone is there, so nothing is created; the agents resolve the name through that zone.
+      const central = ours.length === 0 ? centralZone(inv, offering) : undefined;
+      if (central) {
+        endpointActions.push({
+          kind: 'covered',
+          vpcId,
+          service,
+          serviceName,
+          resourceIds: [central.id],
+          targetId: central.id,
+          reason: `${service} is served centrally: the private hosted zone ${central.name} (${central.id}) is associated with ${vpcId}, so no endpoint is created here`,
+        });
+        continue;
+      }
       if (!offering) {
         warnings.push(
           `${serviceName} is not offered as an interface endpoint service in ${inv.region}; skipped`,
@@ -293,6 +310,12 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
       ? { heldBack: [...blocked.map((a) => a.service!), ...ipHeldBack] }
       : {}),
   };
+}
+
+/** The associated private hosted zone (not AWS-owned) named after one of the service's private DNS names. */
+function centralZone(inv: VpcInventory, offering: ServiceOffering | undefined): PrivateZoneInfo | undefined {
+  const names = new Set(offering?.privateDnsNames ?? []);
+  return (inv.privateZones ?? []).find((z) => names.has(z.name));
 }
 
 /**

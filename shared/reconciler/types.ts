@@ -148,6 +148,15 @@ export interface ServiceOffering {
   azIds: string[];
   /** SupportedIpAddressTypes ("ipv4", "ipv6"); absent means ipv4 only. */
   ipAddressTypes?: string[];
+  /** Interface services: the private DNS names (lower case, no trailing dot) the endpoint would serve. */
+  privateDnsNames?: string[];
+}
+
+/** A Route 53 private hosted zone associated with the VPC that no AWS service owns (someone's own zone). */
+export interface PrivateZoneInfo {
+  id: string;
+  /** Lower case, no trailing dot. */
+  name: string;
 }
 
 export interface SecurityGroupInfo {
@@ -174,6 +183,11 @@ export interface VpcInventory {
   offerings: ServiceOffering[];
   /** Our security group (carrying the managed tag), if it exists. */
   securityGroup?: SecurityGroupInfo;
+  /**
+   * Private hosted zones associated with the VPC that no AWS service owns (ListHostedZonesByVPC); undefined
+   * when they were not read (no Route 53 client). A zone for a service's private DNS name serves it centrally.
+   */
+  privateZones?: PrivateZoneInfo[];
   /**
    * When we have no group: the ID of someone else's group (no managed tag) that already carries our group's
    * name, which blocks creating ours (group names are unique per VPC).

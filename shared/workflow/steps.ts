@@ -6,6 +6,7 @@
 // (functions/workflow-*/index.ts) builds one step and its bundle carries only that step's code and SDK
 // clients. createWorkflowSteps composes all nine for the local runner and the tests.
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { AwsClients } from '../clients';
 import type { Config } from '../config';
 import { logger, type MetricName } from '../observability';
@@ -40,10 +41,11 @@ export type ReconcileFn = (
   ec2: EC2Client,
   config: Config,
   options: ReconcileOptions,
+  reads?: { route53?: Route53Client },
 ) => Promise<ReconcileResult>;
 
 export interface WorkflowDeps {
-  clients: Pick<AwsClients, 'ec2' | 'ecs' | 'ssm' | 'events'>;
+  clients: Pick<AwsClients, 'ec2' | 'ecs' | 'ssm' | 'events' | 'route53'>;
   config: Config;
   store: StateStore;
   /** The endpoint reconciler (shared/reconciler reconcileVpc). */
@@ -139,11 +141,18 @@ export function keptWarnings(warnings: readonly string[]): string[] {
  * EnsureEndpoints: run the endpoint reconciler; anything not converged or held back (outside a dry run) fails
  * the step, so no agent is restarted onto an incomplete endpoint set.
  */
-export function ensureEndpointsStep(deps: StepDeps<'ec2'> & { reconcile: ReconcileFn }): StateStep {
+export function ensureEndpointsStep(
+  deps: StepDeps<'ec2' | 'route53'> & { reconcile: ReconcileFn },
+): StateStep {
   const { clients, config } = deps;
   return async (state) => {
     const { vpcId, force, dryRun } = state.input;
-    const result = await deps.reconcile(clients.ec2, config, { vpcId, force, dryRun });
+    const result = await deps.reconcile(
+      clients.ec2,
+      config,
+      { vpcId, force, dryRun },
+      clients.route53 ? { route53: clients.route53 } : {},
+    );
     // Endpoints the plan held back leave the set incomplete: agents restarted now could not reach ECS.
     if (!dryRun && result.heldBack?.length) {
       throw new EndpointsNotConvergedError(

@@ -11,11 +11,12 @@ const ROOT = resolve(__dirname, '..', '..');
 
 /** The SDK clients each entry may carry (sorted), from the calls its service makes. */
 const EXPECTED_CLIENTS: Record<string, string[]> = {
-  sweep: ['dynamodb', 'ec2', 'ecs', 'sfn'],
-  'trigger-ecs': ['dynamodb', 'ec2', 'ecs', 'sfn'],
-  'trigger-vpc': ['dynamodb', 'ec2', 'ecs', 'sfn'],
+  // route-53: the reconciler's ListHostedZonesByVPC (a service served centrally by a private hosted zone).
+  sweep: ['dynamodb', 'ec2', 'ecs', 'route-53', 'sfn'],
+  'trigger-ecs': ['dynamodb', 'ec2', 'ecs', 'route-53', 'sfn'],
+  'trigger-vpc': ['dynamodb', 'ec2', 'ecs', 'route-53', 'sfn'],
   'workflow-validate-input': ['ec2'],
-  'workflow-ensure-endpoints': ['ec2'],
+  'workflow-ensure-endpoints': ['ec2', 'route-53'],
   'workflow-check-endpoints': ['ec2'],
   'workflow-discover-instances': ['dynamodb', 'ec2', 'ecs', 'ssm'],
   'workflow-start-agent-updates': ['dynamodb', 'ecs'],

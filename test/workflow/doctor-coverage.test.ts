@@ -22,6 +22,7 @@ const SERVICE: Record<string, string> = {
   SFNClient: 'sfn',
   EventBridgeClient: 'events',
   DynamoDBClient: 'dynamodb',
+  Route53Client: 'route53',
 };
 
 type Seen = Map<string, Set<string>>;

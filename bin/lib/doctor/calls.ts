@@ -91,7 +91,13 @@ export function purposeOf(c: RecordedCall): string {
 }
 
 function reconcilerCalls(w: CallWorld): ModelledCall[] {
-  return w.reconciler.map((c) => ({ ...c, why: purposeOf(c) }));
+  const zones = call(
+    'route53',
+    'ListHostedZonesByVPC',
+    { VPCId: w.vpcId, VPCRegion: w.region },
+    'find a private hosted zone that serves a service centrally',
+  );
+  return [...w.reconciler.map((c) => ({ ...c, why: purposeOf(c) })), zones];
 }
 
 /**

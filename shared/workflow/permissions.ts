@@ -11,10 +11,16 @@ const INSTANCE_ARN = 'arn:{partition}:ec2:{region}:{account}:instance/*';
 
 const STATE_READ: PermissionDeclaration = {
   sid: 'WorkflowStateRead',
-  actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+  actions: ['dynamodb:GetItem'],
+  resources: ['{tableArn}'],
+  reason: 'Read the batch and progress records this run keeps outside the state payload',
+};
+const RESTART_RECORDS_READ: PermissionDeclaration = {
+  sid: 'WorkflowRestartRecordsRead',
+  actions: ['dynamodb:BatchGetItem'],
   resources: ['{tableArn}'],
   reason:
-    'Read the batch and progress records this run keeps outside the state payload, and the restart records of the VPC',
+    'Read the durable restart records of the VPC’s container instances (which endpoint generation each agent was restarted for)',
 };
 const STATE_WRITE: PermissionDeclaration = {
   sid: 'WorkflowStateWrite',
@@ -130,7 +136,7 @@ export function workflowPermissions(config: Config): Record<StepName, Permission
         reason:
           'Map container instances to the VPC and read SSM status; neither call can be scoped to resources',
       },
-      STATE_READ,
+      RESTART_RECORDS_READ,
       STATE_WRITE,
     ],
     StartAgentUpdates: [...updateAgent, STATE_READ, STATE_WRITE],

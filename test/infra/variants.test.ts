@@ -1,5 +1,13 @@
 import type { Template } from 'aws-cdk-lib/assertions';
-import { asArray, NAG_PACKS, nagReport, type Synthesized, statementsAllowing, synthStack } from './support';
+import {
+  asArray,
+  NAG_PACKS,
+  nagReport,
+  policyOf,
+  type Synthesized,
+  statementsAllowing,
+  synthStack,
+} from './support';
 
 describe('PrivateLinkEcsStack with agent updates, reboot fallback, an instance tag and no sweep', () => {
   let synth: Synthesized;
@@ -14,13 +22,21 @@ describe('PrivateLinkEcsStack with agent updates, reboot fallback, an instance t
     template = synth.template;
   });
 
-  it('grants ecs:UpdateContainerAgent on container instances only', () => {
+  it('grants ecs:UpdateContainerAgent on container instances only, to the two steps that start update batches', () => {
     // Act
     const statements = statementsAllowing(template, 'ecs:UpdateContainerAgent');
 
-    // Assess
-    expect(statements).toHaveLength(1);
-    expect(JSON.stringify(statements[0]?.statement.Resource)).toContain(':container-instance/*');
+    // Assess: StartAgentUpdates starts the first batch, CheckAgentUpdates every later one.
+    expect(statements.map((s) => s.policy).sort()).toEqual(
+      [
+        policyOf(template, 'WorkflowCheckAgentUpdates'),
+        policyOf(template, 'WorkflowStartAgentUpdates'),
+      ].sort(),
+    );
+    for (const { statement } of statements) {
+      expect(statement.Resource).not.toEqual('*');
+      expect(JSON.stringify(statement.Resource)).toContain(':container-instance/*');
+    }
   });
 
   it('allows SendCommand on instances only when they carry the configured tag', () => {

@@ -50,7 +50,9 @@ async function listResources(cfn: CloudFormationClient, stackName: string): Prom
 
 /** The function roles: a role <Id>Role<hash> whose function <Id>Function<hash> is in the same stack. */
 export function functionRoles(
-  resources: readonly StackResourceSummary[],
+  resources: ReadonlyArray<
+    Pick<StackResourceSummary, 'LogicalResourceId' | 'ResourceType' | 'PhysicalResourceId'>
+  >,
   arnOf: (roleName: string) => string,
 ): FunctionRole[] {
   const functions = new Set<string>();

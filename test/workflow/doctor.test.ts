@@ -6,7 +6,7 @@ import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { main } from '../../bin/cli';
 import { doctorClientHooks } from '../../bin/lib/doctor/clients';
 import type { DoctorReport } from '../../bin/lib/doctor/diagnose';
-import { type ContainerInstancesAdded, SimulatedAccount } from '../../devkit/sim';
+import { type ContainerInstancesAdded, type SimDoctorClients, SimulatedAccount } from '../../devkit/sim';
 import { type ClientService, isModelled } from '../../shared/authz/requests';
 import { type ConfigInput, parseConfig } from '../../shared/config';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
@@ -53,11 +53,17 @@ interface Run {
   calls: SimulatedAccount['calls'];
 }
 
-async function doctor(w: World | undefined, args: string[]): Promise<Run> {
+async function doctor(
+  w: World | undefined,
+  args: string[],
+  adjust: (clients: SimDoctorClients) => void = () => undefined,
+): Promise<Run> {
   const before = w?.account.calls.length ?? 0;
   const make = jest.fn(() => {
     if (!w) throw new Error('the doctor made AWS clients');
-    return w.account.doctorClients({ maxAttempts: 3 });
+    const clients = w.account.doctorClients({ maxAttempts: 3 });
+    adjust(clients);
+    return clients;
   });
   doctorClientHooks.make = make;
   const io = captureCli();
@@ -335,6 +341,30 @@ describe('privatelink-ecs doctor against the simulated account', () => {
     expect(run.code).toBe(1);
   });
 
+  it('reports a check whose reads are denied to the operator as not checked (WARN) and runs the others', async () => {
+    // Prepare: the operator may not read CloudTrail
+    const w = await world();
+    const denyCloudTrail = (clients: SimDoctorClients) =>
+      clients.cloudtrail.middlewareStack.add(
+        () => async () => {
+          throw Object.assign(new Error('User is not authorized to perform: cloudtrail:DescribeTrails'), {
+            name: 'AccessDeniedException',
+          });
+        },
+        { step: 'initialize', name: 'denyCloudTrail' },
+      );
+
+    // Act
+    const run = await doctor(w, ['--vpc-id', w.vpcId], denyCloudTrail);
+
+    // Assess
+    expect(line(run.stdout, 'CloudTrail')).toMatch(
+      /^ {2}WARN {2}CloudTrail: not checked: AccessDeniedException: User is not authorized to perform: cloudtrail:DescribeTrails\n {8}fix: allow the reads/,
+    );
+    expect(line(run.stdout, 'Private hosted zones')).toMatch(/^ {2}PASS/);
+    expect(run.code).toBe(0);
+  });
+
   it('--json prints one JSON document with every checklist item, and the exit code follows its blocking count', async () => {
     // Prepare: one blocking finding (a private zone) and one warning (no trail)
     const w = await world();
@@ -380,11 +410,18 @@ describe('privatelink-ecs doctor against the simulated account', () => {
   ])('rejects %j with one line on stderr, exit 2 and no AWS call', async (args, message) => {
     // Prepare
     const io = captureCli();
+    const make = jest.fn(() => {
+      throw new Error('the doctor made AWS clients');
+    });
+    doctorClientHooks.make = make;
 
     // Act
-    const code = await main(['doctor', ...args]);
+    const code = await main(['doctor', ...args]).finally(() => {
+      delete doctorClientHooks.make;
+    });
 
     // Assess
+    expect(make).not.toHaveBeenCalled();
     expect(code).toBe(2);
     expect(io.stdout()).toBe('');
     const lines = io.stderr().split('\n').filter(Boolean);

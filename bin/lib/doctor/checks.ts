@@ -354,7 +354,9 @@ export function ssmItem(
       status: unknown.length ? 'warn' : 'pass',
       summary: unknown.length
         ? `SSM status unknown for ${listShort(unknown.map((f) => f.instanceId))} (DescribeInstanceInformation failed)`
-        : `${needSsm.length} of ${needSsm.length} container instance(s) to restart are online in SSM`,
+        : needSsm.length
+          ? `${needSsm.length} of ${needSsm.length} container instance(s) to restart are online in SSM`
+          : 'no container instance in the VPC to restart through SSM',
       details,
     };
   }

@@ -4,9 +4,10 @@
 // the reconciler runs with its writes held back (first-run.ts), and no other call writes.
 import { awsResourceFacts } from '../../../shared/authz/facts';
 import type { Config } from '../../../shared/config';
-import { InvalidInputError } from '../../../shared/errors';
+import { describeError, errorName, InvalidInputError } from '../../../shared/errors';
 import { findOurSecurityGroup } from '../../../shared/reconciler/inventory';
 import { discoverInstances } from '../../../shared/workflow/discovery';
+import { isTransient } from '../../../shared/workflow/errors';
 import { type CallWorld, callsOf } from './calls';
 import {
   agentsItem,
@@ -161,6 +162,29 @@ export async function callWorld(
   return { world, run };
 }
 
+/**
+ * A check whose reads fail (typically access denied to the operator) is reported as not checked, with the
+ * error, instead of ending the whole run: the other lines still stand.
+ */
+async function guarded(
+  id: string,
+  title: string,
+  check: () => Promise<ChecklistItem>,
+): Promise<ChecklistItem> {
+  try {
+    return await check();
+  } catch (err) {
+    if (isTransient(err)) throw err;
+    return {
+      id,
+      title,
+      status: 'warn',
+      summary: `not checked: ${errorName(err)}: ${describeError(err)}`,
+      fix: 'allow the reads this check needs (privatelink-ecs doctor --help lists them) and run doctor again',
+    };
+  }
+}
+
 export async function diagnose(clients: DoctorClients, options: DiagnoseOptions): Promise<DoctorReport> {
   const { vpcId } = options;
   const stack = await readDeployedStack(clients.cloudformation, options.stackName);
@@ -215,9 +239,11 @@ export async function diagnose(clients: DoctorClients, options: DiagnoseOptions)
   const items: ChecklistItem[] = [
     optInItem(config, vpcId, run.result.optedIn),
     ...iamItems({ roles, iam }, unknown),
-    await cloudTrailItem(clients.cloudtrail, stack.region, config),
-    await dnsItem(clients.ec2, vpcId, actions),
-    await privateZonesItem(clients.route53, clients.ec2, vpcId, stack.region, actions),
+    await guarded('cloudtrail', 'CloudTrail', () => cloudTrailItem(clients.cloudtrail, stack.region, config)),
+    await guarded('vpc-dns', 'VPC DNS', () => dnsItem(clients.ec2, vpcId, actions)),
+    await guarded('private-dns-zones', 'Private hosted zones', () =>
+      privateZonesItem(clients.route53, clients.ec2, vpcId, stack.region, actions),
+    ),
     ssmItem(config, world.fleet, actions),
     agentsItem(config, world.fleet),
   ];

@@ -2,6 +2,7 @@
 // (its roles are the synthesized stack's policies), a VPC with a fleet, and the doctor's clients answered by
 // the account, whose SimulatePrincipalPolicy is the same evaluator that enforces every role-bound call.
 import { CreateTagsCommand, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
+import type { ContextEntry } from '@aws-sdk/client-iam';
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { main } from '../../bin/cli';
 import { doctorClientHooks } from '../../bin/lib/doctor/clients';
@@ -180,8 +181,8 @@ describe('privatelink-ecs doctor against the simulated account', () => {
     expect(run.code).toBe(0);
   });
 
-  it('fails on a private hosted zone for ecr.api associated with the VPC, with the disassociation as fix, and exits 1', async () => {
-    // Prepare: the operator's own zone, and one an AWS service owns (which does not conflict)
+  it('warns that ecr.api is served centrally by a private hosted zone associated with the VPC, checks no endpoint for it, and exits 0', async () => {
+    // Prepare: the operator's own zone for ecr.api, and one an AWS service owns (which serves nothing centrally)
     const w = await world();
     const zoneId = w.account.associatePrivateHostedZone(w.vpcId, 'api.ecr.us-east-1.amazonaws.com');
     w.account.associatePrivateHostedZone(w.vpcId, 'ecs.us-east-1.amazonaws.com', {
@@ -191,19 +192,26 @@ describe('privatelink-ecs doctor against the simulated account', () => {
     // Act
     const run = await doctor(w, ['--vpc-id', w.vpcId]);
 
-    // Assess
+    // Assess: the line says so, with how to get an endpoint of our own instead
     const zones = line(run.stdout, 'Private hosted zones');
     expect(zones).toMatch(
       new RegExp(
-        `^ {2}FAIL {2}Private hosted zones: api\\.ecr\\.us-east-1\\.amazonaws\\.com \\(${zoneId}, owner 123456789012\\) is associated with ${w.vpcId}: the ecr\\.api endpoint cannot get private DNS`,
+        `^ {2}WARN {2}Private hosted zones: ecr\\.api is served centrally: api\\.ecr\\.us-east-1\\.amazonaws\\.com \\(${zoneId}, owner 123456789012\\) is associated with ${w.vpcId}, so no endpoint of ours is created for it`,
       ),
     );
     expect(zones).not.toContain('ecs.us-east-1.amazonaws.com');
     expect(zones).toContain(
-      `fix: aws route53 disassociate-vpc-from-hosted-zone --hosted-zone-id ${zoneId} --vpc VPCRegion=us-east-1,VPCId=${w.vpcId}`,
+      `aws route53 disassociate-vpc-from-hosted-zone --hosted-zone-id ${zoneId} --vpc VPCRegion=us-east-1,VPCId=${w.vpcId}`,
     );
-    expect(run.stdout).toContain('1 blocking finding(s)');
-    expect(run.code).toBe(1);
+    // As the deployed functions plan it: no CreateVpcEndpoint for ecr.api is checked, the other services' are.
+    const services = run.calls
+      .filter((c) => c.operation === 'SimulatePrincipalPolicy')
+      .flatMap((c) => (c.input as { ContextEntries?: ContextEntry[] }).ContextEntries ?? [])
+      .filter((e) => e.ContextKeyName === 'ec2:VpceServiceName')
+      .flatMap((e) => e.ContextKeyValues ?? []);
+    expect(services).not.toContain('com.amazonaws.us-east-1.ecr.api');
+    expect(services).toContain('com.amazonaws.us-east-1.ecr.dkr');
+    expect(run.code).toBe(0);
   });
 
   it('fails on a container instance SSM does not manage when no run creates the SSM endpoints, and exits 1', async () => {
@@ -366,9 +374,14 @@ describe('privatelink-ecs doctor against the simulated account', () => {
   });
 
   it('--json prints one JSON document with every checklist item, and the exit code follows its blocking count', async () => {
-    // Prepare: one blocking finding (a private zone) and one warning (no trail)
+    // Prepare: one blocking finding (an old agent) and one warning (no trail)
     const w = await world();
-    w.account.associatePrivateHostedZone(w.vpcId, 'api.ecr.us-east-1.amazonaws.com');
+    w.account.addContainerInstances({
+      vpcId: w.vpcId,
+      clusterName: 'legacy',
+      count: 1,
+      agentVersion: '1.21.0',
+    });
     w.account.setTrails([]);
 
     // Act
@@ -387,9 +400,9 @@ describe('privatelink-ecs doctor against the simulated account', () => {
       ['iam', 'pass'],
       ['cloudtrail', 'warn'],
       ['vpc-dns', 'pass'],
-      ['private-dns-zones', 'fail'],
+      ['private-dns-zones', 'pass'],
       ['ssm-agents', 'pass'],
-      ['ecs-agents', 'pass'],
+      ['ecs-agents', 'fail'],
     ]);
     expect(report.items.filter((i) => i.status !== 'pass').every((i) => typeof i.fix === 'string')).toBe(
       true,

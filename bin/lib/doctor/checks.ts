@@ -8,15 +8,10 @@ import {
   type GetEventSelectorsCommandOutput,
   GetTrailStatusCommand,
 } from '@aws-sdk/client-cloudtrail';
-import {
-  DescribeVpcAttributeCommand,
-  DescribeVpcEndpointServicesCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
+import { DescribeVpcAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ListHostedZonesByVPCCommand, type Route53Client, type VPCRegion } from '@aws-sdk/client-route-53';
 import type { Config } from '../../../shared/config';
 import { describeError, errorName } from '../../../shared/errors';
-import { shortServiceName } from '../../../shared/reconciler/naming';
 import type { PlannedAction } from '../../../shared/reconciler/types';
 import {
   compareVersions,
@@ -259,72 +254,48 @@ async function zonesOf(route53: Route53Client, vpcId: string, region: string) {
   return zones;
 }
 
-/** The private DNS names of the services the run would create interface endpoints for. */
-async function privateDnsNames(
-  ec2: EC2Client,
-  actions: readonly PlannedAction[],
-): Promise<Map<string, string[]>> {
-  const serviceNames = [
-    ...new Set(
-      actions
-        .filter((a) => a.kind === 'create-interface-endpoint' && a.serviceName)
-        .map((a) => a.serviceName!),
-    ),
-  ];
-  const names = new Map<string, string[]>();
-  if (serviceNames.length === 0) return names;
-  const out = await ec2.send(new DescribeVpcEndpointServicesCommand({ ServiceNames: serviceNames }));
-  for (const d of out.ServiceDetails ?? []) {
-    if (!d.ServiceName || !serviceNames.includes(d.ServiceName)) continue;
-    const all = [d.PrivateDnsName, ...(d.PrivateDnsNames ?? []).map((n) => n.PrivateDnsName)]
-      .filter((n): n is string => Boolean(n))
-      .map((n) => n.replace(/^\*\./, '').replace(/\.$/, '').toLowerCase());
-    names.set(shortServiceName(d.ServiceName), [
-      ...new Set([...(names.get(shortServiceName(d.ServiceName)) ?? []), ...all]),
-    ]);
-  }
-  return names;
-}
-
+/**
+ * Services the deployed functions treat as served centrally: a private hosted zone of someone's, named after
+ * the service's private DNS name, is associated with the VPC, so the planner creates no endpoint for it (it
+ * could not get private DNS) and the agents resolve the name through that zone. Worth knowing, never blocking.
+ */
 export async function privateZonesItem(
   route53: Route53Client,
-  ec2: EC2Client,
   vpcId: string,
   region: string,
   actions: readonly PlannedAction[],
 ): Promise<ChecklistItem> {
   const zones = await zonesOf(route53, vpcId, region);
-  const dnsNames = await privateDnsNames(ec2, actions);
-  const conflicts = [...dnsNames].flatMap(([service, names]) =>
-    zones.filter((z) => !z.ownedByService && names.includes(z.name)).map((z) => ({ service, ...z })),
-  );
+  const central = actions
+    .filter((a) => a.kind === 'covered' && a.service)
+    .flatMap((a) => zones.filter((z) => z.id === a.targetId).map((z) => ({ service: a.service!, ...z })));
   const title = 'Private hosted zones';
-  const details = { associatedZones: zones, conflicts };
-  if (conflicts.length === 0) {
+  const details = { associatedZones: zones, servedCentrally: central };
+  if (central.length === 0) {
     return {
       id: 'private-dns-zones',
       title,
       status: 'pass',
-      summary: `no private hosted zone associated with ${vpcId} conflicts with the endpoints' private DNS (${zones.length} zone(s) associated)`,
+      summary: `no private hosted zone associated with ${vpcId} serves a configured service (${zones.length} zone(s) associated)`,
       details,
     };
   }
   return {
     id: 'private-dns-zones',
     title,
-    status: 'fail',
-    summary: conflicts
+    status: 'warn',
+    summary: central
       .map(
         (c) =>
-          `${c.name} (${c.id}, owner ${c.owner}) is associated with ${vpcId}: the ${c.service} endpoint cannot get private DNS while it is`,
+          `${c.service} is served centrally: ${c.name} (${c.id}, owner ${c.owner}) is associated with ${vpcId}, so no endpoint of ours is created for it`,
       )
       .join('; '),
-    fix: conflicts
+    fix: `nothing to do if the endpoints behind ${central.length > 1 ? 'those zones' : 'that zone'} serve this VPC; for an endpoint of its own, disassociate: ${central
       .map(
         (c) =>
-          `aws route53 disassociate-vpc-from-hosted-zone --hosted-zone-id ${c.id} --vpc VPCRegion=${region},VPCId=${vpcId} (or delete the zone), then run doctor again`,
+          `aws route53 disassociate-vpc-from-hosted-zone --hosted-zone-id ${c.id} --vpc VPCRegion=${region},VPCId=${vpcId}`,
       )
-      .join('; '),
+      .join('; ')}`,
     details,
   };
 }

@@ -139,12 +139,12 @@ function iamItems(report: Pick<DoctorReport, 'roles' | 'iam'>, unknown: string[]
  * as DiscoverInstances sees it, our security group and the stack's names.
  */
 export async function callWorld(
-  clients: Pick<DoctorClients, 'ec2' | 'ecs' | 'ssm'>,
+  clients: Pick<DoctorClients, 'ec2' | 'ecs' | 'ssm' | 'route53'>,
   config: Config,
   names: StackNames,
   vpcId: string,
 ): Promise<{ world: CallWorld; run: FirstRun }> {
-  const run = await firstRun(clients.ec2, config, vpcId);
+  const run = await firstRun(clients.ec2, clients.route53, config, vpcId);
   const fleet = (await discoverInstances(clients, vpcId)).facts;
   const securityGroupId = run.planned.has('sg-planned')
     ? 'sg-planned'
@@ -242,7 +242,7 @@ export async function diagnose(clients: DoctorClients, options: DiagnoseOptions)
     await guarded('cloudtrail', 'CloudTrail', () => cloudTrailItem(clients.cloudtrail, stack.region, config)),
     await guarded('vpc-dns', 'VPC DNS', () => dnsItem(clients.ec2, vpcId, actions)),
     await guarded('private-dns-zones', 'Private hosted zones', () =>
-      privateZonesItem(clients.route53, clients.ec2, vpcId, stack.region, actions),
+      privateZonesItem(clients.route53, vpcId, stack.region, actions),
     ),
     ssmItem(config, world.fleet, actions),
     agentsItem(config, world.fleet),

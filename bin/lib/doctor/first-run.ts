@@ -3,6 +3,7 @@
 // write held back: reads go to AWS, writes are recorded and answered with stand-ins (a new security group
 // sg-planned, new endpoints vpce-planned<N>) so the run goes on as a first run would. Nothing is changed.
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { ClientService } from '../../../shared/authz/requests';
 import type { Config } from '../../../shared/config';
 import { type ReconcileResult, reconcileVpc } from '../../../shared/reconciler';
@@ -14,7 +15,7 @@ export interface RecordedCall {
 }
 
 export interface FirstRun {
-  /** Every call the reconciler made or would have made, in order: reads sent, writes held back. */
+  /** Every EC2 call the reconciler made or would have made, in order: reads sent, writes held back. */
   calls: RecordedCall[];
   result: ReconcileResult;
   /** Stand-in ids of the resources the writes would create, with the tags their create requests carry. */
@@ -85,12 +86,18 @@ function holdBackWrites(ec2: EC2Client) {
 
 /**
  * What a run of the reconciler would do to `vpcId` now (forced, so a VPC without the opt-in tag is planned as
- * it would be once tagged). `ec2` keeps holding back writes afterwards: the doctor never writes.
+ * it would be once tagged), reading the VPC's private hosted zones as the deployed functions do. `ec2` keeps
+ * holding back writes afterwards: the doctor never writes (the Route 53 client only reads).
  */
-export async function firstRun(ec2: EC2Client, config: Config, vpcId: string): Promise<FirstRun> {
+export async function firstRun(
+  ec2: EC2Client,
+  route53: Route53Client,
+  config: Config,
+  vpcId: string,
+): Promise<FirstRun> {
   const log = holdBackWrites(ec2);
   try {
-    const result = await reconcileVpc(ec2, config, { vpcId, force: true });
+    const result = await reconcileVpc(ec2, config, { vpcId, force: true }, { route53 });
     return { calls: log.calls, result, planned: log.planned };
   } finally {
     log.stop();

@@ -27,11 +27,15 @@ function view(ep: VpcEndpoint, managedTagKey: string): ObservedEndpoint {
 const GONE = new Set(['deleting', 'deleted', 'expired']);
 
 /**
- * The endpoints agents depend on: ours (managed tag) plus any other endpoint serving a configured service.
- * Endpoints on their way out (deleting, deleted, expired) are ignored, ours included: AWS keeps listing a
- * deleted endpoint for a while, and waiting for it to become available would only end in EndpointTimeout.
+ * Which endpoints the agents depend on: ours (managed tag) plus any other endpoint serving a configured
+ * service. Endpoints on their way out (deleting, deleted, expired) are ignored, ours included: AWS keeps listing
+ * a deleted endpoint for a while, and waiting for it to become available would only end in EndpointTimeout.
+ * The endpoint generation (endpointGeneration) is the hash of the IDs this keeps, for the workflow and the
+ * triggers alike.
  */
-async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): Promise<ObservedEndpoint[]> {
+export function reliedOn(
+  config: Config,
+): (e: { service: string; state: string; managed: boolean }) => boolean {
   const wanted = new Set<string>([
     ...configuredInterfaceServices(config),
     'ssm',
@@ -39,6 +43,12 @@ async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): 
     'ec2messages',
   ]);
   if (config.s3Gateway !== 'never') wanted.add('s3');
+  return (e) => !GONE.has(e.state.toLowerCase()) && (e.managed || wanted.has(e.service));
+}
+
+/** The endpoints agents depend on (reliedOn), read from EC2. */
+async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): Promise<ObservedEndpoint[]> {
+  const relied = reliedOn(config);
   const found: ObservedEndpoint[] = [];
   for await (const page of paginateDescribeVpcEndpoints(
     { client: ec2 },
@@ -46,7 +56,7 @@ async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): 
   )) {
     for (const ep of page.VpcEndpoints ?? []) {
       const v = view(ep, config.managedTagKey);
-      if (!GONE.has(v.state) && (v.managed || wanted.has(v.service))) found.push(v);
+      if (relied(v)) found.push(v);
     }
   }
   return found.sort((a, b) => a.service.localeCompare(b.service) || a.id.localeCompare(b.id));

@@ -24,7 +24,14 @@ import {
   resolveConcurrency,
   resolveErrorBudget,
 } from './plan';
-import { type BatchRecord, type InstanceRef, keys, type RestartRecord } from './records';
+import {
+  type BatchRecord,
+  type InstanceRef,
+  keys,
+  RESTART_RECORD_TTL_SECONDS,
+  type RestartRecord,
+  restartRecordsToRefresh,
+} from './records';
 import {
   checkAgentUpdates,
   pollBatch,
@@ -217,6 +224,7 @@ export function discoverInstancesStep(
   },
 ): StateStep {
   const { clients, config, store } = deps;
+  const now = deps.now ?? systemClock;
   return async (state) => {
     const { vpcId, restart } = state.input;
     const found = await discoverInstances(clients, vpcId);
@@ -228,6 +236,12 @@ export function discoverInstancesStep(
     for (const f of found.facts) {
       const record = records.get(keys.restarted(vpcId, f.containerInstanceArn));
       if (record) f.restartedFor = { generation: record.g, at: record.at };
+    }
+    // Records this run relies on outlive their TTL only if rewritten now and then (not in a dry run).
+    const refresh = state.input.dryRun ? [] : restartRecordsToRefresh(records, generation, now());
+    if (refresh.length) {
+      await store.putMany(refresh, { ttlSeconds: RESTART_RECORD_TTL_SECONDS });
+      logger.info('restart records refreshed', { vpcId, refreshed: refresh.length });
     }
     const ctx = {
       mode: restart,

@@ -198,6 +198,7 @@ export function summarizeEndpoint(config: Config, endpoint: VpcEndpoint): Endpoi
   if (summary.type === 'Interface') {
     summary.privateDnsEnabled = endpoint.PrivateDnsEnabled ?? false;
     summary.securityGroupIds = (endpoint.Groups ?? []).map((g) => g.GroupId!).filter(Boolean);
+    if (endpoint.IpAddressType) summary.ipAddressType = endpoint.IpAddressType;
   }
   if (endpoint.LastError?.Message) summary.lastError = endpoint.LastError.Message;
   if (endpoint.CreationTimestamp) summary.createdAt = new Date(endpoint.CreationTimestamp).toISOString();

@@ -4,7 +4,6 @@
 import { DeleteVpcEndpointsCommand } from '@aws-sdk/client-ec2';
 import { PutAttributesCommand } from '@aws-sdk/client-ecs';
 import { CUSTOM_ATTRIBUTE_LIMIT } from '../../devkit/sim/ecs';
-import { createTriggerHandler } from '../../shared/events/handler';
 import { RESTARTED_AT_ATTRIBUTE } from '../../shared/workflow/plan';
 import { keys } from '../../shared/workflow/records';
 import { loadEvent } from '../fixtures/events/load';
@@ -16,7 +15,7 @@ import {
   STATE_TABLE,
   sentTo,
   simScenario,
-  testConfig,
+  simTrigger,
 } from './support';
 
 /** Fills every custom attribute slot ECS allows on the container instances, as other tooling might. */
@@ -52,28 +51,6 @@ function registrationEvent(s: SimScenario, cluster: string, arn: string, id: str
     registeredAt: ci.registeredAt.toISOString(),
   });
   return event;
-}
-
-/** The ECS trigger Lambda's handler on the scenario, as its deployed role, over the one stack table. */
-function ecsTrigger(s: SimScenario) {
-  const stateMachineArn = s.account.addStateMachine('PrivateLinkEcs-Remediation');
-  s.account.deployStack({
-    config: testConfig(),
-    documentName: 'PrivateLinkEcs-RestartAgent',
-    windowsDocumentName: 'PrivateLinkEcs-RestartAgentWindows',
-    tableName: STATE_TABLE,
-    stateMachineName: 'PrivateLinkEcs-Remediation',
-  });
-  return createTriggerHandler(
-    {
-      ...s.roleClients('TriggerEcs'),
-      config: testConfig(),
-      stateMachineArn,
-      tableName: STATE_TABLE,
-      lockOptions: { initialDelayMs: 5, maxDelayMs: 50, maxWaitMs: 10_000 },
-    },
-    ['ecs-instance-state'],
-  );
 }
 
 jest.setTimeout(180_000);
@@ -123,7 +100,7 @@ describe('the restart record', () => {
     await fillCustomAttributes(s, added.clusterArn, added.containerInstanceArns);
     const run = await runOnSim(s, { vpcId: s.vpcId });
     s.account.clock.advance(10 * 60_000);
-    const handler = ecsTrigger(s);
+    const handler = simTrigger(s, ['ecs-instance-state']);
     const [first, second] = added.containerInstanceArns as [string, string];
     // The second agent's record is gone (as if its restart had never been recorded): the control case.
     s.account.state.tables.get(STATE_TABLE)!.items.delete(keys.restarted(s.vpcId, second));

@@ -6,12 +6,11 @@ import {
   DescribeContainerInstancesCommand,
   type DescribeContainerInstancesCommandOutput,
   type ECSClient,
-  ListClustersCommand,
-  ListContainerInstancesCommand,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-ecs';
 import type { Config } from '../config';
 import { errorName } from '../errors';
+import { listClusterArns, listContainerInstances } from '../finders/container-instances';
 import { RESTARTED_AT_ATTRIBUTE } from '../workflow/plan';
 
 export interface InstancePlacement {
@@ -78,43 +77,18 @@ export interface RegisteredInstance {
   registeredAt?: Date;
 }
 
-/** Container instances registered in a cluster (ACTIVE and DRAINING), paginated, described in batches. */
+/** Container instances registered in a cluster (ACTIVE and DRAINING); the one finder's rule on failures. */
 export async function listClusterInstances(
   ecs: ECSClient,
   clusterArn: string,
 ): Promise<RegisteredInstance[]> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ecs.send(new ListContainerInstancesCommand({ cluster: clusterArn, nextToken }));
-    arns.push(...(page.containerInstanceArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  const out: RegisteredInstance[] = [];
-  for (let i = 0; i < arns.length; i += 100) {
-    const { containerInstances, failures } = await ecs.send(
-      new DescribeContainerInstancesCommand({
-        cluster: clusterArn,
-        containerInstances: arns.slice(i, i + 100),
-      }),
-    );
-    if (failures?.length) {
-      const missing = failures.filter((f) => f.reason !== 'MISSING');
-      if (missing.length)
-        throw new Error(`DescribeContainerInstances failed: ${missing[0]!.reason} ${missing[0]!.arn}`);
-    }
-    for (const ci of containerInstances ?? []) {
-      if (!ci.containerInstanceArn || ci.status === 'INACTIVE') continue;
-      out.push({
-        clusterArn,
-        containerInstanceArn: ci.containerInstanceArn,
-        ec2InstanceId: ci.ec2InstanceId,
-        status: ci.status,
-        registeredAt: ci.registeredAt,
-      });
-    }
-  }
-  return out;
+  return (await listContainerInstances(ecs, clusterArn)).map((ci) => ({
+    clusterArn,
+    containerInstanceArn: ci.containerInstanceArn!,
+    ec2InstanceId: ci.ec2InstanceId,
+    status: ci.status,
+    registeredAt: ci.registeredAt,
+  }));
 }
 
 export interface InstanceRestartRecord {
@@ -151,17 +125,6 @@ export async function readInstanceRestart(
   if (!ci || ci.status === 'INACTIVE') return { registered: false };
   const restartedAt = ci.attributes?.find((a) => a.name === RESTARTED_AT_ATTRIBUTE)?.value;
   return restartedAt ? { registered: true, restartedAt } : { registered: true };
-}
-
-async function listClusterArns(ecs: ECSClient): Promise<string[]> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ecs.send(new ListClustersCommand({ nextToken }));
-    arns.push(...(page.clusterArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return arns;
 }
 
 /**

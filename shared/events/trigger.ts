@@ -17,7 +17,7 @@ import {
   reconcileVpc,
   teardownVpc,
 } from '../reconciler';
-import { isDeletedState } from '../reconciler/naming';
+import { isGoneState } from '../reconciler/naming';
 import { CREATION_TIME_RESOLUTION_MS } from '../workflow/plan';
 import {
   clusterCarriesOptInTag,
@@ -188,7 +188,7 @@ async function workflowReasons(
   // endpoint list is re-read after any write).
   const instance = target.instance;
   if (!instance) return reasons;
-  const ours = result.endpoints.filter((e) => e.managed && !isDeletedState(e.state));
+  const ours = result.endpoints.filter((e) => e.managed && !isGoneState(e.state));
   if (ours.length === 0) return reasons;
   if (ours.some((e) => e.state.toLowerCase() !== 'available')) {
     reasons.push('not every endpoint is available yet');

@@ -11,6 +11,7 @@ import {
 import type { Config } from '../config';
 import { errorName } from '../errors';
 import { listClusterArns, listContainerInstances } from '../finders/container-instances';
+import { isVpcId, type VpcId } from '../ids';
 import { RESTARTED_AT_ATTRIBUTE } from '../workflow/plan';
 
 export interface InstancePlacement {
@@ -179,7 +180,7 @@ export async function listOptedInClusterArns(ecs: ECSClient, config: Config): Pr
 export async function listClusterOptedInVpcIds(
   clients: { ec2: EC2Client; ecs: ECSClient },
   config: Config,
-): Promise<string[]> {
+): Promise<VpcId[]> {
   const instanceIds: string[] = [];
   for (const clusterArn of await listOptedInClusterArns(clients.ecs, config)) {
     let instances: RegisteredInstance[];
@@ -192,9 +193,9 @@ export async function listClusterOptedInVpcIds(
     for (const i of instances) if (i.ec2InstanceId) instanceIds.push(i.ec2InstanceId);
   }
   const placements = await describeInstancePlacements(clients.ec2, instanceIds);
-  const vpcIds = new Set<string>();
+  const vpcIds = new Set<VpcId>();
   for (const p of placements.values()) {
-    if (p.vpcId && p.state !== 'terminated') vpcIds.add(p.vpcId);
+    if (isVpcId(p.vpcId) && p.state !== 'terminated') vpcIds.add(p.vpcId);
   }
   return [...vpcIds].sort();
 }

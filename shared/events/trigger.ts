@@ -7,6 +7,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Config } from '../config';
 import { describeError, errorName, TriggerFailedError } from '../errors';
+import { isVpcId, type VpcId } from '../ids';
 import { logger } from '../observability';
 import {
   type ActionResult,
@@ -79,7 +80,7 @@ export interface TriggerOutcome {
 }
 
 interface VpcTarget {
-  vpcId: string;
+  vpcId: VpcId;
   /** The cluster carries the opt-in tag (config.clusterTagOptIn): act as if the VPC were tagged. */
   clusterOptIn?: boolean;
   /** The container instance whose event brought us here. */
@@ -116,7 +117,7 @@ async function resolveTargets(
       const placement = (await describeInstancePlacements(ec2, [intent.ec2InstanceId])).get(
         intent.ec2InstanceId,
       );
-      if (!placement?.vpcId || placement.state === 'terminated') {
+      if (!isVpcId(placement?.vpcId) || placement.state === 'terminated') {
         notes.push(`EC2 instance ${intent.ec2InstanceId} no longer exists (or is terminated); nothing to do`);
         return [];
       }
@@ -156,7 +157,7 @@ async function resolveTargets(
         ec2,
         instances.flatMap((i) => (i.ec2InstanceId ? [i.ec2InstanceId] : [])),
       );
-      const vpcIds = [...new Set([...placements.values()].flatMap((p) => (p.vpcId ? [p.vpcId] : [])))].sort();
+      const vpcIds = [...new Set([...placements.values()].map((p) => p.vpcId).filter(isVpcId))].sort();
       return vpcIds.map((vpcId) => ({ vpcId, clusterOptIn }));
     }
   }
@@ -222,7 +223,7 @@ async function workflowReasons(
   return reasons;
 }
 
-async function handleOptedOut(deps: TriggerDeps, vpcId: string): Promise<VpcOutcome> {
+async function handleOptedOut(deps: TriggerDeps, vpcId: VpcId): Promise<VpcOutcome> {
   const { config } = deps;
   const ours = (await listEndpoints(deps.ec2, config, vpcId)).filter((e) => e.managed);
   if (ours.length === 0) {

@@ -11,6 +11,7 @@ import { itemSizeBytes } from '../../devkit/sim/dynamodb';
 import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
 import type { AwsClients } from '../../shared/clients';
 import { type ConfigInput, parseConfig } from '../../shared/config';
+import type { VpcId } from '../../shared/ids';
 import { RESTART_DOCUMENT, WINDOWS_RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { STEP_NAMES } from '../../shared/workflow/steps';
 import { DynamoStateStore, type StateStore } from '../../shared/workflow/store';
@@ -22,7 +23,7 @@ export const STATE_TABLE = 'PrivateLinkEcs-WorkflowState';
 
 export interface SimScenario {
   account: SimulatedAccount;
-  vpcId: string;
+  vpcId: VpcId;
   /** The account's administrator: for building the scenario and for assertions, never for the product. */
   clients: AwsClients;
   /** The clients a deployed function's role calls with (made once per function id, then reused). */

@@ -19,13 +19,14 @@ import { DescribeInstanceInformationCommand, SSMClient } from '@aws-sdk/client-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig } from '../../../shared/config';
 import { registeredInstancesInVpc } from '../../../shared/events/ecs';
+import { parseVpcId } from '../../../shared/ids';
 import { isFailedState, isGoneState, isLiveState } from '../../../shared/reconciler/naming';
 import { teardownVpc } from '../../../shared/reconciler/teardown';
 import { discoverInstances } from '../../../shared/workflow/discovery';
 import { pollEndpoints } from '../../../shared/workflow/endpoints';
 import type { EndpointPhase } from '../../../shared/workflow/types';
 
-const VPC = 'vpc-0123456789abcdef0';
+const VPC = parseVpcId('vpc-0123456789abcdef0');
 const CLUSTER = 'arn:aws:ecs:us-east-1:111122223333:cluster/prod';
 const config = parseConfig({});
 const OURS = { Key: config.managedTagKey, Value: 'privatelink-ecs' };

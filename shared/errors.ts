@@ -88,6 +88,14 @@ export class DependencyFailedError extends PrivateLinkEcsError {
   }
 }
 
+/** A read answered with a failure for one of its items (e.g. DescribeContainerInstances `failures`). */
+export class ReadFailedError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}) {
+    super(message, context);
+    this.name = 'ReadFailed';
+  }
+}
+
 /** A trigger could not finish the work for one or more VPCs; thrown so the platform retries the event. */
 export class TriggerFailedError extends PrivateLinkEcsError {
   public constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {

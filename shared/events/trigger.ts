@@ -7,6 +7,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Config } from '../config';
 import { describeError, errorName, TriggerFailedError } from '../errors';
+import { isVpcId, type VpcId } from '../ids';
 import { logger } from '../observability';
 import {
   type ActionResult,
@@ -17,7 +18,7 @@ import {
   reconcileVpc,
   teardownVpc,
 } from '../reconciler';
-import { isDeletedState } from '../reconciler/naming';
+import { isGoneState } from '../reconciler/naming';
 import { reliedOn } from '../workflow/endpoints';
 import { CREATION_TIME_RESOLUTION_MS, endpointGeneration } from '../workflow/plan';
 import { keys, type RestartRecord } from '../workflow/records';
@@ -87,7 +88,7 @@ export interface TriggerOutcome {
 }
 
 interface VpcTarget {
-  vpcId: string;
+  vpcId: VpcId;
   /** The cluster carries the opt-in tag (config.clusterTagOptIn): act as if the VPC were tagged. */
   clusterOptIn?: boolean;
   /** The container instance whose event brought us here. */
@@ -124,7 +125,7 @@ async function resolveTargets(
       const placement = (await describeInstancePlacements(ec2, [intent.ec2InstanceId])).get(
         intent.ec2InstanceId,
       );
-      if (!placement?.vpcId || placement.state === 'terminated') {
+      if (!isVpcId(placement?.vpcId) || placement.state === 'terminated') {
         notes.push(`EC2 instance ${intent.ec2InstanceId} no longer exists (or is terminated); nothing to do`);
         return [];
       }
@@ -164,7 +165,7 @@ async function resolveTargets(
         ec2,
         instances.flatMap((i) => (i.ec2InstanceId ? [i.ec2InstanceId] : [])),
       );
-      const vpcIds = [...new Set([...placements.values()].flatMap((p) => (p.vpcId ? [p.vpcId] : [])))].sort();
+      const vpcIds = [...new Set([...placements.values()].map((p) => p.vpcId).filter(isVpcId))].sort();
       return vpcIds.map((vpcId) => ({ vpcId, clusterOptIn }));
     }
   }
@@ -198,7 +199,7 @@ async function workflowReasons(
   // endpoint list is re-read after any write).
   const instance = target.instance;
   if (!instance) return reasons;
-  const ours = result.endpoints.filter((e) => e.managed && !isDeletedState(e.state));
+  const ours = result.endpoints.filter((e) => e.managed && !isGoneState(e.state));
   if (ours.length === 0) return reasons;
   if (ours.some((e) => e.state.toLowerCase() !== 'available')) {
     reasons.push('not every endpoint is available yet');
@@ -245,7 +246,7 @@ async function workflowReasons(
   return reasons;
 }
 
-async function handleOptedOut(deps: TriggerDeps, vpcId: string): Promise<VpcOutcome> {
+async function handleOptedOut(deps: TriggerDeps, vpcId: VpcId): Promise<VpcOutcome> {
   const { config } = deps;
   const ours = (await listEndpoints(deps.ec2, config, vpcId)).filter((e) => e.managed);
   if (ours.length === 0) {

@@ -2,7 +2,7 @@
 // with its reason. No I/O, no clock, no randomness: the same input always gives the same plan.
 import { type Config, configuredInterfaceServices, type S3GatewayMode, SSM_SERVICES } from '../config';
 import { ConfigError } from '../errors';
-import { foreignGroupMessage, fullServiceName, isLiveState, MANAGED_TAG_VALUE } from './naming';
+import { foreignGroupMessage, fullServiceName, isGoneState, isLiveState, MANAGED_TAG_VALUE } from './naming';
 import type {
   DesiredSet,
   EndpointIpAddressType,
@@ -114,7 +114,7 @@ function liveEndpoints(inv: VpcInventory, service: string, type: 'Interface' | '
 function deadManagedEndpoints(inv: VpcInventory, service: string, type: 'Interface' | 'Gateway'): string[] {
   return inv.endpoints
     .filter((e) => e.service === service && e.type === type && e.managed && !isLiveState(e.state))
-    .filter((e) => !['deleted', 'deleting'].includes(e.state.toLowerCase()))
+    .filter((e) => !isGoneState(e.state))
     .map((e) => e.id);
 }
 
@@ -447,11 +447,7 @@ function planS3Gateway(
   // A failed (or rejected, expired) S3 gateway still holds its route tables' one S3 route: EC2 refuses a
   // second one there (RouteAlreadyExists), and it is not ours to delete (or, if ours, deleting is teardown's).
   const stuck = inv.endpoints.filter(
-    (e) =>
-      e.service === S3_SERVICE &&
-      e.type === 'Gateway' &&
-      !isLiveState(e.state) &&
-      !['deleted', 'deleting'].includes(e.state.toLowerCase()),
+    (e) => e.service === S3_SERVICE && e.type === 'Gateway' && !isLiveState(e.state) && !isGoneState(e.state),
   );
   const blocked = uncovered.filter((rt) => stuck.some((e) => e.routeTableIds.includes(rt)));
   if (blocked.length > 0) {

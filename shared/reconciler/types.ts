@@ -1,5 +1,6 @@
 // Contracts of the endpoint reconciler. Triggers, the workflow and the CLI depend on these shapes.
 import type { S3GatewayMode } from '../config';
+import type { VpcId } from '../ids';
 
 export type EndpointType = 'Interface' | 'Gateway';
 
@@ -84,7 +85,8 @@ export interface ActionResult {
 }
 
 export interface ReconcileOptions {
-  vpcId: string;
+  /** Validated at the entry point (parseVpcId, the workflow input, an event schema). */
+  vpcId: VpcId;
   /** Act on a VPC without the opt-in tag. */
   force?: boolean;
   /** Plan only: no writes. */

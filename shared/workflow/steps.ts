@@ -12,7 +12,7 @@ import type { Config } from '../config';
 import { logger, type MetricName } from '../observability';
 import type { ReconcileOptions, ReconcileResult } from '../reconciler/types';
 import { discoverInstances } from './discovery';
-import { pollEndpoints } from './endpoints';
+import { endpointView, pollEndpoints } from './endpoints';
 import { EndpointsNotConvergedError, RestartDocumentMissingError } from './errors';
 import { assertVpcEligible, parseWorkflowInput } from './input';
 import {
@@ -179,12 +179,7 @@ export function ensureEndpointsStep(
           .filter((a) => a.kind !== 'covered')
           .map((a) => ({ kind: a.kind, reason: a.reason, ...(a.service ? { service: a.service } : {}) }))
       : undefined;
-    const list = result.endpoints.map((e) => ({
-      id: e.id,
-      service: e.service,
-      state: e.state,
-      managed: e.managed,
-    }));
+    const list = result.endpoints.map(endpointView);
     const warnings = keptWarnings(result.warnings ?? []);
     return {
       ...state,

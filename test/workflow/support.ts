@@ -13,6 +13,7 @@ import type { AwsClients } from '../../shared/clients';
 import { type Config, type ConfigInput, parseConfig } from '../../shared/config';
 import { createTriggerHandler, type TriggerHandler } from '../../shared/events/handler';
 import type { TriggerRuleId } from '../../shared/events/patterns';
+import type { VpcId } from '../../shared/ids';
 import { RESTART_DOCUMENT, WINDOWS_RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { STEP_NAMES } from '../../shared/workflow/steps';
 import { DynamoStateStore, type StateStore } from '../../shared/workflow/store';
@@ -24,7 +25,7 @@ export const STATE_TABLE = 'PrivateLinkEcs-WorkflowState';
 
 export interface SimScenario {
   account: SimulatedAccount;
-  vpcId: string;
+  vpcId: VpcId;
   /** The account's administrator: for building the scenario and for assertions, never for the product. */
   clients: AwsClients;
   /** The clients a deployed function's role calls with (made once per function id, then reused). */

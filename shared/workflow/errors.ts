@@ -24,7 +24,28 @@ export class RestartDocumentMissingError extends PrivateLinkEcsError {
 export class WorkflowStateError extends PrivateLinkEcsError {
   public constructor(message: string, context: ErrorContext = {}) {
     super(message, context);
-    this.name = 'WorkflowStateError';
+    this.name = 'WorkflowState';
+  }
+}
+
+/**
+ * The SDK's retry of a SendCommand was refused: an earlier attempt of the same call may have been delivered.
+ * Retryable: the Task's Retry runs StartBatch again, which looks the command up by its marker.
+ */
+export class CommandMayHaveBeenSentError extends PrivateLinkEcsError {
+  public constructor(previous: string) {
+    super(`SendCommand not sent again: an earlier attempt may have been delivered (${previous})`, {
+      operation: 'SendCommand',
+    });
+    this.name = 'CommandMayHaveBeenSent';
+  }
+}
+
+/** A SendCommand failed without the SDK naming an error; the instances of that call are reported failed. */
+export class SendCommandFailedError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}) {
+    super(message, { operation: 'SendCommand', ...context });
+    this.name = 'SendCommandFailed';
   }
 }
 
@@ -51,10 +72,11 @@ export const RETRYABLE_ERROR_NAMES = [
   'Unavailable',
   'InternalError',
   // A request that timed out. A SendCommand that may have been delivered stays pending in the batch's progress
-  // and is looked up by its marker on the retry (rollout.ts), so retrying never restarts an agent twice.
+  // and is looked up by its marker on the retry (command-protocol.ts), so retrying never restarts an agent twice.
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
+  'CommandMayHaveBeenSent',
   'VpcBusy',
 ] as const;
 

@@ -37,7 +37,7 @@ export const title =
 
 const SECTION = 'Time to remediate';
 
-/** The rollout schedule as shared/workflow/rollout.ts waits it. */
+/** The rollout schedule as shared/workflow/advance.ts sets it. */
 export const ROLLOUT_SCHEDULE: RolloutSchedule = {
   pollMinSeconds: ROLLOUT_POLL_MIN_SECONDS,
   pollMaxSeconds: ROLLOUT_POLL_MAX_SECONDS,

@@ -1,5 +1,6 @@
 // One error hierarchy for the whole project. Every error carries a stable `name` (the Step Functions
 // workflow maps names to Retry/Catch), forwards `cause`, and carries context such as vpcId or service.
+// A name is PascalCase without an `Error` suffix and unique in the hierarchy (test/unit/error-names.test.ts).
 
 export interface ErrorContext {
   vpcId?: string;
@@ -15,7 +16,7 @@ export class PrivateLinkEcsError extends Error {
 
   public constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'PrivateLinkEcsError';
+    this.name = 'PrivateLinkEcs';
     this.context = context;
   }
 }
@@ -32,7 +33,7 @@ export class InvalidInputError extends PrivateLinkEcsError {
 export class ConfigError extends PrivateLinkEcsError {
   public constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, context, options);
-    this.name = 'ConfigError';
+    this.name = 'InvalidConfig';
   }
 }
 
@@ -93,6 +94,21 @@ export class TriggerFailedError extends PrivateLinkEcsError {
   public constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, context, options);
     this.name = 'TriggerFailed';
+  }
+}
+
+/**
+ * An AWS read answered but reported a failure for a resource it was asked about (an ECS `failures` entry other
+ * than MISSING, such as ACCESS).
+ */
+export class ReadFailedError extends PrivateLinkEcsError {
+  public constructor(operation: string, arn: string | undefined, reason: string | undefined) {
+    super(`${operation} failed: ${reason ?? 'no reason given'} ${arn ?? ''}`.trimEnd(), {
+      operation,
+      arn,
+      reason,
+    });
+    this.name = 'ReadFailed';
   }
 }
 

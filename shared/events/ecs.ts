@@ -11,7 +11,7 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-ecs';
 import type { Config } from '../config';
-import { errorName } from '../errors';
+import { errorName, ReadFailedError } from '../errors';
 import { RESTARTED_AT_ATTRIBUTE } from '../workflow/plan';
 
 export interface InstancePlacement {
@@ -101,7 +101,7 @@ export async function listClusterInstances(
     if (failures?.length) {
       const missing = failures.filter((f) => f.reason !== 'MISSING');
       if (missing.length)
-        throw new Error(`DescribeContainerInstances failed: ${missing[0]!.reason} ${missing[0]!.arn}`);
+        throw new ReadFailedError('DescribeContainerInstances', missing[0]!.arn, missing[0]!.reason);
     }
     for (const ci of containerInstances ?? []) {
       if (!ci.containerInstanceArn || ci.status === 'INACTIVE') continue;
@@ -146,7 +146,7 @@ export async function readInstanceRestart(
     throw err;
   }
   const fault = (out.failures ?? []).find((f) => f.reason !== 'MISSING');
-  if (fault) throw new Error(`DescribeContainerInstances failed: ${fault.reason} ${fault.arn}`);
+  if (fault) throw new ReadFailedError('DescribeContainerInstances', fault.arn, fault.reason);
   const ci = out.containerInstances?.[0];
   if (!ci || ci.status === 'INACTIVE') return { registered: false };
   const restartedAt = ci.attributes?.find((a) => a.name === RESTARTED_AT_ATTRIBUTE)?.value;
@@ -197,7 +197,7 @@ export async function listOptedInClusterArns(ecs: ECSClient, config: Config): Pr
     );
     // A cluster deleted between the two calls is reported as MISSING; anything else is a real fault.
     const fault = (failures ?? []).find((f) => f.reason !== 'MISSING');
-    if (fault) throw new Error(`DescribeClusters failed: ${fault.reason} ${fault.arn}`);
+    if (fault) throw new ReadFailedError('DescribeClusters', fault.arn, fault.reason);
     for (const c of clusters ?? []) {
       if (!c.clusterArn || c.status === 'INACTIVE') continue;
       const tagged = (c.tags ?? []).some(

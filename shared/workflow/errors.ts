@@ -50,10 +50,10 @@ export class SendCommandFailedError extends PrivateLinkEcsError {
 }
 
 /**
- * Error names a Task retries with backoff and full jitter. Lambda's own transient errors plus the throttling,
- * service-unavailable and timeout names the AWS SDK raises once its own retries are exhausted.
+ * Transient error names of Lambda and the AWS SDK: Lambda's own, plus the throttling, service-unavailable and
+ * timeout names the SDK raises once its own retries are exhausted.
  */
-export const RETRYABLE_ERROR_NAMES = [
+export const AWS_TRANSIENT_ERROR_NAMES = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -76,8 +76,18 @@ export const RETRYABLE_ERROR_NAMES = [
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
-  'CommandMayHaveBeenSent',
-  'VpcBusy',
+] as const;
+
+/**
+ * The hierarchy's errors a retry may cure: another worker holds the VPC's lock (VpcBusy); the SDK refused to
+ * send a SendCommand again (CommandMayHaveBeenSent), which the retried StartBatch looks up by its marker.
+ */
+export const RETRYABLE_PROJECT_ERROR_NAMES = ['VpcBusy', 'CommandMayHaveBeenSent'] as const;
+
+/** Error names a Task retries with backoff and full jitter. */
+export const RETRYABLE_ERROR_NAMES = [
+  ...AWS_TRANSIENT_ERROR_NAMES,
+  ...RETRYABLE_PROJECT_ERROR_NAMES,
 ] as const;
 
 /** Errors that end the run before anything changed: the first state turns them into a Fail directly. */

@@ -11,6 +11,7 @@ import type { AwsClients } from '../clients';
 import type { Config } from '../config';
 import { logger, type MetricName } from '../observability';
 import type { ReconcileOptions, ReconcileResult } from '../reconciler/types';
+import { checkAgentUpdates, startAgentUpdates } from './agent-updates';
 import { discoverInstances } from './discovery';
 import { endpointView, pollEndpoints } from './endpoints';
 import { EndpointsNotConvergedError, RestartDocumentMissingError } from './errors';
@@ -32,14 +33,8 @@ import {
   type RestartRecord,
   restartRecordsToRefresh,
 } from './records';
-import {
-  checkAgentUpdates,
-  pollBatch,
-  type RolloutClientName,
-  type RolloutDeps,
-  startAgentUpdates,
-  startBatch,
-} from './rollout';
+import { pollBatch, startBatch } from './rollout';
+import type { RolloutClientName, RolloutDeps } from './rollout-io';
 import type { StateStore } from './store';
 import { summarize } from './summary';
 import type { InstanceResult, SummaryState, WorkflowState } from './types';

@@ -11,20 +11,26 @@ const MODIFY_VPC_DNS: PermissionDeclaration = {
   reason: 'Turns on enableDnsSupport/enableDnsHostnames, which private DNS needs; VPCs are not ours to tag',
 };
 
-export const enableDnsSupport: ReconcilerAction<'enable-dns-support'> = {
-  kind: 'enable-dns-support',
-  permissions: [MODIFY_VPC_DNS],
-  async run({ ec2 }, step) {
-    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: step.vpcId, EnableDnsSupport: { Value: true } }));
-    return ok('enabled DNS support', step.vpcId);
-  },
-};
+/** Turns one DNS attribute of the VPC on (ModifyVpcAttribute takes one attribute per call). */
+function enableDns<K extends 'enable-dns-support' | 'enable-dns-hostnames'>(
+  kind: K,
+  attribute: 'EnableDnsSupport' | 'EnableDnsHostnames',
+  done: string,
+): ReconcilerAction<K> {
+  return {
+    kind,
+    permissions: [MODIFY_VPC_DNS],
+    async run({ ec2 }, step) {
+      await ec2.send(new ModifyVpcAttributeCommand({ VpcId: step.vpcId, [attribute]: { Value: true } }));
+      return ok(done, step.vpcId);
+    },
+  };
+}
 
-export const enableDnsHostnames: ReconcilerAction<'enable-dns-hostnames'> = {
-  kind: 'enable-dns-hostnames',
-  permissions: [MODIFY_VPC_DNS],
-  async run({ ec2 }, step) {
-    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: step.vpcId, EnableDnsHostnames: { Value: true } }));
-    return ok('enabled DNS hostnames', step.vpcId);
-  },
-};
+export const enableDnsSupport = enableDns('enable-dns-support', 'EnableDnsSupport', 'enabled DNS support');
+
+export const enableDnsHostnames = enableDns(
+  'enable-dns-hostnames',
+  'EnableDnsHostnames',
+  'enabled DNS hostnames',
+);

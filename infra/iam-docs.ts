@@ -1,6 +1,6 @@
-// The README's IAM table, generated from the synthesized template (default configuration): for every function,
+// The IAM table of docs/iam.md, generated from the synthesized template (default configuration): for every function,
 // each statement its role holds, as function → actions → resources → conditions. `npx tsx infra/iam-docs.ts`
-// prints it; an infra test checks README.md contains exactly this table, so it cannot drift from the stack.
+// prints it; an infra test checks docs/iam.md contains exactly this table, so it cannot drift from the stack.
 import { App } from 'aws-cdk-lib';
 import { type Config, parseConfig } from '../shared/config';
 import { PrivateLinkEcsStack } from './stack';

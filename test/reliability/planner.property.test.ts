@@ -6,7 +6,7 @@
 // one the config does not select, and never writes to a VPC that is not opted in.
 // Every run is realised in a fresh simulated account (devkit/sim) and goes through the same planVpc and
 // reconcileVpc the CLI's plan and apply commands call. Seeds are fixed so CI is repeatable; a failure prints
-// the seed and the shrunk counterexample (see the reproduction notes in the README).
+// the seed and the shrunk counterexample (see the reproduction notes in docs/testing.md).
 import {
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,

@@ -225,7 +225,8 @@ async function workflowReasons(
 
 async function handleOptedOut(deps: TriggerDeps, vpcId: VpcId): Promise<VpcOutcome> {
   const { config } = deps;
-  const ours = (await listEndpoints(deps.ec2, config, vpcId)).filter((e) => e.managed);
+  const endpoints = await listEndpoints(deps.ec2, config, vpcId);
+  const ours = endpoints.filter((e) => e.managed);
   if (ours.length === 0) {
     return {
       vpcId,
@@ -252,7 +253,7 @@ async function handleOptedOut(deps: TriggerDeps, vpcId: VpcId): Promise<VpcOutco
       message: `would delete our ${ours.length} endpoint(s) and security group in VPC ${vpcId} (dry run: nothing deleted)`,
     };
   }
-  const results = await teardownVpc(deps.ec2, config, vpcId);
+  const results = await teardownVpc(deps.ec2, config, vpcId, { endpoints });
   const failed = results.filter((r) => r.status === 'error');
   if (failed.length) {
     const first = failed[0]!;

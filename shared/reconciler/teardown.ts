@@ -7,13 +7,24 @@ import type { VpcId } from '../ids';
 import { logger } from '../observability';
 import { describeVpc, findOurSecurityGroup, readEndpoints } from './inventory';
 import { isGoneState } from './naming';
-import type { ActionResult, PlannedAction } from './types';
+import type { ActionResult, EndpointSummary, PlannedAction } from './types';
 
-export async function teardownVpc(ec2: EC2Client, config: Config, vpcId: VpcId): Promise<ActionResult[]> {
-  if (!(await describeVpc(ec2, vpcId))) throw new VpcNotFoundError(vpcId);
-  const endpoints = (await readEndpoints(ec2, config, vpcId)).filter(
-    (e) => e.managed && !isGoneState(e.state),
-  );
+/**
+ * `read.endpoints`: the VPC's endpoints as a caller that has just read the VPC (the trigger) listed them; without
+ * them the VPC and its endpoints are read here.
+ */
+export async function teardownVpc(
+  ec2: EC2Client,
+  config: Config,
+  vpcId: VpcId,
+  read: { endpoints?: EndpointSummary[] } = {},
+): Promise<ActionResult[]> {
+  let all = read.endpoints;
+  if (!all) {
+    if (!(await describeVpc(ec2, vpcId))) throw new VpcNotFoundError(vpcId);
+    all = await readEndpoints(ec2, config, vpcId);
+  }
+  const endpoints = all.filter((e) => e.managed && !isGoneState(e.state));
   const results: ActionResult[] = [];
   for (const endpoint of endpoints) {
     const action: PlannedAction = {

@@ -9,7 +9,7 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-ecs';
 import type { Config } from '../config';
-import { errorName } from '../errors';
+import { errorName, ReadFailedError } from '../errors';
 import { listClusterArns, listContainerInstances } from '../finders/container-instances';
 import { isVpcId, type VpcId } from '../ids';
 import { RESTARTED_AT_ATTRIBUTE } from '../workflow/plan';
@@ -121,7 +121,12 @@ export async function readInstanceRestart(
     throw err;
   }
   const fault = (out.failures ?? []).find((f) => f.reason !== 'MISSING');
-  if (fault) throw new Error(`DescribeContainerInstances failed: ${fault.reason} ${fault.arn}`);
+  if (fault) {
+    throw new ReadFailedError(`DescribeContainerInstances could not read ${fault.arn}: ${fault.reason}`, {
+      containerInstanceArn: fault.arn,
+      reason: fault.reason,
+    });
+  }
   const ci = out.containerInstances?.[0];
   if (!ci || ci.status === 'INACTIVE') return { registered: false };
   const restartedAt = ci.attributes?.find((a) => a.name === RESTARTED_AT_ATTRIBUTE)?.value;
@@ -161,7 +166,12 @@ export async function listOptedInClusterArns(ecs: ECSClient, config: Config): Pr
     );
     // A cluster deleted between the two calls is reported as MISSING; anything else is a real fault.
     const fault = (failures ?? []).find((f) => f.reason !== 'MISSING');
-    if (fault) throw new Error(`DescribeClusters failed: ${fault.reason} ${fault.arn}`);
+    if (fault) {
+      throw new ReadFailedError(`DescribeClusters could not read ${fault.arn}: ${fault.reason}`, {
+        clusterArn: fault.arn,
+        reason: fault.reason,
+      });
+    }
     for (const c of clusters ?? []) {
       if (!c.clusterArn || c.status === 'INACTIVE') continue;
       const tagged = (c.tags ?? []).some(

@@ -19,7 +19,10 @@ import {
   teardownVpc,
 } from '../reconciler';
 import { isGoneState } from '../reconciler/naming';
-import { CREATION_TIME_RESOLUTION_MS } from '../workflow/plan';
+import { reliedOn } from '../workflow/endpoints';
+import { CREATION_TIME_RESOLUTION_MS, endpointGeneration } from '../workflow/plan';
+import { keys, type RestartRecord } from '../workflow/records';
+import type { StateStore } from '../workflow/store';
 import {
   clusterCarriesOptInTag,
   describeInstancePlacements,
@@ -46,6 +49,11 @@ export interface TriggerDeps {
   lock?: VpcLock;
   /** Read-only: plan, decide, report; no writes, no StartExecution, no lock. */
   dryRun?: boolean;
+  /**
+   * The workflow's durable restart records (the state table, read only). Absent (a CLI run without a table),
+   * "already restarted" is decided from the ECS attribute hint alone.
+   */
+  restarts?: Pick<StateStore, 'get'>;
 }
 
 export type VpcDecision =
@@ -170,9 +178,11 @@ function provesAfter(time: Date | string, iso: string): boolean {
 
 /**
  * Why the workflow should run for this VPC now; empty when there is nothing for it to do. For an instance
- * event whose registration predates the endpoints, the workflow's own record of the instance's last restart
- * (the privatelink-ecs.restarted-at attribute) is read: an agent restarted after the newest endpoint already
- * uses them, so its events never start a workflow again (its registeredAt never changes after a restart).
+ * event whose registration predates the endpoints, the workflow's records of the instance's last restart are
+ * read: first the durable record in the state table (restarted for the current endpoint generation?), then
+ * the privatelink-ecs.restarted-at attribute hint. An agent restarted for the current endpoints already uses
+ * them, so its events never start a workflow again (its registeredAt never changes after a restart), even
+ * when the workflow could not write the attribute.
  */
 async function workflowReasons(
   deps: TriggerDeps,
@@ -203,15 +213,28 @@ async function workflowReasons(
   if (!instance.registeredAt || !newestCreatedAt || provesAfter(instance.registeredAt, newestCreatedAt)) {
     return reasons;
   }
+  const context = { instanceId: instance.ec2InstanceId, containerInstanceArn: instance.containerInstanceArn };
+  if (deps.restarts) {
+    const generation = endpointGeneration(result.endpoints.filter(reliedOn(deps.config)).map((e) => e.id));
+    const durable = await deps.restarts.get<RestartRecord>(
+      keys.restarted(target.vpcId, instance.containerInstanceArn),
+    );
+    if (durable?.g === generation) {
+      logger.info('agent already restarted for the current endpoints (state table); no workflow needed', {
+        ...context,
+        generation,
+        restartedAt: durable.at,
+        run: durable.run,
+      });
+      return reasons;
+    }
+  }
   const record = await readInstanceRestart(deps.ecs, instance.clusterArn, instance.containerInstanceArn);
   if (!record.registered) {
-    logger.info('container instance is no longer registered; no restart needed', {
-      instanceId: instance.ec2InstanceId,
-      containerInstanceArn: instance.containerInstanceArn,
-    });
+    logger.info('container instance is no longer registered; no restart needed', context);
   } else if (record.restartedAt && provesAfter(record.restartedAt, newestCreatedAt)) {
     logger.info('agent already restarted for the current endpoints; no workflow needed', {
-      instanceId: instance.ec2InstanceId,
+      ...context,
       restartedAt: record.restartedAt,
       newestEndpointCreatedAt: newestCreatedAt,
     });

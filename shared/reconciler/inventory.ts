@@ -198,6 +198,7 @@ export function summarizeEndpoint(config: Config, endpoint: VpcEndpoint): Endpoi
   if (summary.type === 'Interface') {
     summary.privateDnsEnabled = endpoint.PrivateDnsEnabled ?? false;
     summary.securityGroupIds = (endpoint.Groups ?? []).map((g) => g.GroupId!).filter(Boolean);
+    if (endpoint.IpAddressType) summary.ipAddressType = endpoint.IpAddressType;
   }
   const error = endpoint.LastError;
   if (error?.Message) summary.lastError = error.Code ? `${error.Code}: ${error.Message}` : error.Message;

@@ -194,9 +194,29 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
           .map((id) => subnetById.get(id))
           .filter(Boolean)
           .map((s) => azKey(s!));
-        const add = missing(wantedAzs, coveredAzs)
-          .map((az) => perAz.get(az)!.id)
+        // A subnet joins an endpoint only if it has the addresses the endpoint's IP type needs.
+        const ipType = (target.ipAddressType ?? 'ipv4') as EndpointIpAddressType;
+        const candidates = missing(wantedAzs, coveredAzs).map((az) => perAz.get(az)!);
+        const misfits = candidates.filter((s) => !subnetSuits(s, ipType));
+        const add = candidates
+          .filter((s) => subnetSuits(s, ipType))
+          .map((s) => s.id)
           .sort();
+        if (misfits.length > 0) {
+          const ids = misfits.map((s) => s.id).sort();
+          warnings.push(
+            `${target.id} (${service}) is an ${ipType} endpoint: ${plural(ids, 'subnet', 'subnets')} ${ids.length === 1 ? 'lacks' : 'lack'} the ${ipType === 'ipv4' ? 'IPv4' : ipType === 'ipv6' ? 'IPv6' : 'IPv4 and IPv6'} addresses it needs, so ${ids.length === 1 ? 'its AZ gets' : 'their AZs get'} no ${service} endpoint; change its IP address type (ModifyVpcEndpoint IpAddressType) or select other subnets`,
+          );
+        } else {
+          // What a new endpoint on these subnets would get; an existing endpoint's type is left as it is.
+          const subnets = [...target.subnetIds, ...add].flatMap((id) => subnetById.get(id) ?? []);
+          const fit = ipAddressTypeFor(service, subnets, offering);
+          if (fit.type !== ipType && !fit.warning) {
+            warnings.push(
+              `${target.id} (${service}) is an ${ipType} endpoint, and its subnets now allow ${fit.type}; privatelink-ecs keeps an existing endpoint's IP address type: change it with ModifyVpcEndpoint IpAddressType=${fit.type} if wanted`,
+            );
+          }
+        }
         if (add.length > 0) {
           endpointActions.push({
             kind: 'add-endpoint-subnets',
@@ -349,6 +369,13 @@ export function ipAddressTypeFor(
       ? `the selected subnets (${ids(v6Only).join(', ')}) are IPv6-only, so no ${service} endpoint is created and agents in this VPC cannot reach ${service} through PrivateLink; add a dual-stack subnet per AZ, or reach ${service} another way`
       : `${plural(ids(v6Only), 'IPv6-only subnet', 'IPv6-only subnets')} get no ${service} endpoint (the others get an ipv4 one)`;
   return { type: 'ipv4', subnetIds: ids(usable), warning: `${service}: ${why}: ${consequence}` };
+}
+
+/** Whether a subnet has the addresses an endpoint of this IP type needs. */
+function subnetSuits(subnet: SubnetInfo, type: EndpointIpAddressType): boolean {
+  const v4 = subnet.ipv4 !== false;
+  const v6 = subnet.ipv6 === true;
+  return type === 'ipv4' ? v4 : type === 'ipv6' ? v6 : v4 && v6;
 }
 
 const plural = (ids: string[], one: string, many: string): string =>

@@ -23,6 +23,8 @@ export interface EndpointSummary {
   privateDnsEnabled?: boolean;
   /** Interface endpoints: attached security groups. */
   securityGroupIds?: string[];
+  /** Interface endpoints: IpAddressType (ipv4, dualstack, ipv6) as EC2 reports it. */
+  ipAddressType?: string;
   /** CreationTimestamp as ISO 8601 (EC2 and moto may truncate it to the second). */
   createdAt?: string;
 }

@@ -23,15 +23,23 @@ export function endpointView(endpoint: EndpointSummary): EndpointView {
 }
 
 /**
- * The endpoints agents depend on: ours (managed tag and value) plus any other endpoint serving a configured
+ * Which endpoints the agents depend on: ours (managed tag and value) plus any other endpoint serving a configured
  * service. Endpoints that are gone (deleting, deleted) are ignored, ours included: AWS keeps listing a deleted
- * endpoint for a while, and waiting for it to become available would only end in EndpointTimeout.
+ * endpoint for a while, and waiting for it to become available would only end in EndpointTimeout. The endpoint
+ * generation (endpointGeneration) is the hash of the IDs this keeps, for the workflow and the triggers alike.
  */
-async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): Promise<EndpointSummary[]> {
+export function reliedOn(
+  config: Config,
+): (e: Pick<EndpointSummary, 'service' | 'state' | 'managed'>) => boolean {
   const wanted = new Set<string>([...configuredInterfaceServices(config), ...SSM_SERVICES]);
   if (config.s3Gateway !== 'never') wanted.add('s3');
+  return (e) => !isGoneState(e.state) && (e.managed || wanted.has(e.service));
+}
+
+/** The endpoints agents depend on (reliedOn), read with the reconciler's finder. */
+async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): Promise<EndpointSummary[]> {
   return (await readEndpoints(ec2, config, vpcId))
-    .filter((e) => !isGoneState(e.state) && (e.managed || wanted.has(e.service)))
+    .filter(reliedOn(config))
     .sort((a, b) => a.service.localeCompare(b.service) || a.id.localeCompare(b.id));
 }
 

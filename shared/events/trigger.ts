@@ -253,7 +253,8 @@ async function workflowReasons(
 
 async function handleOptedOut(deps: TriggerDeps, vpcId: VpcId): Promise<VpcOutcome> {
   const { config } = deps;
-  const ours = (await listEndpoints(deps.ec2, config, vpcId)).filter((e) => e.managed);
+  const all = await listEndpoints(deps.ec2, config, vpcId);
+  const ours = all.filter((e) => e.managed);
   if (ours.length === 0) {
     return {
       vpcId,
@@ -274,7 +275,7 @@ async function handleOptedOut(deps: TriggerDeps, vpcId: VpcId): Promise<VpcOutco
     return { vpcId, decision: 'teardown-refused', message };
   }
   // Teardown is a plan like any other: a dry run shows its steps, a real run executes them.
-  const steps = await planTeardownVpc(deps.ec2, config, vpcId);
+  const steps = await planTeardownVpc(deps.ec2, config, vpcId, { endpoints: all });
   if (deps.dryRun) {
     const endpoints = steps.filter((s) => s.kind === 'delete-endpoint').length;
     const group = steps.some((s) => s.kind === 'delete-security-group') ? ' and security group' : '';

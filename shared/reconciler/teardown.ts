@@ -42,14 +42,22 @@ export function planTeardown(
   return steps;
 }
 
-/** Reads the VPC's endpoints and our security group and plans their teardown. Read-only. */
+/**
+ * Reads the VPC's endpoints and our security group and plans their teardown. Read-only. `read.endpoints`: the
+ * VPC's endpoints as a caller that has just read the VPC (the trigger) listed them; without them the VPC and its
+ * endpoints are read here.
+ */
 export async function planTeardownVpc(
   ec2: EC2Client,
   config: Config,
   vpcId: VpcId,
+  read: { endpoints?: readonly EndpointSummary[] } = {},
 ): Promise<PlannedAction[]> {
-  if (!(await describeVpc(ec2, vpcId))) throw new VpcNotFoundError(vpcId);
-  const endpoints = await readEndpoints(ec2, config, vpcId);
+  let endpoints = read.endpoints;
+  if (!endpoints) {
+    if (!(await describeVpc(ec2, vpcId))) throw new VpcNotFoundError(vpcId);
+    endpoints = await readEndpoints(ec2, config, vpcId);
+  }
   return planTeardown(vpcId, endpoints, await findOurSecurityGroup(ec2, config, vpcId));
 }
 

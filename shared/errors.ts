@@ -89,26 +89,19 @@ export class DependencyFailedError extends PrivateLinkEcsError {
   }
 }
 
+/** A read answered with a failure for one of its items (e.g. DescribeContainerInstances `failures`). */
+export class ReadFailedError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}) {
+    super(message, context);
+    this.name = 'ReadFailed';
+  }
+}
+
 /** A trigger could not finish the work for one or more VPCs; thrown so the platform retries the event. */
 export class TriggerFailedError extends PrivateLinkEcsError {
   public constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, context, options);
     this.name = 'TriggerFailed';
-  }
-}
-
-/**
- * An AWS read answered but reported a failure for a resource it was asked about (an ECS `failures` entry other
- * than MISSING, such as ACCESS).
- */
-export class ReadFailedError extends PrivateLinkEcsError {
-  public constructor(operation: string, arn: string | undefined, reason: string | undefined) {
-    super(`${operation} failed: ${reason ?? 'no reason given'} ${arn ?? ''}`.trimEnd(), {
-      operation,
-      arn,
-      reason,
-    });
-    this.name = 'ReadFailed';
   }
 }
 

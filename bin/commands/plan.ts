@@ -1,6 +1,6 @@
 // `privatelink-ecs plan`: read-only. Shows what apply would do to one VPC, and what it would cost.
 import type { Command } from 'commander';
-import { assertVpcId } from '../../shared/ids';
+import { parseVpcId } from '../../shared/ids';
 import { endpointHourlyPrice, HOURS_PER_MONTH } from '../../shared/pricing';
 import { addedEndpointAzs, isOptedIn, planCostUsd, planVpc } from '../../shared/reconciler';
 import { type CommonOptions, clientsFor, EXIT_OK, loadConfig, withCommonOptions } from '../lib/common';
@@ -13,7 +13,7 @@ interface PlanOptions extends CommonOptions {
 }
 
 export async function runPlan(opts: PlanOptions): Promise<number> {
-  const vpcId = assertVpcId(opts.vpcId, '--vpc-id');
+  const vpcId = parseVpcId(opts.vpcId, '--vpc-id');
   const config = loadConfig(opts);
   const { ec2, route53 } = clientsFor(opts);
   try {

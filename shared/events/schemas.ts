@@ -2,7 +2,7 @@
 // handler re-reads current state from AWS. An event that does not parse is dropped with the reason.
 import * as z from 'zod';
 import type { Config } from '../config';
-import { INSTANCE_ID_PATTERN, VPC_ID_PATTERN } from '../ids';
+import { INSTANCE_ID_PATTERN, isVpcId, VPC_ID_PATTERN, type VpcId } from '../ids';
 import { compilePattern } from './matcher';
 import { isScheduledEvent, REGISTRATION_VERSION_MAX, TRIGGER_RULES, type TriggerRuleId } from './patterns';
 
@@ -25,10 +25,8 @@ export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;
 const vpcArn = z
   .string()
   .regex(/^arn:[^:]+:ec2:[^:]*:[0-9]*:vpc\/vpc-[0-9a-f]+$/, 'must be a VPC ARN')
-  .refine(
-    (arn) => VPC_ID_PATTERN.test(arn.split('/')[1] ?? ''),
-    'must name a VPC ID like vpc-0123456789abcdef0',
-  );
+  .transform((arn) => arn.split('/')[1])
+  .pipe(z.custom(isVpcId, 'must name a VPC ID like vpc-0123456789abcdef0'));
 
 const tagChangeDetail = z.looseObject({
   'changed-tag-keys': z.array(z.string()).min(1),
@@ -44,7 +42,9 @@ const ec2ApiCallDetail = z.discriminatedUnion('eventName', [
     eventName: z.literal('CreateVpc'),
     eventSource: z.literal('ec2.amazonaws.com'),
     responseElements: z.looseObject({
-      vpc: z.looseObject({ vpcId: z.string().regex(VPC_ID_PATTERN, 'must be a VPC ID') }),
+      vpc: z.looseObject({
+        vpcId: z.string().regex(VPC_ID_PATTERN, 'must be a VPC ID').pipe(z.custom(isVpcId)),
+      }),
     }),
   }),
   z.looseObject({
@@ -88,7 +88,7 @@ const ecsClusterApiDetail = z.discriminatedUnion('eventName', [
 
 /** What an event asks the trigger to look at. */
 export type TriggerIntent =
-  | { kind: 'vpcs'; vpcIds: string[] }
+  | { kind: 'vpcs'; vpcIds: VpcId[] }
   | {
       kind: 'instance';
       ec2InstanceId: string;
@@ -142,7 +142,7 @@ function intentFor(
       if (!arn.success || event.resources.length !== 1) {
         return { reason: 'resources must hold exactly one VPC ARN' };
       }
-      return { intent: { kind: 'vpcs', vpcIds: [arn.data.split('/')[1]!] } };
+      return { intent: { kind: 'vpcs', vpcIds: [arn.data] } };
     }
     case 'vpc-api-call': {
       const detail = ec2ApiCallDetail.safeParse(event.detail);
@@ -151,11 +151,7 @@ function intentFor(
       if (d.eventName === 'CreateVpc')
         return { intent: { kind: 'vpcs', vpcIds: [d.responseElements.vpc.vpcId] } };
       const vpcIds = [
-        ...new Set(
-          d.requestParameters.resourcesSet.items
-            .map((i) => i.resourceId)
-            .filter((id) => VPC_ID_PATTERN.test(id)),
-        ),
+        ...new Set(d.requestParameters.resourcesSet.items.map((i) => i.resourceId).filter(isVpcId)),
       ];
       if (vpcIds.length === 0)
         return { reason: 'detail.requestParameters.resourcesSet names no valid VPC ID' };

@@ -3,17 +3,16 @@
 import { DeleteSecurityGroupCommand, DeleteVpcEndpointsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { Config } from '../config';
 import { describeError, errorName, VpcNotFoundError } from '../errors';
-import { assertVpcId } from '../ids';
+import type { VpcId } from '../ids';
 import { logger } from '../observability';
 import { describeVpc, findOurSecurityGroup, readEndpoints } from './inventory';
-import { isDeletedState } from './naming';
+import { isGoneState } from './naming';
 import type { ActionResult, PlannedAction } from './types';
 
-export async function teardownVpc(ec2: EC2Client, config: Config, vpcId: string): Promise<ActionResult[]> {
-  assertVpcId(vpcId);
+export async function teardownVpc(ec2: EC2Client, config: Config, vpcId: VpcId): Promise<ActionResult[]> {
   if (!(await describeVpc(ec2, vpcId))) throw new VpcNotFoundError(vpcId);
   const endpoints = (await readEndpoints(ec2, config, vpcId)).filter(
-    (e) => e.managed && !isDeletedState(e.state),
+    (e) => e.managed && !isGoneState(e.state),
   );
   const results: ActionResult[] = [];
   for (const endpoint of endpoints) {

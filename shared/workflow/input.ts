@@ -4,13 +4,16 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import type { Config } from '../config';
 import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
-import { VPC_ID_PATTERN } from '../ids';
+import { isVpcId, VPC_ID_PATTERN } from '../ids';
 import { readVpc } from '../reconciler';
 import type { WorkflowInput } from './types';
 
 const inputSchema = z
   .object({
-    vpcId: z.string().regex(VPC_ID_PATTERN, 'must be a VPC ID like vpc-0123456789abcdef0'),
+    vpcId: z
+      .string()
+      .regex(VPC_ID_PATTERN, 'must be a VPC ID like vpc-0123456789abcdef0')
+      .pipe(z.custom(isVpcId)),
     force: z.boolean().optional(),
     dryRun: z.boolean().optional(),
     restart: z.enum(['auto', 'all', 'none']).optional(),

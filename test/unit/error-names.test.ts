@@ -42,7 +42,7 @@ const hierarchy: Array<[string, PrivateLinkEcsError, string]> = [
   ['VpcBusyError', new VpcBusyError('vpc-1'), 'VpcBusy'],
   ['DependencyFailedError', new DependencyFailedError('m'), 'DependencyFailed'],
   ['TriggerFailedError', new TriggerFailedError('m'), 'TriggerFailed'],
-  ['ReadFailedError', new ReadFailedError('ecs:DescribeClusters', 'arn:c', 'ACCESS'), 'ReadFailed'],
+  ['ReadFailedError', new ReadFailedError('m', { reason: 'ACCESS' }), 'ReadFailed'],
   ['EndpointsNotConvergedError', new EndpointsNotConvergedError('m'), 'EndpointsNotConverged'],
   ['RestartDocumentMissingError', new RestartDocumentMissingError(), 'RestartDocumentMissing'],
   ['WorkflowStateError', new WorkflowStateError('m'), 'WorkflowState'],

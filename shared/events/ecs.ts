@@ -122,8 +122,7 @@ export async function readInstanceRestart(
   }
   const fault = (out.failures ?? []).find((f) => f.reason !== 'MISSING');
   if (fault) {
-    throw new ReadFailedError(`DescribeContainerInstances failed: ${fault.reason} ${fault.arn}`, {
-      clusterArn,
+    throw new ReadFailedError(`DescribeContainerInstances could not read ${fault.arn}: ${fault.reason}`, {
       containerInstanceArn: fault.arn,
       reason: fault.reason,
     });
@@ -168,7 +167,7 @@ export async function listOptedInClusterArns(ecs: ECSClient, config: Config): Pr
     // A cluster deleted between the two calls is reported as MISSING; anything else is a real fault.
     const fault = (failures ?? []).find((f) => f.reason !== 'MISSING');
     if (fault) {
-      throw new ReadFailedError(`DescribeClusters failed: ${fault.reason} ${fault.arn}`, {
+      throw new ReadFailedError(`DescribeClusters could not read ${fault.arn}: ${fault.reason}`, {
         clusterArn: fault.arn,
         reason: fault.reason,
       });

@@ -11,12 +11,15 @@ import { isVpcId, type VpcId } from '../ids';
 import { logger } from '../observability';
 import {
   type ActionResult,
+  executePlan,
   listEndpoints,
   listOptedInVpcIds,
+  type PlannedAction,
+  planTeardownVpc,
   type ReconcileResult,
   readVpc,
   reconcileVpc,
-  teardownVpc,
+  TEARDOWN_ACTIONS,
 } from '../reconciler';
 import { isGoneState } from '../reconciler/naming';
 import { reliedOn } from '../workflow/endpoints';
@@ -73,6 +76,8 @@ export interface VpcOutcome {
   optInSource?: 'vpc-tag' | 'cluster-tag';
   reconcile?: ReconcileResult;
   teardown?: ActionResult[];
+  /** Dry run of an opt-out teardown: the delete steps a real run would execute. */
+  teardownPlan?: PlannedAction[];
   /** The workflow start, when the trigger decided there is something for it to do. */
   workflow?: WorkflowStart;
   error?: { name: string; message: string };
@@ -268,14 +273,19 @@ async function handleOptedOut(deps: TriggerDeps, vpcId: VpcId): Promise<VpcOutco
     logger.warn('teardown refused: container instances still registered', { vpcId, instances: ids });
     return { vpcId, decision: 'teardown-refused', message };
   }
+  // Teardown is a plan like any other: a dry run shows its steps, a real run executes them.
+  const steps = await planTeardownVpc(deps.ec2, config, vpcId);
   if (deps.dryRun) {
+    const endpoints = steps.filter((s) => s.kind === 'delete-endpoint').length;
+    const group = steps.some((s) => s.kind === 'delete-security-group') ? ' and security group' : '';
     return {
       vpcId,
       decision: 'torn-down',
-      message: `would delete our ${ours.length} endpoint(s) and security group in VPC ${vpcId} (dry run: nothing deleted)`,
+      teardownPlan: steps,
+      message: `would delete our ${endpoints} endpoint(s)${group} in VPC ${vpcId} (dry run: nothing deleted)`,
     };
   }
-  const results = await teardownVpc(deps.ec2, config, vpcId);
+  const results = await executePlan({ ec2: deps.ec2, config }, steps, TEARDOWN_ACTIONS);
   const failed = results.filter((r) => r.status === 'error');
   if (failed.length) {
     const first = failed[0]!;

@@ -26,11 +26,12 @@ import type {
   VpcInventory,
 } from './types';
 
+export { type ActionRegistry, RECONCILE_ACTIONS, TEARDOWN_ACTIONS } from './actions';
 export { executePlan } from './executor';
 export { type InventoryOptions, PAGE_LIMITS, pageSizeFor, readInventory } from './inventory';
-export { RECONCILER_PERMISSIONS } from './permissions';
+export { RECONCILER_AND_TEARDOWN_PERMISSIONS, RECONCILER_PERMISSIONS } from './permissions';
 export { planActions } from './planner';
-export { teardownVpc } from './teardown';
+export { planTeardown, planTeardownVpc, teardownVpc } from './teardown';
 export type * from './types';
 
 export interface VpcOptIn {

@@ -39,7 +39,7 @@ export type ActionKind =
   | 'create-gateway-endpoint'
   | 'add-gateway-route-tables'
   | 'covered'
-  // Teardown only (teardownVpc results); never produced by the planner.
+  // Teardown plans only (planTeardown); never produced by the planner.
   | 'delete-endpoint'
   | 'delete-security-group';
 

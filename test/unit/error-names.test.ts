@@ -42,7 +42,11 @@ const hierarchy: Array<[string, PrivateLinkEcsError, string]> = [
   ['VpcBusyError', new VpcBusyError('vpc-1'), 'VpcBusy'],
   ['DependencyFailedError', new DependencyFailedError('m'), 'DependencyFailed'],
   ['TriggerFailedError', new TriggerFailedError('m'), 'TriggerFailed'],
-  ['ReadFailedError', new ReadFailedError('m', { reason: 'ACCESS' }), 'ReadFailed'],
+  [
+    'ReadFailedError',
+    new ReadFailedError('DescribeClusters could not read arn:c: ACCESS', { reason: 'ACCESS' }),
+    'ReadFailed',
+  ],
   ['EndpointsNotConvergedError', new EndpointsNotConvergedError('m'), 'EndpointsNotConverged'],
   ['RestartDocumentMissingError', new RestartDocumentMissingError(), 'RestartDocumentMissing'],
   ['WorkflowStateError', new WorkflowStateError('m'), 'WorkflowState'],

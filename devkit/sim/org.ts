@@ -12,7 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import * as orgsdk from '@aws-sdk/client-organizations';
 import * as stssdk from '@aws-sdk/client-sts';
+import { DECISION_DETAIL_TYPE } from '../../shared/org/events';
 import { HUB_BUS_NAME, plannerRoleName } from '../../shared/org/names';
+import { type ApplyOutcome, applyRollupEvent } from '../../shared/org/rollup';
 import { COMPLETED_DETAIL_TYPE, EVENT_SOURCE } from '../../shared/workflow/summary';
 import { IamAuthorizer } from '../iam/authorizer';
 import { enforceRequest, type IamCounters } from '../iam/enforce';
@@ -100,6 +102,7 @@ const ADMINISTRATOR: PolicyDocument = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
 };
+const FORWARDED = new Set([COMPLETED_DETAIL_TYPE, DECISION_DETAIL_TYPE]);
 const OPERATOR_SECRET = 'simulated-operator-secret';
 const PAGE = { min: 1, max: 20, defaultSize: 20 };
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/([\w+=,.@-]{1,64})$/;
@@ -510,11 +513,9 @@ export class SimulatedOrganization {
     return this.account(this.hubAccountId, this.hubRegion);
   }
 
-  /** What the member stack's rule forwards: the completion events of the product's workflow. */
+  /** What the member stack's rule forwards: the workflow's completion events and the triggers' decisions. */
   private forward(accountId: string, region: string, e: RecordedEvent): void {
-    if (e.Source !== EVENT_SOURCE || e.DetailType !== COMPLETED_DETAIL_TYPE || e.EventBusName !== 'default') {
-      return;
-    }
+    if (e.Source !== EVENT_SOURCE || !FORWARDED.has(e.DetailType) || e.EventBusName !== 'default') return;
     const event: HubEvent = {
       version: '0',
       id: this.hub().state.ids.uuid(),
@@ -530,6 +531,21 @@ export class SimulatedOrganization {
     this.hub().state.events.push({ ...e, EventId: event.id, EventBusName: HUB_BUS_NAME });
     this.hubBus.push(event);
     this.pending.push(event);
+  }
+
+  /** Creates the hub's roll-up table (one string key `id`, as the hub stack's) and returns its name. */
+  public addRollupTable(tableName = 'PrivateLinkEcsHub-Rollup'): string {
+    this.hub().addTable(tableName, { partitionKey: 'id' });
+    return tableName;
+  }
+
+  /**
+   * The hub's roll-up as a consumer for deliverHubEvents: each event is applied by the same code the hub's
+   * roll-up Lambda runs (applyRollupEvent), through the hub account's DynamoDB, at the organization's time.
+   */
+  public rollupConsumer(tableName: string): (event: HubEvent) => Promise<ApplyOutcome> {
+    const { dynamodb } = this.hub().clients();
+    return (event) => applyRollupEvent(dynamodb, tableName, event, this.clock.now());
   }
 
   /** Forwarded events not yet handed to the hub's consumer. */

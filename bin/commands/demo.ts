@@ -6,12 +6,13 @@
 // state machine runs in-process on that execution's input; 6) the report. Progress on stderr, report on stdout.
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
-import { type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
+import type { SimExecution } from '../../devkit/sim';
+import { type LocalRunOptions, type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
 import { functionIdForEntry } from '../../infra/stack';
 import { type Config, parseConfig } from '../../shared/config';
 import { describeError, errorName } from '../../shared/errors';
 import { createTriggerHandler, type TriggerSummary } from '../../shared/events/handler';
-import { TRIGGER_RULES, type TriggerRuleId } from '../../shared/events/patterns';
+import { TRIGGER_RULES, type TriggerRule, type TriggerRuleId } from '../../shared/events/patterns';
 import { matchingRules } from '../../shared/events/schemas';
 import {
   endpointHourlyPrice,
@@ -168,6 +169,125 @@ function formatMinutes(ms: number): string {
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
+/** What the trigger made of the opt-in tag: no rule matched, its handler threw, or its summary. */
+export type Triggered =
+  | { kind: 'no-rule'; event: Record<string, unknown>; matched: TriggerRuleId[]; tagCalls: number }
+  | {
+      kind: 'failed';
+      event: Record<string, unknown>;
+      tagCalls: number;
+      matched: TriggerRuleId[];
+      rule: TriggerRule;
+      served: TriggerRuleId[];
+      invoked: { lines: string[] };
+      error: unknown;
+    }
+  | {
+      kind: 'ran';
+      event: Record<string, unknown>;
+      /** The account's call count right after the operator's CreateTags: what follows is the product's. */
+      tagCalls: number;
+      matched: TriggerRuleId[];
+      rule: TriggerRule;
+      served: TriggerRuleId[];
+      invoked: { lines: string[] };
+      trigger: TriggerSummary;
+      vpc: TriggerSummary['vpcs'][number] | undefined;
+      /** The execution the trigger started, if it started one. */
+      execution: SimExecution | undefined;
+    };
+
+/**
+ * The operator adds the opt-in tag to the world's VPC; the "Tag Change on Resource" event goes through the
+ * deployed rules' matching into the trigger Lambda's handler code, which calls AWS as the deployed trigger
+ * function's role.
+ */
+export async function tagAndTrigger(world: DemoWorld, config: Config): Promise<Triggered> {
+  const { account, layout } = world;
+  const { vpcId } = layout;
+  const clients = account.clients();
+  await clients.ec2.send(
+    new CreateTagsCommand({
+      Resources: [vpcId],
+      Tags: [{ Key: config.optInTag.key, Value: config.optInTag.value }],
+    }),
+  );
+  const tagCalls = account.calls.length;
+  const event = tagChangeEvent({
+    region: account.region,
+    accountId: account.accountId,
+    vpcId,
+    time: account.clock.now(),
+    changedKeys: [config.optInTag.key],
+    tags: { Name: DEMO_VPC_NAME, team: 'payments', [config.optInTag.key]: config.optInTag.value },
+  });
+  const matched = matchingRules(config, event);
+  const rule = TRIGGER_RULES.find((r) => r.id === matched[0]);
+  if (!rule) return { kind: 'no-rule', event, matched, tagCalls };
+  // The Lambda behind the rule serves every rule with the same entry file (functions/trigger-vpc/index.ts
+  // passes exactly these to triggerLambda).
+  const served: TriggerRuleId[] = TRIGGER_RULES.filter((r) => r.handlerEntry === rule.handlerEntry).map(
+    (r) => r.id,
+  );
+  const triggerClients = account.clients({ role: functionIdForEntry(rule.handlerEntry) });
+  const handler = createTriggerHandler(
+    {
+      ec2: triggerClients.ec2,
+      ecs: triggerClients.ecs,
+      sfn: triggerClients.sfn,
+      dynamodb: triggerClients.dynamodb,
+      config,
+      stateMachineArn: world.stateMachineArn,
+      tableName: world.table,
+    },
+    served,
+  );
+  const invoked = await collectStdout(() =>
+    asLambda(DEMO_TRIGGER_FUNCTION, () => handler(event, lambdaContext(account.region, account.accountId))),
+  );
+  if (!invoked.ok) {
+    return { kind: 'failed', event, matched, tagCalls, rule, served, invoked, error: invoked.error };
+  }
+  const trigger: TriggerSummary = invoked.value;
+  const vpc = trigger.vpcs.find((v) => v.vpcId === vpcId);
+  const execution = vpc?.workflow?.started
+    ? account.executions.find((x) => x.name === vpc.workflow?.name)
+    : undefined;
+  return { kind: 'ran', event, matched, tagCalls, rule, served, invoked, trigger, vpc, execution };
+}
+
+/** Runs the synthesized state machine in-process on `execution`, each step as its own role, and records the end. */
+export async function runExecution(
+  world: DemoWorld,
+  config: Config,
+  execution: SimExecution,
+  onEvent?: LocalRunOptions['onEvent'],
+): Promise<LocalRunResult> {
+  const { account } = world;
+  const input = parseWorkflowInput(JSON.parse(execution.input));
+  const result = await runWorkflowLocally(input, {
+    clients: account.clients(),
+    // Each step calls AWS as its own function's role, as deployed.
+    clientsFor: (functionId) => account.clients({ role: functionId }),
+    storeFor: (stepClients) =>
+      new DynamoStateStore(stepClients.dynamodb, world.table, () => account.clock.now()),
+    config,
+    documentName: world.documentName,
+    executionName: execution.name,
+    fastWaits: true,
+    now: () => account.clock.now(),
+    advanceClock: (seconds) => account.clock.advance(seconds * 1000),
+    ...(onEvent ? { onEvent } : {}),
+  });
+  account.completeExecution(execution.arn, {
+    status: result.status,
+    ...(result.output !== undefined ? { output: result.output } : {}),
+    ...(result.error !== undefined ? { error: result.error } : {}),
+    ...(result.cause !== undefined ? { cause: result.cause } : {}),
+  });
+  return result;
+}
+
 export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer): Promise<number> {
   // Bad options fail before anything is built or run (InvalidInput: exit 2).
   const instances = parseInstanceCount(opts.instances);
@@ -175,7 +295,6 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   const world = await buildDemoWorld(config, { instances, failInstance: Boolean(opts.failInstance) });
   const { account, layout } = world;
   const { vpcId } = layout;
-  const clients = account.clients();
   const startedAt = account.clock.now();
   const azs = account.availabilityZones;
 
@@ -222,60 +341,26 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
     3,
     `The opt-in tag ${tagKey}=${config.optInTag.value} is added; EventBridge delivers the event`,
   );
-  await clients.ec2.send(
-    new CreateTagsCommand({ Resources: [vpcId], Tags: [{ Key: tagKey, Value: config.optInTag.value }] }),
-  );
-  const tagCalls = account.calls.length;
-  const event = tagChangeEvent({
-    region: account.region,
-    accountId: account.accountId,
-    vpcId,
-    time: account.clock.now(),
-    changedKeys: [tagKey],
-    tags: { Name: DEMO_VPC_NAME, team: 'payments', [tagKey]: config.optInTag.value },
-  });
-  const matched = matchingRules(config, event);
-  const rule = TRIGGER_RULES.find((r) => r.id === matched[0]);
+  const triggered = await tagAndTrigger(world, config);
+  const { event, matched, tagCalls } = triggered;
   stderr(`  event ${String(event.id)}: ${String(event.source)} / ${String(event['detail-type'])}`);
-  if (!rule) {
+  if (triggered.kind === 'no-rule') {
     stderr('  ✗ no trigger rule matches the event: the demo cannot go on');
     return EXIT_FAILED;
   }
-  // The Lambda behind the rule serves every rule with the same entry file (functions/trigger-vpc/index.ts
-  // passes exactly these to triggerLambda).
-  const served: TriggerRuleId[] = TRIGGER_RULES.filter((r) => r.handlerEntry === rule.handlerEntry).map(
-    (r) => r.id,
-  );
+  const { rule, served } = triggered;
   stderr(`  rule matched: ${matched.join(', ')} (the pattern the stack deploys) → ${rule.handlerEntry}`);
   stderr(
     `  running the trigger Lambda's handler code in-process (createTriggerHandler for ${served.join(', ')}),`,
   );
   stderr(`  as ${DEMO_TRIGGER_FUNCTION}, with Powertools idempotency and the per-VPC lock in DynamoDB`);
-  // The handler calls AWS as the deployed trigger function's role: every call is authorized against it.
-  const triggerClients = account.clients({ role: functionIdForEntry(rule.handlerEntry) });
-  const handler = createTriggerHandler(
-    {
-      ec2: triggerClients.ec2,
-      ecs: triggerClients.ecs,
-      sfn: triggerClients.sfn,
-      dynamodb: triggerClients.dynamodb,
-      config,
-      stateMachineArn: world.stateMachineArn,
-      tableName: world.table,
-    },
-    served,
-  );
-  const invoked = await collectStdout(() =>
-    asLambda(DEMO_TRIGGER_FUNCTION, () => handler(event, lambdaContext(account.region, account.accountId))),
-  );
   // What the Lambda wrote to its log: EMF metric lines (and error logs, if any), also when it threw.
-  for (const line of invoked.lines) stderr(`  log: ${describeLogLine(line)}`);
-  if (!invoked.ok) {
-    stderr(`  ✗ the trigger failed: ${errorName(invoked.error)}: ${describeError(invoked.error)}`);
+  for (const line of triggered.invoked.lines) stderr(`  log: ${describeLogLine(line)}`);
+  if (triggered.kind === 'failed') {
+    stderr(`  ✗ the trigger failed: ${errorName(triggered.error)}: ${describeError(triggered.error)}`);
     return EXIT_FAILED;
   }
-  const trigger: TriggerSummary = invoked.value;
-  const vpc = trigger.vpcs.find((v) => v.vpcId === vpcId);
+  const { trigger, vpc, execution } = triggered;
 
   // 4. What the trigger did.
   stage(stderr, 4, 'The trigger reconciled the endpoints and started the workflow');
@@ -286,9 +371,6 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
     );
   if (account.state.vpcs.get(vpcId)?.dnsHostnames)
     stderr('  DNS hostnames turned on in the VPC (private DNS names of interface endpoints need them)');
-  const execution = vpc?.workflow?.started
-    ? account.executions.find((x) => x.name === vpc.workflow?.name)
-    : undefined;
   if (!vpc || !execution) {
     stderr(
       `  ✗ the trigger started no workflow execution: ${vpc?.message ?? trigger.reason ?? 'no outcome'}`,
@@ -303,27 +385,7 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   // 5. The state machine, on the execution the trigger started.
   stage(stderr, 5, `The synthesized state machine runs execution ${execution.name} in-process`);
   stderr('  (waits are skipped in real time; the account clock moves by each Wait, as deployed)');
-  const input = parseWorkflowInput(JSON.parse(execution.input));
-  const result: LocalRunResult = await runWorkflowLocally(input, {
-    clients,
-    // Each step calls AWS as its own function's role, as deployed.
-    clientsFor: (functionId) => account.clients({ role: functionId }),
-    storeFor: (stepClients) =>
-      new DynamoStateStore(stepClients.dynamodb, world.table, () => account.clock.now()),
-    config,
-    documentName: world.documentName,
-    executionName: execution.name,
-    fastWaits: true,
-    now: () => account.clock.now(),
-    advanceClock: (seconds) => account.clock.advance(seconds * 1000),
-    onEvent: progressPrinter(stderr),
-  });
-  account.completeExecution(execution.arn, {
-    status: result.status,
-    ...(result.output !== undefined ? { output: result.output } : {}),
-    ...(result.error !== undefined ? { error: result.error } : {}),
-    ...(result.cause !== undefined ? { cause: result.cause } : {}),
-  });
+  const result = await runExecution(world, config, execution, progressPrinter(stderr));
   const simulatedMs = account.clock.now().getTime() - startedAt.getTime();
   stderr('');
   stderr(`[6/6] Report (stdout). Simulated time on the account clock: ${formatMinutes(simulatedMs)}`);

@@ -15,7 +15,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import type { Config } from '../config';
+import { type Config, REGION_NAME_PATTERN } from '../config';
 import { InvalidInputError, RollupConflictError } from '../errors';
 import { VPC_ID_PATTERN } from '../ids';
 import { COMPLETED_DETAIL_TYPE } from '../workflow/summary';
@@ -50,8 +50,6 @@ const LEFT_DECISIONS = new Set<DecisionName>([
 // ------------------------------------------------------------------------------------------ parsing
 
 const ACCOUNT_ID = /^[0-9]{12}$/;
-/** Region names such as us-east-1, eu-central-2, us-gov-west-1, cn-north-1, ap-southeast-7. */
-export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
 
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time');
 const count = z.number().int().min(0);
@@ -63,7 +61,7 @@ const envelopeSchema = z.looseObject({
     error: `must be "${COMPLETED_DETAIL_TYPE}" or "${DECISION_DETAIL_TYPE}"`,
   }),
   account: z.string().regex(ACCOUNT_ID, 'must be a 12-digit account id'),
-  region: z.string().regex(REGION_PATTERN, 'must be a region name such as eu-west-1'),
+  region: z.string().regex(REGION_NAME_PATTERN, 'must be a region name such as eu-west-1'),
   time: isoTime,
   resources: z.array(z.string()).default([]),
   detail: z.record(z.string(), z.unknown()),
@@ -457,7 +455,7 @@ export function parseRollupFilter(raw: {
     filter.accountId = raw.accountId;
   }
   if (raw.region !== undefined) {
-    if (typeof raw.region !== 'string' || !REGION_PATTERN.test(raw.region))
+    if (typeof raw.region !== 'string' || !REGION_NAME_PATTERN.test(raw.region))
       throw new InvalidInputError('region must be a region name such as eu-west-1', { field: 'region' });
     filter.region = raw.region;
   }

@@ -4,41 +4,30 @@
 // is added and the "Tag Change on Resource" event goes through the deployed rules' matching into the trigger
 // Lambda's handler code; 4) the trigger reconciles the endpoints and starts the workflow; 5) the synthesized
 // state machine runs in-process on that execution's input; 6) the report. Progress on stderr, report on stdout.
-import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
-import type { SimExecution } from '../../devkit/sim';
-import { type LocalRunOptions, type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
-import { functionIdForEntry } from '../../infra/stack';
+import type { LocalRunResult } from '../../devkit/workflow/local';
 import { type Config, parseConfig } from '../../shared/config';
-import { describeError, errorName } from '../../shared/errors';
-import { createTriggerHandler, type TriggerSummary } from '../../shared/events/handler';
-import { TRIGGER_RULES, type TriggerRule, type TriggerRuleId } from '../../shared/events/patterns';
-import { matchingRules } from '../../shared/events/schemas';
+import { describeError, errorName, InvalidInputError } from '../../shared/errors';
 import {
   endpointHourlyPrice,
   HOURS_PER_MONTH,
   monthlyEndpointCost,
   STATE_TRANSITION_PRICE_USD,
 } from '../../shared/pricing';
-import { parseWorkflowInput } from '../../shared/workflow/input';
-import { DynamoStateStore } from '../../shared/workflow/store';
 import type { RemediationSummary } from '../../shared/workflow/types';
 import { EXIT_FAILED, EXIT_OK } from '../lib/common';
 import {
-  asLambda,
   buildDemoWorld,
-  collectStdout,
   DEMO_DEFAULT_INSTANCES,
   DEMO_MAX_INSTANCES,
   DEMO_TRIGGER_FUNCTION,
   DEMO_VPC_CIDR,
   DEMO_VPC_NAME,
   type DemoWorld,
-  lambdaContext,
   parseInstanceCount,
   SSM_ENDPOINT_SERVICES,
-  tagChangeEvent,
 } from '../lib/demo';
+import { runExecution, tagAndTrigger } from '../lib/demo-steps';
 import { formatUsd, renderTable } from '../lib/render';
 import { progressPrinter, renderSummary } from './run';
 
@@ -46,6 +35,7 @@ export const order = 5;
 
 interface DemoOptions {
   json?: boolean;
+  org?: boolean;
   instances?: string;
   failInstance?: boolean;
 }
@@ -167,125 +157,6 @@ function stage(stderr: Writer, n: number, title: string): void {
 function formatMinutes(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-}
-
-/** What the trigger made of the opt-in tag: no rule matched, its handler threw, or its summary. */
-export type Triggered =
-  | { kind: 'no-rule'; event: Record<string, unknown>; matched: TriggerRuleId[]; tagCalls: number }
-  | {
-      kind: 'failed';
-      event: Record<string, unknown>;
-      tagCalls: number;
-      matched: TriggerRuleId[];
-      rule: TriggerRule;
-      served: TriggerRuleId[];
-      invoked: { lines: string[] };
-      error: unknown;
-    }
-  | {
-      kind: 'ran';
-      event: Record<string, unknown>;
-      /** The account's call count right after the operator's CreateTags: what follows is the product's. */
-      tagCalls: number;
-      matched: TriggerRuleId[];
-      rule: TriggerRule;
-      served: TriggerRuleId[];
-      invoked: { lines: string[] };
-      trigger: TriggerSummary;
-      vpc: TriggerSummary['vpcs'][number] | undefined;
-      /** The execution the trigger started, if it started one. */
-      execution: SimExecution | undefined;
-    };
-
-/**
- * The operator adds the opt-in tag to the world's VPC; the "Tag Change on Resource" event goes through the
- * deployed rules' matching into the trigger Lambda's handler code, which calls AWS as the deployed trigger
- * function's role.
- */
-export async function tagAndTrigger(world: DemoWorld, config: Config): Promise<Triggered> {
-  const { account, layout } = world;
-  const { vpcId } = layout;
-  const clients = account.clients();
-  await clients.ec2.send(
-    new CreateTagsCommand({
-      Resources: [vpcId],
-      Tags: [{ Key: config.optInTag.key, Value: config.optInTag.value }],
-    }),
-  );
-  const tagCalls = account.calls.length;
-  const event = tagChangeEvent({
-    region: account.region,
-    accountId: account.accountId,
-    vpcId,
-    time: account.clock.now(),
-    changedKeys: [config.optInTag.key],
-    tags: { Name: DEMO_VPC_NAME, team: 'payments', [config.optInTag.key]: config.optInTag.value },
-  });
-  const matched = matchingRules(config, event);
-  const rule = TRIGGER_RULES.find((r) => r.id === matched[0]);
-  if (!rule) return { kind: 'no-rule', event, matched, tagCalls };
-  // The Lambda behind the rule serves every rule with the same entry file (functions/trigger-vpc/index.ts
-  // passes exactly these to triggerLambda).
-  const served: TriggerRuleId[] = TRIGGER_RULES.filter((r) => r.handlerEntry === rule.handlerEntry).map(
-    (r) => r.id,
-  );
-  const triggerClients = account.clients({ role: functionIdForEntry(rule.handlerEntry) });
-  const handler = createTriggerHandler(
-    {
-      ec2: triggerClients.ec2,
-      ecs: triggerClients.ecs,
-      sfn: triggerClients.sfn,
-      dynamodb: triggerClients.dynamodb,
-      config,
-      stateMachineArn: world.stateMachineArn,
-      tableName: world.table,
-    },
-    served,
-  );
-  const invoked = await collectStdout(() =>
-    asLambda(DEMO_TRIGGER_FUNCTION, () => handler(event, lambdaContext(account.region, account.accountId))),
-  );
-  if (!invoked.ok) {
-    return { kind: 'failed', event, matched, tagCalls, rule, served, invoked, error: invoked.error };
-  }
-  const trigger: TriggerSummary = invoked.value;
-  const vpc = trigger.vpcs.find((v) => v.vpcId === vpcId);
-  const execution = vpc?.workflow?.started
-    ? account.executions.find((x) => x.name === vpc.workflow?.name)
-    : undefined;
-  return { kind: 'ran', event, matched, tagCalls, rule, served, invoked, trigger, vpc, execution };
-}
-
-/** Runs the synthesized state machine in-process on `execution`, each step as its own role, and records the end. */
-export async function runExecution(
-  world: DemoWorld,
-  config: Config,
-  execution: SimExecution,
-  onEvent?: LocalRunOptions['onEvent'],
-): Promise<LocalRunResult> {
-  const { account } = world;
-  const input = parseWorkflowInput(JSON.parse(execution.input));
-  const result = await runWorkflowLocally(input, {
-    clients: account.clients(),
-    // Each step calls AWS as its own function's role, as deployed.
-    clientsFor: (functionId) => account.clients({ role: functionId }),
-    storeFor: (stepClients) =>
-      new DynamoStateStore(stepClients.dynamodb, world.table, () => account.clock.now()),
-    config,
-    documentName: world.documentName,
-    executionName: execution.name,
-    fastWaits: true,
-    now: () => account.clock.now(),
-    advanceClock: (seconds) => account.clock.advance(seconds * 1000),
-    ...(onEvent ? { onEvent } : {}),
-  });
-  account.completeExecution(execution.arn, {
-    status: result.status,
-    ...(result.output !== undefined ? { output: result.output } : {}),
-    ...(result.error !== undefined ? { error: result.error } : {}),
-    ...(result.cause !== undefined ? { cause: result.cause } : {}),
-  });
-  return result;
 }
 
 export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer): Promise<number> {
@@ -606,6 +477,12 @@ export function register(program: Command): void {
       `container instances in the fleet, 1 to ${DEMO_MAX_INSTANCES} (default ${DEMO_DEFAULT_INSTANCES})`,
     )
     .option('--fail-instance', "make one SSM-managed instance's restart command fail")
+    .option(
+      '--org',
+      'the story on a simulated AWS Organization (3 member accounts x 2 regions): members remediate, their ' +
+        'events reach the hub bus and its roll-up, and status lists every VPC; --instances is then per VPC ' +
+        '(default 4)',
+    )
     .option('--json', 'print the report as one JSON document on stdout')
     .addHelpText(
       'after',
@@ -613,9 +490,28 @@ export function register(program: Command): void {
         '  npm start                                  # same as: privatelink-ecs demo\n' +
         '  privatelink-ecs demo --instances 200\n' +
         '  privatelink-ecs demo --fail-instance\n' +
+        '  npm start -- --org                         # the organization: members, hub bus, roll-up, status\n' +
         '  privatelink-ecs demo --json 2>/dev/null | jq .cost\n',
     )
     .action(async (opts: DemoOptions) => {
+      if (opts.org) {
+        if (opts.failInstance) {
+          throw new InvalidInputError(
+            '--fail-instance is for the single-account demo: --org fails one on its own',
+            {
+              field: '--fail-instance',
+            },
+          );
+        }
+        // Loaded only for --org.
+        const { runOrgDemo } = require('../lib/org-demo') as typeof import('../lib/org-demo');
+        process.exitCode = await runOrgDemo(
+          opts,
+          (l) => process.stdout.write(`${l}\n`),
+          (l) => process.stderr.write(`${l}\n`),
+        );
+        return;
+      }
       process.exitCode = await runDemo(
         opts,
         (l) => process.stdout.write(`${l}\n`),

@@ -27,7 +27,7 @@ export interface OrgTargets {
 
 /** The config's `organization` section, which `plan --org` needs: a clear error naming it when absent. */
 export function orgTargetsOf(config: Config): OrgTargets {
-  const org = (config as Config & { organization?: OrgTargets }).organization;
+  const org = config.organization;
   if (!org) {
     throw new InvalidInputError(
       'plan --org needs the organization section in the config (--config): targets (OU ids) and regions',

@@ -33,10 +33,9 @@ function buildOrg(): SimulatedOrganization {
 }
 
 function configFor(org: SimulatedOrganization, excludeAccounts: string[] = []): Config {
-  return {
-    ...parseConfig({}),
+  return parseConfig({
     organization: { id: org.orgId, targets: [org.workloadsOuId], regions: [...org.regions], excludeAccounts },
-  } as Config;
+  });
 }
 
 async function run(

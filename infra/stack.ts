@@ -19,6 +19,7 @@ import { RESTART_DOCUMENT, WINDOWS_RESTART_DOCUMENT } from '../shared/workflow/d
 import { type CodeMode, PrivateLinkEcsFunction } from './constructs/function';
 import { type MonitoredFunction, type MonitoredQueue, Monitoring } from './constructs/monitoring';
 import { Notifications } from './constructs/notifications';
+import { OrganizationMember } from './constructs/organization-member';
 import { pascalCase, TriggerRules } from './constructs/triggers';
 import { acknowledge, acknowledgeWildcardResources, cfnOf } from './nag';
 import { buildStatements } from './permissions';
@@ -29,6 +30,8 @@ export interface PrivateLinkEcsProps {
   config: Config;
   /** `bundle` (default, what the app uses) or `inline` stand-ins for fast template-shape tests. */
   codeMode?: CodeMode;
+  /** An organization member (infra/member-stack.ts): the hub it reports to and is planned from. */
+  member?: { hubAccountId: string; hubRegion: string };
 }
 
 export interface PrivateLinkEcsStackProps extends StackProps, PrivateLinkEcsProps {}
@@ -74,6 +77,8 @@ export class PrivateLinkEcsResources {
   /** Every function the stack created, by construct id. */
   public readonly functions = new Map<string, PrivateLinkEcsFunction>();
   public readonly monitoring: Monitoring;
+  /** Forwarding to the hub and the planning role, in an organization member only. */
+  public readonly organization?: OrganizationMember;
 
   private readonly codeMode: CodeMode;
   private readonly grantedDeclarations: PermissionDeclaration[] = [];
@@ -194,6 +199,17 @@ export class PrivateLinkEcsResources {
       description: 'CloudWatch dashboard with remediations, endpoints and agent restarts',
       value: this.monitoring.dashboard.dashboardName,
     });
+
+    if (props.member) {
+      this.organization = new OrganizationMember(this.stack, 'Organization', {
+        ...props.member,
+        deadLetterQueue: this.eventTargetDeadLetterQueue,
+        statementsFor: (declarations) => {
+          this.grantedDeclarations.push(...declarations);
+          return buildStatements(declarations, this.config, this.placeholderValues);
+        },
+      });
+    }
 
     this.acknowledgeFindings();
   }

@@ -7,13 +7,11 @@
 import { runPlanOrg } from '../bin/commands/plan';
 import { renderStatus } from '../bin/commands/status';
 import { orgClients } from '../bin/lib/org';
-import type { PolicyDocument } from '../devkit/iam/roles';
 import { type HubEvent, SimulatedOrganization } from '../devkit/sim/org';
 import { DEFAULT_MEMORY_MB } from '../infra/constructs/function';
 import { parseConfig } from '../shared/config';
 import { applyRollupEvent, listRollup } from '../shared/org/rollup';
 import { hubMonthlyCost } from '../shared/pricing';
-import { INVENTORY_PERMISSIONS } from '../shared/reconciler/inventory';
 import { COMPLETED_DETAIL_TYPE, EVENT_SOURCE } from '../shared/workflow/summary';
 import { type BenchContext, type Figure, repeat } from './lib';
 
@@ -80,16 +78,6 @@ async function buildRollup(ctx: BenchContext) {
   return { org, table, dynamodb, rows: n, itemBytes };
 }
 
-const READ_ONLY: PolicyDocument = {
-  Version: '2012-10-17',
-  Statement: INVENTORY_PERMISSIONS.map((p) => ({
-    Sid: p.sid,
-    Effect: 'Allow',
-    Action: p.actions,
-    Resource: p.resources,
-  })),
-};
-
 function buildPlanOrg(): SimulatedOrganization {
   const org = new SimulatedOrganization({
     members: PLAN_ACCOUNTS,
@@ -97,7 +85,7 @@ function buildPlanOrg(): SimulatedOrganization {
     azs: 2,
   });
   for (const { accountId, region } of org.memberRegions()) {
-    org.putPlannerRole(accountId, region, [READ_ONLY]);
+    org.putPlannerRole(accountId, region);
     org
       .account(accountId, region)
       .addVpc({ cidr: '10.1.0.0/16', layout: 'private-only', tags: { 'privatelink-ecs': 'enabled' } });

@@ -120,12 +120,10 @@ export async function runOrgDemo(
   stderr(`[4/4] privatelink-ecs status (the hub's roll-up table ${table})`);
   const { dynamodb } = org.hub().clients();
   const rows: RollupRow[] = await listRollup(dynamodb, table);
+  // The members' deployed roles, and the hub's roll-up function role (org.iam) for every roll-up call.
   const iam = runs.reduce(
     (t, r) => ({ authorized: t.authorized + r.iam.authorized, denied: t.denied + r.iam.denied }),
-    {
-      authorized: 0,
-      denied: 0,
-    },
+    { ...org.iam },
   );
   const totals = {
     accountRegions: runs.length,
@@ -169,7 +167,7 @@ export async function runOrgDemo(
         `${totals.endpoints} endpoints, ${formatUsd(totals.monthlyUsd)}/month of interface endpoints`,
     );
     stdout(
-      `IAM: ${iam.authorized} calls authorized against the members' deployed roles, ${iam.denied} denied`,
+      `IAM: ${iam.authorized} calls authorized against the members' deployed roles and the hub's roll-up role, ${iam.denied} denied`,
     );
     stdout(
       'Try it on your organization: privatelink-ecs plan --org --config <file>, then status (docs/organization-operations.md)',

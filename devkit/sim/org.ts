@@ -13,11 +13,18 @@ import { randomUUID } from 'node:crypto';
 import * as orgsdk from '@aws-sdk/client-organizations';
 import * as stssdk from '@aws-sdk/client-sts';
 import { DECISION_DETAIL_TYPE } from '../../shared/org/events';
+import { createRollupHandler } from '../../shared/org/lambda';
 import { HUB_BUS_NAME, plannerRoleName } from '../../shared/org/names';
-import { type ApplyOutcome, applyRollupEvent } from '../../shared/org/rollup';
+import { PLANNER_PERMISSIONS, ROLLUP_PERMISSIONS } from '../../shared/org/permissions';
+import { type ApplyOutcome, DEFAULT_STALE_AFTER_SECONDS } from '../../shared/org/rollup';
+import {
+  fillPlaceholders,
+  type PermissionDeclaration,
+  type PlaceholderValues,
+} from '../../shared/permissions';
 import { COMPLETED_DETAIL_TYPE, EVENT_SOURCE } from '../../shared/workflow/summary';
 import { IamAuthorizer } from '../iam/authorizer';
-import { enforceRequest, type IamCounters } from '../iam/enforce';
+import { bindRole, enforceRequest, type IamCounters } from '../iam/enforce';
 import type { DeployedRole, PolicyDocument } from '../iam/roles';
 import { type CallerPrincipal, evaluateWithResourcePolicy } from '../iam/trust';
 import { CLIENT_SERVICE, ManualClock, paginate, serviceErrors } from './core';
@@ -97,11 +104,31 @@ interface Caller {
   session?: Session;
 }
 
+/** A policy document of permission declarations (shared/permissions.ts), placeholders filled as a stack would. */
+export function policyOf(
+  declarations: readonly PermissionDeclaration[],
+  values: Partial<PlaceholderValues> = {},
+): PolicyDocument {
+  const fill = (v: string) => fillPlaceholders(v, values);
+  return {
+    Version: '2012-10-17',
+    Statement: declarations.map((d) => ({
+      Sid: d.sid,
+      Effect: 'Allow',
+      Action: d.actions,
+      Resource: d.resources.map(fill),
+      ...(d.conditions ? { Condition: d.conditions } : {}),
+    })),
+  };
+}
+
 /** Models AdministratorAccess, the operator's policy in every account (never a policy of the product). */
 const ADMINISTRATOR: PolicyDocument = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
 };
+/** The hub stack's roll-up function (infra/hub-stack.ts OrgRollup). */
+const ROLLUP_FUNCTION = 'OrgRollup';
 const FORWARDED = new Set([COMPLETED_DETAIL_TYPE, DECISION_DETAIL_TYPE]);
 const OPERATOR_SECRET = 'simulated-operator-secret';
 const PAGE = { min: 1, max: 20, defaultSize: 20 };
@@ -227,9 +254,13 @@ export class SimulatedOrganization {
 
   /**
    * The member stack's planner role (shared/org/names.ts plannerRoleName) in one account for one region: it
-   * trusts the hub account only and holds `policies`.
+   * trusts the hub account only and holds `policies` (default: the member stack's PLANNER_PERMISSIONS).
    */
-  public putPlannerRole(accountId: string, region: string, policies: PolicyDocument[]): string {
+  public putPlannerRole(
+    accountId: string,
+    region: string,
+    policies: PolicyDocument[] = [policyOf(PLANNER_PERMISSIONS)],
+  ): string {
     return this.putRole(accountId, {
       roleName: plannerRoleName(region),
       trustPolicy: {
@@ -540,12 +571,39 @@ export class SimulatedOrganization {
   }
 
   /**
-   * The hub's roll-up as a consumer for deliverHubEvents: each event is applied by the same code the hub's
-   * roll-up Lambda runs (applyRollupEvent), through the hub account's DynamoDB, at the organization's time.
+   * The hub's roll-up as a consumer for deliverHubEvents: each event goes through the roll-up Lambda's handler
+   * code (shared/org/lambda.ts), as its role, through the hub account's DynamoDB, at the organization's time.
    */
   public rollupConsumer(tableName: string): (event: HubEvent) => Promise<ApplyOutcome> {
-    const { dynamodb } = this.hub().clients();
-    return (event) => applyRollupEvent(dynamodb, tableName, event, this.clock.now());
+    const hub = this.hub();
+    const { dynamodb } = hub.clients();
+    // As the hub stack's roll-up function role: its ROLLUP_PERMISSIONS on this table, evaluated on every call.
+    const tableArn = `arn:aws:dynamodb:${hub.region}:${hub.accountId}:table/${tableName}`;
+    const role: DeployedRole = {
+      functionId: ROLLUP_FUNCTION,
+      roleName: `PrivateLinkEcsHub-${ROLLUP_FUNCTION}`,
+      roleArn: this.roleArn(hub.accountId, `PrivateLinkEcsHub-${ROLLUP_FUNCTION}`),
+      policies: [policyOf(ROLLUP_PERMISSIONS, { tableArn })],
+    };
+    const authorizer = new IamAuthorizer(new Map([[ROLLUP_FUNCTION, role]]));
+    bindRole(dynamodb as unknown as Parameters<typeof bindRole>[0], {
+      functionId: ROLLUP_FUNCTION,
+      authorizer: () => authorizer,
+      facts: hub.resourceFacts(),
+      counters: this.iam,
+    });
+    const handler = createRollupHandler({
+      dynamodb,
+      tableName,
+      staleAfterSeconds: DEFAULT_STALE_AFTER_SECONDS,
+      now: () => this.clock.now(),
+    });
+    return async (event) => {
+      const result = await handler(event);
+      if (result.status === 'dropped')
+        throw new Error(`the roll-up dropped event ${event.id}: ${result.reason}`);
+      return result.status;
+    };
   }
 
   /** Forwarded events not yet handed to the hub's consumer. */

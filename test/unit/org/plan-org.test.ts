@@ -3,26 +3,15 @@
 // is missing, or whose role does not trust the caller, is reported and the others finish; nothing is written.
 import { runPlanOrg } from '../../../bin/commands/plan';
 import { orgClients } from '../../../bin/lib/org';
-import type { PolicyDocument } from '../../../devkit/iam/roles';
-import { SimulatedOrganization } from '../../../devkit/sim/org';
+import { policyOf, SimulatedOrganization } from '../../../devkit/sim/org';
 import { type Config, parseConfig } from '../../../shared/config';
 import { plannerRoleName } from '../../../shared/org/names';
-import { INVENTORY_PERMISSIONS } from '../../../shared/reconciler/inventory';
-
-const READ_ONLY: PolicyDocument = {
-  Version: '2012-10-17',
-  Statement: INVENTORY_PERMISSIONS.map((p) => ({
-    Sid: p.sid,
-    Effect: 'Allow',
-    Action: p.actions,
-    Resource: p.resources,
-  })),
-};
+import { PLANNER_PERMISSIONS } from '../../../shared/org/permissions';
 
 function buildOrg(): SimulatedOrganization {
   const org = new SimulatedOrganization();
   for (const { accountId, region } of org.memberRegions()) {
-    org.putPlannerRole(accountId, region, [READ_ONLY]);
+    org.putPlannerRole(accountId, region);
     const account = org.account(accountId, region);
     account.addVpc({ cidr: '10.1.0.0/16', layout: 'private-only', tags: { 'privatelink-ecs': 'enabled' } });
     account.addVpc({ cidr: '10.2.0.0/16', layout: 'private-only', tags: { Name: 'not-opted-in' } });
@@ -117,7 +106,7 @@ describe('plan --org on a simulated organization', () => {
           { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${second}:root` }, Action: 'sts:AssumeRole' },
         ],
       },
-      policies: [READ_ONLY],
+      policies: [policyOf(PLANNER_PERMISSIONS)],
     });
 
     // Act

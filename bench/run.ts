@@ -42,9 +42,9 @@ async function main(): Promise<void> {
 
 /**
  * The table follows the issues' order: bundles, API calls, workflow scale, time to remediate, authorization,
- * event volume.
+ * event volume, organization scale.
  */
-const ORDER = ['bundles', 'plan', 'workflow', 'remediate', 'iam', 'events'];
+const ORDER = ['bundles', 'plan', 'workflow', 'remediate', 'iam', 'events', 'org'];
 function byOrder(a: string, b: string): number {
   const rank = (f: string) => {
     const i = ORDER.findIndex((name) => f.startsWith(`${name}.`));

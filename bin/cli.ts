@@ -42,7 +42,8 @@ function unavailableCommand(name: string, pkg: string): CommandModule {
         .action(() => {
           process.stderr.write(
             `privatelink-ecs: \`${name}\` needs the devDependencies (${pkg} is not installed, as after ` +
-              '`npm ci --omit=dev`): run `npm ci` to use it. plan, apply, event, start and doctor work without them.\n',
+              '`npm ci --omit=dev`): run `npm ci` to use it. plan, apply, event, start, doctor and status work ' +
+              'without them.\n',
           );
           process.exitCode = EXIT_FAILED;
         });

@@ -41,6 +41,8 @@ export const CONFIG_MEANINGS: Readonly<Record<string, string>> = {
     'CloudWatch Logs retention of every log group the stack creates; one of the CloudWatch values (1, 3, 5, 7, 14, 30, … 3653).',
   endpointHourlyPriceUsd:
     'Price of one interface endpoint per AZ-hour in USD, overriding the built-in region table.',
+  organization:
+    'Optional: deploy across an AWS Organization (see docs/organization.md). `{"id": "o-…", "targets": ["ou-…" or "r-…"], "regions": ["eu-west-1", …]}`, optionally `excludeAccounts` (12-digit ids), `delegatedAdmin` (default `true`; `false` when deploying from the management account) and `assetBucketPrefix` (default `privatelink-ecs-assets-<hub account>`). `npx cdk deploy` then deploys the hub stack, which deploys this stack to every target account and region through a StackSet.',
 };
 
 interface ZodNode {

@@ -1,7 +1,7 @@
 // cdk-nag acknowledgements. Every acknowledgement is made on the construct it concerns and carries a reason;
 // wildcard resources in IAM policies are acknowledged one by one with the reason of the permission
 // declaration (or the AWS limitation) that produced them, so nothing is acknowledged in bulk.
-import { CfnResource, type Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { CfnPolicy } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { PermissionDeclaration } from '../shared/permissions';
@@ -72,6 +72,8 @@ export function acknowledgeWildcardResources(
 ): void {
   const reasonBySid = new Map(declarations.map((d) => [d.sid, d.reason]));
   const visit = (node: IConstruct): void => {
+    // A stack inside this one (the hub's StackSet member stack) acknowledges its own policies.
+    if (node !== stack && Stack.isStack(node)) return;
     if (node instanceof CfnPolicy) acknowledgePolicy(stack, node, reasonBySid);
     for (const child of node.node.children) visit(child);
   };

@@ -13,23 +13,28 @@ import type { Config } from '../shared/config';
 import { ENV } from '../shared/env';
 import { ConfigError } from '../shared/errors';
 import { sweepDescriptor, TRIGGER_RULES } from '../shared/events/patterns';
-import { TRIGGER_FUNCTION_PERMISSIONS } from '../shared/events/permissions';
+import { triggerFunctionPermissions } from '../shared/events/permissions';
 import type { PermissionDeclaration, PlaceholderValues } from '../shared/permissions';
 import { RESTART_DOCUMENT, WINDOWS_RESTART_DOCUMENT } from '../shared/workflow/document';
 import { type CodeMode, PrivateLinkEcsFunction } from './constructs/function';
 import { type MonitoredFunction, type MonitoredQueue, Monitoring } from './constructs/monitoring';
 import { Notifications } from './constructs/notifications';
+import { OrganizationMember } from './constructs/organization-member';
 import { pascalCase, TriggerRules } from './constructs/triggers';
 import { acknowledge, acknowledgeWildcardResources, cfnOf } from './nag';
 import { buildStatements } from './permissions';
 import { RemediationWorkflow, type WorkflowFunctionProps } from './workflow';
 
-export interface PrivateLinkEcsStackProps extends StackProps {
+export interface PrivateLinkEcsProps {
   /** Validated configuration (shared/config.ts). */
   config: Config;
   /** `bundle` (default, what the app uses) or `inline` stand-ins for fast template-shape tests. */
   codeMode?: CodeMode;
+  /** An organization member (infra/member-stack.ts): the hub it reports to and is planned from. */
+  member?: { hubAccountId: string; hubRegion: string };
 }
+
+export interface PrivateLinkEcsStackProps extends StackProps, PrivateLinkEcsProps {}
 
 interface FunctionRequest extends WorkflowFunctionProps {
   /** Invoked asynchronously (EventBridge): gets a dead-letter queue. */
@@ -49,7 +54,12 @@ export function consoleUrl(stateMachineArn: string): string {
   return `https://${Aws.REGION}.console.${Aws.URL_SUFFIX}/states/home?region=${Aws.REGION}#/statemachines/view/${stateMachineArn}`;
 }
 
-export class PrivateLinkEcsStack extends Stack {
+/**
+ * Everything the service deploys, built into a given stack: the stand-alone PrivateLinkEcsStack and the
+ * organization's member stack (infra/member-stack.ts, a StackSet stack) are the same resources. Constructs are
+ * created directly in `stack` (not under a construct of their own), so logical ids do not depend on which.
+ */
+export class PrivateLinkEcsResources {
   public readonly config: Config;
   /** Powertools idempotency records, per-VPC locks and workflow state. */
   public readonly idempotencyTable: Table;
@@ -67,17 +77,21 @@ export class PrivateLinkEcsStack extends Stack {
   /** Every function the stack created, by construct id. */
   public readonly functions = new Map<string, PrivateLinkEcsFunction>();
   public readonly monitoring: Monitoring;
+  /** Forwarding to the hub and the planning role, in an organization member only. */
+  public readonly organization?: OrganizationMember;
 
   private readonly codeMode: CodeMode;
   private readonly grantedDeclarations: PermissionDeclaration[] = [];
   private readonly placeholderValues: Partial<PlaceholderValues>;
 
-  public constructor(scope: Construct, id: string, props: PrivateLinkEcsStackProps) {
-    super(scope, id, props);
+  public constructor(
+    private readonly stack: Stack,
+    props: PrivateLinkEcsProps,
+  ) {
     this.config = props.config;
     this.codeMode = props.codeMode ?? 'bundle';
 
-    this.idempotencyTable = new Table(this, 'IdempotencyTable', {
+    this.idempotencyTable = new Table(this.stack, 'IdempotencyTable', {
       partitionKey: { name: 'id', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiration',
@@ -86,23 +100,23 @@ export class PrivateLinkEcsStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.eventTargetDeadLetterQueue = new Queue(this, 'EventTargetDeadLetterQueue', {
+    this.eventTargetDeadLetterQueue = new Queue(this.stack, 'EventTargetDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
 
-    this.notifications = new Notifications(this, 'Notifications', {
+    this.notifications = new Notifications(this.stack, 'Notifications', {
       ...(this.config.notificationEmail ? { email: this.config.notificationEmail } : {}),
       targetDeadLetterQueue: this.eventTargetDeadLetterQueue,
     });
 
-    this.restartDocument = new CfnDocument(this, 'RestartAgentDocument', {
+    this.restartDocument = new CfnDocument(this.stack, 'RestartAgentDocument', {
       documentType: 'Command',
       content: RESTART_DOCUMENT,
       updateMethod: 'NewVersion',
     });
-    this.windowsRestartDocument = new CfnDocument(this, 'RestartAgentWindowsDocument', {
+    this.windowsRestartDocument = new CfnDocument(this.stack, 'RestartAgentWindowsDocument', {
       documentType: 'Command',
       content: WINDOWS_RESTART_DOCUMENT,
       updateMethod: 'NewVersion',
@@ -121,11 +135,11 @@ export class PrivateLinkEcsStack extends Stack {
 
     // The workflow and its step functions (invoked synchronously by Step Functions: no DLQ, the workflow
     // retries and catches).
-    this.workflowLogGroup = new LogGroup(this, 'WorkflowLogGroup', {
+    this.workflowLogGroup = new LogGroup(this.stack, 'WorkflowLogGroup', {
       retention: this.config.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.workflow = new RemediationWorkflow(this, 'Workflow', {
+    this.workflow = new RemediationWorkflow(this.stack, 'Workflow', {
       config: this.config,
       createFunction: (fid, fprops) => this.createFunction(fid, { ...fprops, async: false }),
       restartDocumentName: this.restartDocument.ref,
@@ -135,7 +149,7 @@ export class PrivateLinkEcsStack extends Stack {
       tracingEnabled: true,
     });
     this.placeholderValues.stateMachineArn = this.workflow.stateMachine.stateMachineArn;
-    this.placeholderValues.stateMachineExecutionsArn = Stack.of(this).formatArn({
+    this.placeholderValues.stateMachineExecutionsArn = this.stack.formatArn({
       service: 'states',
       resource: 'execution',
       resourceName: `${this.workflow.stateMachine.stateMachineName}:*`,
@@ -144,7 +158,7 @@ export class PrivateLinkEcsStack extends Stack {
 
     // Trigger rules and the sweep schedule, each target with retries and the event-target DLQ; their
     // functions are invoked asynchronously and get their own DLQ too.
-    this.triggers = new TriggerRules(this, 'Triggers', {
+    this.triggers = new TriggerRules(this.stack, 'Triggers', {
       config: this.config,
       rules: TRIGGER_RULES,
       sweep: sweepDescriptor(this.config),
@@ -152,39 +166,50 @@ export class PrivateLinkEcsStack extends Stack {
       deadLetterQueue: this.eventTargetDeadLetterQueue,
     });
 
-    this.monitoring = new Monitoring(this, 'Monitoring', {
+    this.monitoring = new Monitoring(this.stack, 'Monitoring', {
       topic: this.notifications.topic,
       stateMachine: this.workflow.stateMachine,
       functions: this.monitoredFunctions(),
       deadLetterQueues: this.monitoredQueues(),
     });
 
-    new CfnOutput(this, 'StateMachineArn', {
+    new CfnOutput(this.stack, 'StateMachineArn', {
       description: 'Remediation workflow; start an execution with {"vpcId": "vpc-..."} to re-run a VPC',
       value: this.workflow.stateMachine.stateMachineArn,
     });
-    new CfnOutput(this, 'ReRunConsoleUrl', {
+    new CfnOutput(this.stack, 'ReRunConsoleUrl', {
       description: 'Step Functions console page of the workflow: "Start execution" with {"vpcId": "vpc-..."}',
       value: consoleUrl(this.workflow.stateMachine.stateMachineArn),
     });
-    new CfnOutput(this, 'NotificationTopicArn', {
+    new CfnOutput(this.stack, 'NotificationTopicArn', {
       description: 'SNS topic that receives alarms and remediation summaries',
       value: this.notifications.topic.topicArn,
     });
-    new CfnOutput(this, 'RestartDocumentName', {
+    new CfnOutput(this.stack, 'RestartDocumentName', {
       description:
         'SSM command document that restarts ecs-agent; privatelink-ecs run reads it from this output',
       value: this.restartDocument.ref,
     });
-    new CfnOutput(this, 'RestartWindowsDocumentName', {
+    new CfnOutput(this.stack, 'RestartWindowsDocumentName', {
       description:
         'SSM command document (PowerShell) that restarts the AmazonECS service on Windows instances',
       value: this.windowsRestartDocument.ref,
     });
-    new CfnOutput(this, 'DashboardName', {
+    new CfnOutput(this.stack, 'DashboardName', {
       description: 'CloudWatch dashboard with remediations, endpoints and agent restarts',
       value: this.monitoring.dashboard.dashboardName,
     });
+
+    if (props.member) {
+      this.organization = new OrganizationMember(this.stack, 'Organization', {
+        ...props.member,
+        deadLetterQueue: this.eventTargetDeadLetterQueue,
+        statementsFor: (declarations) => {
+          this.grantedDeclarations.push(...declarations);
+          return buildStatements(declarations, this.config, this.placeholderValues);
+        },
+      });
+    }
 
     this.acknowledgeFindings();
   }
@@ -201,7 +226,7 @@ export class PrivateLinkEcsStack extends Stack {
   /** Creates a function with the house construct and grants it the statements built from its declarations. */
   private createFunction(id: string, request: FunctionRequest): IFunction {
     if (this.functions.has(id)) throw new ConfigError(`function id ${id} is used twice`, { field: 'id' });
-    const fn = new PrivateLinkEcsFunction(this, id, {
+    const fn = new PrivateLinkEcsFunction(this.stack, id, {
       entry: request.entry,
       description: request.description,
       environment: { ...this.baseEnvironment(), ...request.environment },
@@ -240,7 +265,7 @@ export class PrivateLinkEcsStack extends Stack {
         ? `privatelink-ecs: ${sweep.description}`
         : `privatelink-ecs trigger: ${served.join(', ')}`,
       async: true,
-      permissions: TRIGGER_FUNCTION_PERMISSIONS,
+      permissions: triggerFunctionPermissions(this.config),
       environment: { [ENV.stateMachineArn]: this.workflow.stateMachine.stateMachineArn },
       timeout: isSweep ? Duration.minutes(15) : Duration.minutes(5),
     });
@@ -273,6 +298,37 @@ export class PrivateLinkEcsStack extends Stack {
       'CloudWatch alarms and EventBridge cannot publish to a topic encrypted with the AWS managed SNS key; ' +
         'messages carry only resource IDs and counts, and the topic enforces TLS',
     );
-    acknowledgeWildcardResources(this, this.grantedDeclarations);
+    acknowledgeWildcardResources(this.stack, this.grantedDeclarations);
+  }
+}
+
+/** The stand-alone stack: one account and region (infra/app.ts without an `organization` section). */
+export class PrivateLinkEcsStack extends Stack {
+  public readonly config: Config;
+  public readonly idempotencyTable: Table;
+  public readonly eventTargetDeadLetterQueue: Queue;
+  public readonly notifications: Notifications;
+  public readonly restartDocument: CfnDocument;
+  public readonly windowsRestartDocument: CfnDocument;
+  public readonly workflowLogGroup: LogGroup;
+  public readonly workflow: RemediationWorkflow;
+  public readonly triggers: TriggerRules;
+  public readonly functions: Map<string, PrivateLinkEcsFunction>;
+  public readonly monitoring: Monitoring;
+
+  public constructor(scope: Construct, id: string, props: PrivateLinkEcsStackProps) {
+    super(scope, id, props);
+    const r = new PrivateLinkEcsResources(this, props);
+    this.config = r.config;
+    this.idempotencyTable = r.idempotencyTable;
+    this.eventTargetDeadLetterQueue = r.eventTargetDeadLetterQueue;
+    this.notifications = r.notifications;
+    this.restartDocument = r.restartDocument;
+    this.windowsRestartDocument = r.windowsRestartDocument;
+    this.workflowLogGroup = r.workflowLogGroup;
+    this.workflow = r.workflow;
+    this.triggers = r.triggers;
+    this.functions = r.functions;
+    this.monitoring = r.monitoring;
   }
 }

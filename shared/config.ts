@@ -24,6 +24,52 @@ const budget = z.union([
   z.string().regex(/^([0-9]|[1-9][0-9]|100)%$/, 'must be like "10%"'),
 ]);
 
+/** Region names such as us-east-1, eu-central-2, us-gov-west-1, cn-north-1. */
+export const REGION_NAME_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
+const regionName = z.string().regex(REGION_NAME_PATTERN, 'must be a region name such as "eu-west-1"');
+
+/**
+ * Organization scale (docs/organization.md): with this section, the CDK app deploys the hub stack, which
+ * deploys the member stack to every account of `targets` in every one of `regions` through a StackSet.
+ */
+const organizationSchema = z
+  .object({
+    /** The AWS Organizations id; the hub bus admits PutEvents only from principals of this organization. */
+    id: z.string().regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id such as "o-a1b2c3d4e5"'),
+    /** OU ids (or the root id) whose accounts get the member stack, now and when they join. */
+    targets: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+            'must be an OU id such as "ou-ab12-cd34ef56" or a root id such as "r-ab12"',
+          ),
+      )
+      .min(1, 'must name at least one OU or root'),
+    /** Regions the member stack is deployed to in every target account. */
+    regions: z.array(regionName).min(1, 'must name at least one region'),
+    /** Accounts of the target OUs that get no member stack. */
+    excludeAccounts: z.array(z.string().regex(/^[0-9]{12}$/, 'must be a 12-digit account id')).default([]),
+    /**
+     * The hub is deployed from a delegated administrator for StackSets (true) or from the management account
+     * (false); CloudFormation must be told which (CallAs), and it cannot be read at synth time.
+     */
+    delegatedAdmin: z.boolean().default(true),
+    /**
+     * Prefix of the per-region buckets that carry the member stack's Lambda code (`<prefix>-<region>`, one per
+     * region in `regions`, in the hub account). Default `privatelink-ecs-assets-<hub account id>`.
+     */
+    assetBucketPrefix: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$/,
+        'must be 3-42 lowercase letters, digits and hyphens (a bucket name prefix)',
+      )
+      .optional(),
+  })
+  .strict();
+
 export const DEFAULT_INTERFACE_SERVICES = [
   'ecr.api',
   'ecr.dkr',
@@ -136,6 +182,8 @@ export const configSchema = z
       .default(365),
     /** Price of one interface endpoint per AZ-hour in USD, overriding the built-in region table. */
     endpointHourlyPriceUsd: z.number().positive().optional(),
+    /** Deploy across an AWS Organization through a hub stack (docs/organization.md). */
+    organization: organizationSchema.optional(),
   })
   .strict();
 
@@ -144,6 +192,7 @@ const LOG_RETENTION_DAYS = [
 ];
 
 export type Config = z.infer<typeof configSchema>;
+export type OrganizationConfig = NonNullable<Config['organization']>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Validates raw configuration. Throws ConfigError naming every wrong field. */

@@ -18,6 +18,8 @@ export const STACK_ENV = {
   restartWindowsDocumentName: 'RESTART_WINDOWS_DOCUMENT_NAME',
   /** The bus of the completion event; `default` when unset (the stack leaves it unset). */
   eventBusName: 'EVENT_BUS_NAME',
+  /** The organization roll-up table (shared/org/rollup.ts); the hub's roll-up function. */
+  rollupTable: 'ROLLUP_TABLE_NAME',
 } as const;
 
 /** Set by the stack (infra/constructs/function.ts) and read by Powertools itself. */

@@ -105,6 +105,14 @@ export class TriggerFailedError extends PrivateLinkEcsError {
   }
 }
 
+/** A roll-up row (shared/org/rollup.ts) kept changing under concurrent writers; the event is retried. */
+export class RollupConflictError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}) {
+    super(message, context);
+    this.name = 'RollupConflict';
+  }
+}
+
 /** Stable one-line rendering for CLIs and Step Functions causes. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;

@@ -17,6 +17,11 @@ export const MetricName = {
   AgentsRestarted: 'AgentsRestarted',
   AgentsFailed: 'AgentsFailed',
   EventsDropped: 'EventsDropped',
+  /** Hub: a member reported a failed run or a failed trigger decision. */
+  MemberFailures: 'MemberFailures',
+  /** Hub: events applied to the roll-up, and those ignored as stale or duplicate. */
+  RollupEventsApplied: 'RollupEventsApplied',
+  RollupEventsIgnored: 'RollupEventsIgnored',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

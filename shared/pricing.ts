@@ -59,3 +59,84 @@ export function monthlyEndpointCost(endpointAzs: number, hourlyUsd: number): num
  * free tier's 4,000 a month is not subtracted).
  */
 export const STATE_TRANSITION_PRICE_USD = 0.000025;
+
+// ------------------------------------------------------------------------------ the organization hub
+// Indicative us-east-1 list prices for what the hub stack runs (check the AWS pricing pages for your region).
+
+/** DynamoDB on-demand: USD per write request unit (1 KB) and per read request unit (4 KB, strongly consistent). */
+export const DYNAMODB_WRITE_REQUEST_USD = 0.625 / 1_000_000;
+export const DYNAMODB_READ_REQUEST_USD = 0.125 / 1_000_000;
+/** DynamoDB Standard table storage, USD per GB-month (the first 25 GB free tier is not subtracted). */
+export const DYNAMODB_STORAGE_GB_MONTH_USD = 0.25;
+/** DynamoDB counts 100 bytes of overhead per item in storage. */
+export const DYNAMODB_ITEM_OVERHEAD_BYTES = 100;
+/** Lambda: USD per request and per GB-second (x86). */
+export const LAMBDA_REQUEST_USD = 0.2 / 1_000_000;
+export const LAMBDA_GB_SECOND_USD = 0.0000166667;
+/** EventBridge: events sent to a bus in another account are billed as custom events, USD per event. */
+export const EVENTBRIDGE_CROSS_ACCOUNT_EVENT_USD = 1 / 1_000_000;
+/** CloudWatch: a standard-resolution alarm and a dashboard, USD per month each. */
+export const CLOUDWATCH_ALARM_MONTH_USD = 0.1;
+export const CLOUDWATCH_DASHBOARD_MONTH_USD = 3;
+
+export interface HubCostInput {
+  /** Rows in the roll-up (opted-in VPCs across the organization). */
+  rows: number;
+  /** Average stored item size in bytes (without DynamoDB's per-item overhead). */
+  itemBytes: number;
+  /** Events each VPC sends the hub per month (sweep heartbeats, decisions, completed runs). */
+  eventsPerVpcMonth: number;
+  /** The roll-up Lambda's memory (MB) and average duration (ms) per event. */
+  lambdaMemoryMb: number;
+  lambdaMs: number;
+  alarms: number;
+  dashboards: number;
+}
+
+export interface HubCost {
+  eventsPerMonth: number;
+  eventBridgeUsd: number;
+  lambdaUsd: number;
+  dynamodbRequestsUsd: number;
+  dynamodbStorageUsd: number;
+  alarmsUsd: number;
+  dashboardsUsd: number;
+  totalUsd: number;
+}
+
+/**
+ * The hub's monthly cost: every event crosses accounts once, invokes the roll-up Lambda once, and costs one
+ * strongly consistent GetItem and one PutItem of the row (the worst case: every event is applied).
+ */
+export function hubMonthlyCost(input: HubCostInput): HubCost {
+  const events = input.rows * input.eventsPerVpcMonth;
+  const writeUnits = Math.ceil(input.itemBytes / 1024);
+  const readUnits = Math.ceil(input.itemBytes / 4096);
+  const cents = (usd: number) => Math.round(usd * 100) / 100;
+  const cost = {
+    eventsPerMonth: events,
+    eventBridgeUsd: cents(events * EVENTBRIDGE_CROSS_ACCOUNT_EVENT_USD),
+    lambdaUsd: cents(
+      events * LAMBDA_REQUEST_USD +
+        events * (input.lambdaMemoryMb / 1024) * (input.lambdaMs / 1000) * LAMBDA_GB_SECOND_USD,
+    ),
+    dynamodbRequestsUsd: cents(
+      events * (writeUnits * DYNAMODB_WRITE_REQUEST_USD + readUnits * DYNAMODB_READ_REQUEST_USD),
+    ),
+    dynamodbStorageUsd: cents(
+      (input.rows * (input.itemBytes + DYNAMODB_ITEM_OVERHEAD_BYTES) * DYNAMODB_STORAGE_GB_MONTH_USD) /
+        1024 ** 3,
+    ),
+    alarmsUsd: cents(input.alarms * CLOUDWATCH_ALARM_MONTH_USD),
+    dashboardsUsd: cents(input.dashboards * CLOUDWATCH_DASHBOARD_MONTH_USD),
+  };
+  const totalUsd = cents(
+    cost.eventBridgeUsd +
+      cost.lambdaUsd +
+      cost.dynamodbRequestsUsd +
+      cost.dynamodbStorageUsd +
+      cost.alarmsUsd +
+      cost.dashboardsUsd,
+  );
+  return { ...cost, totalUsd };
+}

@@ -4,39 +4,29 @@
 // is added and the "Tag Change on Resource" event goes through the deployed rules' matching into the trigger
 // Lambda's handler code; 4) the trigger reconciles the endpoints and starts the workflow; 5) the synthesized
 // state machine runs in-process on that execution's input; 6) the report. Progress on stderr, report on stdout.
-import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
-import { type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
-import { functionIdForEntry } from '../../infra/stack';
+import type { LocalRunResult } from '../../devkit/workflow/local';
 import { type Config, parseConfig, SSM_SERVICES } from '../../shared/config';
-import { describeError, errorName } from '../../shared/errors';
-import { createTriggerHandler, type TriggerSummary } from '../../shared/events/handler';
-import { TRIGGER_RULES, type TriggerRuleId } from '../../shared/events/patterns';
-import { matchingRules } from '../../shared/events/schemas';
+import { describeError, errorName, InvalidInputError } from '../../shared/errors';
 import {
   endpointHourlyPrice,
   HOURS_PER_MONTH,
   monthlyEndpointCost,
   STATE_TRANSITION_PRICE_USD,
 } from '../../shared/pricing';
-import { parseWorkflowInput } from '../../shared/workflow/input';
-import { DynamoStateStore } from '../../shared/workflow/store';
 import type { RemediationSummary } from '../../shared/workflow/types';
 import { EXIT_FAILED, EXIT_OK } from '../lib/common';
 import {
-  asLambda,
   buildDemoWorld,
-  collectStdout,
   DEMO_DEFAULT_INSTANCES,
   DEMO_MAX_INSTANCES,
   DEMO_TRIGGER_FUNCTION,
   DEMO_VPC_CIDR,
   DEMO_VPC_NAME,
   type DemoWorld,
-  lambdaContext,
   parseInstanceCount,
-  tagChangeEvent,
 } from '../lib/demo';
+import { runExecution, tagAndTrigger } from '../lib/demo-steps';
 import { formatUsd, renderTable } from '../lib/render';
 import { progressPrinter, renderSummary } from './run';
 
@@ -44,6 +34,7 @@ export const order = 5;
 
 interface DemoOptions {
   json?: boolean;
+  org?: boolean;
   instances?: string;
   failInstance?: boolean;
 }
@@ -177,7 +168,6 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   const world = await buildDemoWorld(config, { instances, failInstance: Boolean(opts.failInstance) });
   const { account, layout } = world;
   const { vpcId } = layout;
-  const clients = account.clients();
   const startedAt = account.clock.now();
   const azs = account.availabilityZones;
 
@@ -224,60 +214,26 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
     3,
     `The opt-in tag ${tagKey}=${config.optInTag.value} is added; EventBridge delivers the event`,
   );
-  await clients.ec2.send(
-    new CreateTagsCommand({ Resources: [vpcId], Tags: [{ Key: tagKey, Value: config.optInTag.value }] }),
-  );
-  const tagCalls = account.calls.length;
-  const event = tagChangeEvent({
-    region: account.region,
-    accountId: account.accountId,
-    vpcId,
-    time: account.clock.now(),
-    changedKeys: [tagKey],
-    tags: { Name: DEMO_VPC_NAME, team: 'payments', [tagKey]: config.optInTag.value },
-  });
-  const matched = matchingRules(config, event);
-  const rule = TRIGGER_RULES.find((r) => r.id === matched[0]);
+  const triggered = await tagAndTrigger(world, config);
+  const { event, matched, tagCalls } = triggered;
   stderr(`  event ${String(event.id)}: ${String(event.source)} / ${String(event['detail-type'])}`);
-  if (!rule) {
+  if (triggered.kind === 'no-rule') {
     stderr('  ✗ no trigger rule matches the event: the demo cannot go on');
     return EXIT_FAILED;
   }
-  // The Lambda behind the rule serves every rule with the same entry file (functions/trigger-vpc/index.ts
-  // passes exactly these to triggerLambda).
-  const served: TriggerRuleId[] = TRIGGER_RULES.filter((r) => r.handlerEntry === rule.handlerEntry).map(
-    (r) => r.id,
-  );
+  const { rule, served } = triggered;
   stderr(`  rule matched: ${matched.join(', ')} (the pattern the stack deploys) → ${rule.handlerEntry}`);
   stderr(
     `  running the trigger Lambda's handler code in-process (createTriggerHandler for ${served.join(', ')}),`,
   );
   stderr(`  as ${DEMO_TRIGGER_FUNCTION}, with Powertools idempotency and the per-VPC lock in DynamoDB`);
-  // The handler calls AWS as the deployed trigger function's role: every call is authorized against it.
-  const triggerClients = account.clients({ role: functionIdForEntry(rule.handlerEntry) });
-  const handler = createTriggerHandler(
-    {
-      ec2: triggerClients.ec2,
-      ecs: triggerClients.ecs,
-      sfn: triggerClients.sfn,
-      dynamodb: triggerClients.dynamodb,
-      config,
-      stateMachineArn: world.stateMachineArn,
-      tableName: world.table,
-    },
-    served,
-  );
-  const invoked = await collectStdout(() =>
-    asLambda(DEMO_TRIGGER_FUNCTION, () => handler(event, lambdaContext(account.region, account.accountId))),
-  );
   // What the Lambda wrote to its log: EMF metric lines (and error logs, if any), also when it threw.
-  for (const line of invoked.lines) stderr(`  log: ${describeLogLine(line)}`);
-  if (!invoked.ok) {
-    stderr(`  ✗ the trigger failed: ${errorName(invoked.error)}: ${describeError(invoked.error)}`);
+  for (const line of triggered.invoked.lines) stderr(`  log: ${describeLogLine(line)}`);
+  if (triggered.kind === 'failed') {
+    stderr(`  ✗ the trigger failed: ${errorName(triggered.error)}: ${describeError(triggered.error)}`);
     return EXIT_FAILED;
   }
-  const trigger: TriggerSummary = invoked.value;
-  const vpc = trigger.vpcs.find((v) => v.vpcId === vpcId);
+  const { trigger, vpc, execution } = triggered;
 
   // 4. What the trigger did.
   stage(stderr, 4, 'The trigger reconciled the endpoints and started the workflow');
@@ -288,9 +244,6 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
     );
   if (account.state.vpcs.get(vpcId)?.dnsHostnames)
     stderr('  DNS hostnames turned on in the VPC (private DNS names of interface endpoints need them)');
-  const execution = vpc?.workflow?.started
-    ? account.executions.find((x) => x.name === vpc.workflow?.name)
-    : undefined;
   if (!vpc || !execution) {
     stderr(
       `  ✗ the trigger started no workflow execution: ${vpc?.message ?? trigger.reason ?? 'no outcome'}`,
@@ -305,27 +258,7 @@ export async function runDemo(opts: DemoOptions, stdout: Writer, stderr: Writer)
   // 5. The state machine, on the execution the trigger started.
   stage(stderr, 5, `The synthesized state machine runs execution ${execution.name} in-process`);
   stderr('  (waits are skipped in real time; the account clock moves by each Wait, as deployed)');
-  const input = parseWorkflowInput(JSON.parse(execution.input));
-  const result: LocalRunResult = await runWorkflowLocally(input, {
-    clients,
-    // Each step calls AWS as its own function's role, as deployed.
-    clientsFor: (functionId) => account.clients({ role: functionId }),
-    storeFor: (stepClients) =>
-      new DynamoStateStore(stepClients.dynamodb, world.table, () => account.clock.now()),
-    config,
-    documentName: world.documentName,
-    executionName: execution.name,
-    fastWaits: true,
-    now: () => account.clock.now(),
-    advanceClock: (seconds) => account.clock.advance(seconds * 1000),
-    onEvent: progressPrinter(stderr),
-  });
-  account.completeExecution(execution.arn, {
-    status: result.status,
-    ...(result.output !== undefined ? { output: result.output } : {}),
-    ...(result.error !== undefined ? { error: result.error } : {}),
-    ...(result.cause !== undefined ? { cause: result.cause } : {}),
-  });
+  const result = await runExecution(world, config, execution, progressPrinter(stderr));
   const simulatedMs = account.clock.now().getTime() - startedAt.getTime();
   stderr('');
   stderr(`[6/6] Report (stdout). Simulated time on the account clock: ${formatMinutes(simulatedMs)}`);
@@ -546,6 +479,12 @@ export function register(program: Command): void {
       `container instances in the fleet, 1 to ${DEMO_MAX_INSTANCES} (default ${DEMO_DEFAULT_INSTANCES})`,
     )
     .option('--fail-instance', "make one SSM-managed instance's restart command fail")
+    .option(
+      '--org',
+      'the story on a simulated AWS Organization (3 member accounts x 2 regions): members remediate, their ' +
+        'events reach the hub bus and its roll-up, and status lists every VPC; --instances is then per VPC ' +
+        '(default 4)',
+    )
     .option('--json', 'print the report as one JSON document on stdout')
     .addHelpText(
       'after',
@@ -553,9 +492,28 @@ export function register(program: Command): void {
         '  npm start                                  # same as: privatelink-ecs demo\n' +
         '  privatelink-ecs demo --instances 200\n' +
         '  privatelink-ecs demo --fail-instance\n' +
+        '  npm start -- --org                         # the organization: members, hub bus, roll-up, status\n' +
         '  privatelink-ecs demo --json 2>/dev/null | jq .cost\n',
     )
     .action(async (opts: DemoOptions) => {
+      if (opts.org) {
+        if (opts.failInstance) {
+          throw new InvalidInputError(
+            '--fail-instance is for the single-account demo: --org fails one on its own',
+            {
+              field: '--fail-instance',
+            },
+          );
+        }
+        // Loaded only for --org.
+        const { runOrgDemo } = require('../lib/org-demo') as typeof import('../lib/org-demo');
+        process.exitCode = await runOrgDemo(
+          opts,
+          (l) => process.stdout.write(`${l}\n`),
+          (l) => process.stderr.write(`${l}\n`),
+        );
+        return;
+      }
       process.exitCode = await runDemo(
         opts,
         (l) => process.stdout.write(`${l}\n`),

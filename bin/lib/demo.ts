@@ -113,7 +113,7 @@ export interface DemoWorld {
 /** Builds the simulated account with the VPC, the fleet and the stack's resources. */
 export async function buildDemoWorld(
   config: Config,
-  options: { instances: number; failInstance: boolean },
+  options: { instances: number; failInstance: boolean; account?: SimulatedAccount },
 ): Promise<DemoWorld> {
   const plan = fleetPlan(options.instances);
   if (options.failInstance && !plan.some((g) => g.role === 'regular')) {
@@ -122,7 +122,7 @@ export async function buildDemoWorld(
       { field: '--fail-instance' },
     );
   }
-  const account = new SimulatedAccount({ azs: 3 });
+  const account = options.account ?? new SimulatedAccount({ azs: 3 });
   const layout = account.addVpc({
     cidr: DEMO_VPC_CIDR,
     layout: 'private-only',

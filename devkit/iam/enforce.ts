@@ -131,6 +131,30 @@ export function bindRole(client: AnyClient, binding: RoleBinding): void {
   addEnforcement(client, () => binding.functionId, binding);
 }
 
+/**
+ * Authorizes one request as the role of `functionId` (a key of the binding's authorizer): resolves when every
+ * resource of every check is allowed, else logs the denial (see expectingDenials) and throws what AWS answers.
+ */
+export async function enforceRequest(
+  functionId: string,
+  service: ClientService,
+  operation: string,
+  input: unknown,
+  binding: Omit<RoleBinding, 'functionId'>,
+): Promise<void> {
+  const checks = await asAdministrator(() => authzChecks(service, operation, input, binding.facts));
+  const denial = await binding.authorizer().authorize(functionId, checks);
+  if (denial) {
+    if (binding.counters) binding.counters.denied += 1;
+    const scope = expectation.getStore();
+    const logged: LoggedDenial = { ...denial, operation: `${service}:${operation}`, expected: !!scope };
+    if (scope) scope.denials.push(logged);
+    else unexpected.push(logged);
+    throw denialError(service, denial);
+  }
+  if (binding.counters) binding.counters.authorized += 1;
+}
+
 function addEnforcement(
   client: AnyClient,
   roleOf: () => string | undefined,
@@ -144,19 +168,7 @@ function addEnforcement(
         const service = CLIENT_SERVICE[context.clientName ?? ''] as ClientService | undefined;
         const operation = (context.commandName ?? '').replace(/Command$/, '');
         if (!service) throw new Error(`IAM enforcement does not know the client ${context.clientName}`);
-        const checks = await asAdministrator(() =>
-          authzChecks(service, operation, args.input, binding.facts),
-        );
-        const denial = await binding.authorizer().authorize(functionId, checks);
-        if (denial) {
-          if (binding.counters) binding.counters.denied += 1;
-          const scope = expectation.getStore();
-          const logged: LoggedDenial = { ...denial, operation: `${service}:${operation}`, expected: !!scope };
-          if (scope) scope.denials.push(logged);
-          else unexpected.push(logged);
-          throw denialError(service, denial);
-        }
-        if (binding.counters) binding.counters.authorized += 1;
+        await enforceRequest(functionId, service, operation, args.input, binding);
         return next(args);
       },
     { step: 'initialize', name: 'iamEnforcementMiddleware', priority: 'high', override: true },

@@ -83,6 +83,8 @@ export function policyConfig(config: Config): Config {
     sweep: { enabled: config.sweep.enabled, schedule: config.sweep.schedule },
     clusterTagOptIn: config.clusterTagOptIn,
     teardownOnOptOut: config.teardownOnOptOut,
+    // An organization member's triggers may also publish their decisions (shared/events/permissions.ts).
+    ...(config.organization ? { organization: config.organization } : {}),
   });
 }
 

@@ -1,9 +1,10 @@
 // Simulated DynamoDB, cut to what the product sends: tables keyed by one string partition key; GetItem, PutItem,
-// DeleteItem, UpdateItem (SET only), BatchGetItem (keys) and BatchWriteItem (puts); condition expressions built from OR, AND,
-// parentheses, attribute_exists, attribute_not_exists, = and <. Those are the workflow state store's calls
-// (shared/workflow/store.ts), the per-VPC lock's (shared/events/lock.ts) and Powertools idempotency's
-// (DynamoDBPersistenceLayer). Any other operation, parameter or expression raises UnsupportedOperation
-// instead of being ignored.
+// DeleteItem, UpdateItem (SET only), BatchGetItem (keys), BatchWriteItem (puts) and Scan (pages by Limit and
+// DynamoDB's 1 MB, resumed with ExclusiveStartKey); condition expressions built from OR, AND, parentheses,
+// attribute_exists, attribute_not_exists, = and <. Those are the workflow state store's calls
+// (shared/workflow/store.ts), the per-VPC lock's (shared/events/lock.ts), Powertools idempotency's
+// (DynamoDBPersistenceLayer) and the organization roll-up's (shared/org/rollup.ts). Any other operation,
+// parameter or expression raises UnsupportedOperation instead of being ignored.
 
 import type {
   BatchGetItemInput,
@@ -18,6 +19,8 @@ import type {
   GetItemOutput,
   PutItemInput,
   PutItemOutput,
+  ScanInput,
+  ScanOutput,
   UpdateItemInput,
   UpdateItemOutput,
 } from '@aws-sdk/client-dynamodb';
@@ -285,6 +288,8 @@ function parseUpdate(text: string, ctx: ExprContext): Array<{ target: string; va
 
 /** DynamoDB's item size: attribute names plus values, in UTF-8 bytes (numbers approximated by their digits). */
 export const DYNAMODB_ITEM_LIMIT_BYTES = 400 * 1024;
+/** A Scan page stops once it has read this much (DynamoDB's 1 MB), or at Limit items. */
+export const DYNAMODB_SCAN_PAGE_BYTES = 1024 * 1024;
 
 export function itemSizeBytes(value: unknown): number {
   if (value === null || value === undefined) return 0;
@@ -481,6 +486,49 @@ export function dynamodbHandlers(state: SimState): HandlerMap {
         Responses[name] = found as unknown as NonNullable<BatchGetItemOutput['Responses']>[string];
       }
       return { Responses, UnprocessedKeys: {} };
+    }),
+    // The roll-up lists every row with it (shared/org/rollup.ts listRollup). Items come back in the table's
+    // order (insertion here, hash order in DynamoDB: a caller must not rely on either).
+    Scan: op<ScanInput, ScanOutput>((input) => {
+      onlyParameters('Scan', input, ['TableName', 'Limit', 'ExclusiveStartKey', 'ConsistentRead']);
+      const t = table(input.TableName);
+      if (input.Limit !== undefined && (!Number.isInteger(input.Limit) || input.Limit < 1)) {
+        throw validation(
+          `1 validation error detected: Value '${input.Limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+        );
+      }
+      const keys = [...t.items.keys()];
+      let start = 0;
+      if (input.ExclusiveStartKey) {
+        const after = keyOf(t, input.ExclusiveStartKey as unknown as Item, 'key');
+        // DynamoDB resumes after the key even when that item has since been deleted; here, after its position.
+        const at = keys.indexOf(after);
+        if (at < 0) throw unsupported('ExclusiveStartKey naming an item that no longer exists');
+        start = at + 1;
+      }
+      const page: Item[] = [];
+      let bytes = 0;
+      let next = start;
+      while (next < keys.length && page.length < (input.Limit ?? Number.POSITIVE_INFINITY)) {
+        if (page.length > 0 && bytes >= DYNAMODB_SCAN_PAGE_BYTES) break;
+        const item = t.items.get(keys[next]!)!;
+        bytes += itemSizeBytes(item);
+        page.push(deepClone(item));
+        next += 1;
+      }
+      const last = page[page.length - 1];
+      return {
+        Items: page as unknown as NonNullable<ScanOutput['Items']>,
+        Count: page.length,
+        ScannedCount: page.length,
+        ...(next < keys.length && last
+          ? {
+              LastEvaluatedKey: {
+                [t.partitionKey]: deepClone(last[t.partitionKey]!),
+              } as unknown as ScanOutput['LastEvaluatedKey'],
+            }
+          : {}),
+      };
     }),
     BatchWriteItem: op<BatchWriteItemInput, BatchWriteItemOutput>((input) => {
       onlyParameters('BatchWriteItem', input, ['RequestItems']);

@@ -4,7 +4,7 @@
 import type { PutEventsRequest, PutEventsResponse, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import * as eventssdk from '@aws-sdk/client-eventbridge';
 import { type HandlerMap, op, serviceErrors } from './core';
-import type { SimState } from './state';
+import type { RecordedEvent, SimState } from './state';
 
 export const { error: eventsError, throttle: eventsThrottle } = serviceErrors(
   eventssdk,
@@ -50,7 +50,7 @@ export function eventsHandlers(state: SimState): HandlerMap {
           continue;
         }
         const EventId = state.ids.uuid();
-        state.events.push({
+        const recorded: RecordedEvent = {
           EventId,
           Time: entry.Time ? new Date(entry.Time.getTime()) : state.clock.now(),
           Source: entry.Source!,
@@ -58,7 +58,9 @@ export function eventsHandlers(state: SimState): HandlerMap {
           Detail: detail,
           Resources: [...(entry.Resources ?? [])],
           EventBusName: entry.EventBusName ?? 'default',
-        });
+        };
+        state.events.push(recorded);
+        for (const listener of state.eventListeners) listener(recorded);
         results.push({ EventId });
       }
       return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };

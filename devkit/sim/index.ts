@@ -64,6 +64,14 @@ export type {
 } from './state';
 export { LATEST_AGENT_VERSION } from './state';
 
+/** What the middleware of a simulated client returns in place of an HTTP exchange. */
+export function simulatedResponse(output: unknown): { output: unknown; response: unknown } {
+  return {
+    output: { ...(output as object), $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 } },
+    response: { statusCode: 200, headers: {} },
+  };
+}
+
 export interface SimulatedAccountOptions {
   region?: string;
   accountId?: string;
@@ -71,6 +79,8 @@ export interface SimulatedAccountOptions {
   azs?: number;
   /** Start time of the account clock (default 2025-01-15T09:00:00Z). */
   now?: Date;
+  /** A clock shared with other accounts (a simulated organization's); `now` is then ignored. */
+  clock?: ManualClock;
   /**
    * SendCommand rejects the whole call (InvalidInstanceId listing the bad IDs) when any target is not a
    * running SSM-managed instance, as real SSM does (default false: per-instance Undeliverable invocations).
@@ -229,7 +239,7 @@ export class SimulatedAccount {
       throw new RangeError(`accountId must be 12 digits, got ${this.accountId}`);
     const azs = options.azs ?? 3;
     if (!Number.isInteger(azs) || azs < 1 || azs > 6) throw new RangeError(`azs must be 1 to 6, got ${azs}`);
-    this.clock = new ManualClock(options.now);
+    this.clock = options.clock ?? new ManualClock(options.now);
     this.state = new SimState(this.region, this.accountId, azs, this.clock);
     this.state.ssmRejectsWholeCallOnInvalidTarget = options.ssmRejectsWholeCallOnInvalidTarget ?? false;
     this.handlers = {
@@ -262,6 +272,11 @@ export class SimulatedAccount {
   /** EventBridge entries accepted by PutEvents, in order. */
   public get events(): RecordedEvent[] {
     return this.state.events;
+  }
+
+  /** Calls `listener` with each event PutEvents accepts from now on, after it is recorded. */
+  public onEvent(listener: (event: RecordedEvent) => void): void {
+    this.state.eventListeners.push(listener);
   }
 
   /** Step Functions executions started, in order. */
@@ -430,14 +445,7 @@ export class SimulatedAccount {
           const operation = (context.commandName ?? '').replace(/Command$/, '');
           if (!service)
             throw new UnsupportedOperationError(`simulated account does not serve ${context.clientName}`);
-          const output = await this.dispatch(service, operation, args.input, true);
-          return {
-            output: {
-              ...(output as object),
-              $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 },
-            },
-            response: { statusCode: 200, headers: {} },
-          };
+          return simulatedResponse(await this.dispatch(service, operation, args.input, true));
         },
       {
         relation: 'after',
@@ -446,6 +454,14 @@ export class SimulatedAccount {
         override: true,
       },
     );
+  }
+
+  /**
+   * Answers one request as a client attached to this account would get it (recorded, throttled by the knobs):
+   * for a simulated organization, which routes each request to the account and region of its credentials.
+   */
+  public async handle(service: SimService, operation: string, input: unknown): Promise<unknown> {
+    return this.dispatch(service, operation, input, true);
   }
 
   private dispatch(service: SimService, operation: string, input: unknown, record: boolean): unknown {

@@ -343,6 +343,8 @@ export class SimState {
   public readonly stateMachines = new Map<string, SimStateMachine>();
   public readonly executions = new Map<string, SimExecution>();
   public readonly events: RecordedEvent[] = [];
+  /** Called with each event PutEvents accepts, after it is recorded (a simulated organization forwards them). */
+  public readonly eventListeners: Array<(event: RecordedEvent) => void> = [];
   public readonly tables = new Map<string, SimTable>();
 
   public readonly endpointBehaviour = new Map<string, EndpointBehaviour>();

@@ -4,10 +4,13 @@ import {
   createDynamoDbClient,
   createEc2Client,
   createEcsClient,
+  createEventBridgeClient,
   createRoute53Client,
   createSfnClient,
 } from '../clients';
 import { configFromEnv } from '../config';
+import { ENV } from '../env';
+import { publishDecisions } from './decisions';
 import { createTriggerHandler, type TriggerHandler, triggerEnvironment } from './handler';
 import type { TriggerRuleId } from './patterns';
 
@@ -17,6 +20,10 @@ export function triggerLambda(
   env: NodeJS.ProcessEnv = process.env,
 ): TriggerHandler {
   const { stateMachineArn, tableName } = triggerEnvironment(env);
+  const config = configFromEnv(env);
+  // An organization member tells the hub what it decided (the member stack forwards the events to the hub bus).
+  const events = config.organization ? createEventBridgeClient() : undefined;
+  const eventBusName = env[ENV.eventBusName] || 'default';
   return createTriggerHandler(
     {
       ec2: createEc2Client(),
@@ -24,9 +31,10 @@ export function triggerLambda(
       ecs: createEcsClient(),
       sfn: createSfnClient(),
       dynamodb: createDynamoDbClient(),
-      config: configFromEnv(env),
+      config,
       stateMachineArn,
       tableName,
+      ...(events ? { publishDecisions: (outcome) => publishDecisions(events, eventBusName, outcome) } : {}),
     },
     rules,
   );

@@ -1,8 +1,10 @@
 // IAM permissions for the AWS calls the trigger code itself makes (shared/events/*), declared next to it.
 // The trigger Lambdas also reconcile, and tear down on opt-out: TRIGGER_FUNCTION_PERMISSIONS adds the grants
 // derived from the reconcile and teardown actions (RECONCILER_AND_TEARDOWN_PERMISSIONS).
+import type { Config } from '../config';
 import type { PermissionDeclaration } from '../permissions';
 import { RECONCILER_AND_TEARDOWN_PERMISSIONS } from '../reconciler';
+import { DECISION_EVENT_PERMISSION } from './decisions';
 
 export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
   {
@@ -71,3 +73,10 @@ export const TRIGGER_FUNCTION_PERMISSIONS: PermissionDeclaration[] = [
   ...TRIGGER_PERMISSIONS,
   ...RECONCILER_AND_TEARDOWN_PERMISSIONS,
 ];
+
+/** What a trigger or sweep Lambda is granted: an organization member also publishes its decisions. */
+export function triggerFunctionPermissions(config: Pick<Config, 'organization'>): PermissionDeclaration[] {
+  return config.organization
+    ? [...TRIGGER_FUNCTION_PERMISSIONS, DECISION_EVENT_PERMISSION]
+    : TRIGGER_FUNCTION_PERMISSIONS;
+}

@@ -57,6 +57,11 @@ export interface TriggerDeps {
    * "already restarted" is decided from the ECS attribute hint alone.
    */
   restarts?: Pick<StateStore, 'get'>;
+  /**
+   * Reports the outcome (every VPC's decision) before a failure is thrown; organization members publish the
+   * decisions for the hub (decisions.ts publishDecisions). Must not throw. Not called for a dry run.
+   */
+  publishDecisions?: (outcome: TriggerOutcome) => Promise<unknown>;
 }
 
 export type VpcDecision =
@@ -419,6 +424,7 @@ export async function handleTriggerEvent(
     vpcs: outcomes,
     notes,
   };
+  if (deps.publishDecisions && !deps.dryRun) await deps.publishDecisions(outcome);
   if (errors.length && options.throwOnFailure !== false) {
     if (errors.length === 1 && targets.length === 1) throw errors[0];
     throw new TriggerFailedError(

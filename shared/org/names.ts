@@ -49,3 +49,14 @@ export interface RollupFilter {
   region?: string;
   state?: RollupState;
 }
+
+/** The hub stack's name (infra/app.ts deploys it instead of the member stack when `organization` is set). */
+export const HUB_STACK_NAME = 'PrivateLinkEcsHub';
+
+/** Output keys of the hub stack the CLI reads (`status` finds the roll-up table by its output). */
+export const HUB_OUTPUTS = {
+  rollupTableName: 'RollupTableName',
+  busArn: 'OrganizationBusArn',
+  topicArn: 'OrganizationAlarmTopicArn',
+  dashboardName: 'OrganizationDashboardName',
+} as const;

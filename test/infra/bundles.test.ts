@@ -11,10 +11,13 @@ const ROOT = resolve(__dirname, '..', '..');
 
 /** The SDK clients each entry may carry (sorted), from the calls its service makes. */
 const EXPECTED_CLIENTS: Record<string, string[]> = {
-  // route-53: the reconciler's ListHostedZonesByVPC (a service served centrally by a private hosted zone).
-  sweep: ['dynamodb', 'ec2', 'ecs', 'route-53', 'sfn'],
-  'trigger-ecs': ['dynamodb', 'ec2', 'ecs', 'route-53', 'sfn'],
-  'trigger-vpc': ['dynamodb', 'ec2', 'ecs', 'route-53', 'sfn'],
+  // route-53: the reconciler's ListHostedZonesByVPC (a service served centrally by a private hosted zone);
+  // eventbridge: an organization member's trigger decisions (made only with config.organization).
+  sweep: ['dynamodb', 'ec2', 'ecs', 'eventbridge', 'route-53', 'sfn'],
+  'trigger-ecs': ['dynamodb', 'ec2', 'ecs', 'eventbridge', 'route-53', 'sfn'],
+  'trigger-vpc': ['dynamodb', 'ec2', 'ecs', 'eventbridge', 'route-53', 'sfn'],
+  // The organization hub's roll-up: GetItem and PutItem on the roll-up table.
+  'org-rollup': ['dynamodb'],
   'workflow-validate-input': ['ec2'],
   'workflow-ensure-endpoints': ['ec2', 'route-53'],
   'workflow-check-endpoints': ['ec2'],

@@ -7,7 +7,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { applyRollupEvent } from '../../shared/org/rollup';
+import { COMPLETED_DETAIL_TYPE, EVENT_SOURCE } from '../../shared/workflow/summary';
 import { createVpcLayout } from '../support/fixtures';
 import { motoUrl, resetMoto } from '../support/moto';
 
@@ -22,7 +25,7 @@ const SHIPPED = [
   'infra',
   'devkit',
 ];
-const AWS_COMMANDS = ['plan', 'apply', 'event', 'start', 'doctor'];
+const AWS_COMMANDS = ['plan', 'apply', 'event', 'start', 'doctor', 'status'];
 
 // Each case starts a fresh Node process with tsx: a few seconds on a busy machine.
 jest.setTimeout(60_000);
@@ -132,8 +135,8 @@ describe('the CLI after npm ci --omit=dev', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
       `privatelink-ecs: \`${command}\` needs the devDependencies (aws-local-stepfunctions is not installed, as ` +
-        'after `npm ci --omit=dev`): run `npm ci` to use it. plan, apply, event, start and doctor work without ' +
-        'them.\n',
+        'after `npm ci --omit=dev`): run `npm ci` to use it. plan, apply, event, start, doctor and status work ' +
+        'without them.\n',
     );
   });
 
@@ -153,6 +156,56 @@ describe('the CLI after npm ci --omit=dev', () => {
     expect(plan.actions.filter((a) => a.kind === 'create-interface-endpoint').map((a) => a.service)).toEqual(
       expect.arrayContaining(['ecr.api', 'ecr.dkr', 'ecs-agent', 'ecs-telemetry', 'ecs']),
     );
+  });
+
+  it("status reads the hub's roll-up table in moto and prints its rows as JSON", async () => {
+    // Prepare: a roll-up table as the hub stack makes it, with one member's run applied by the roll-up code
+    await resetMoto();
+    const ddb = new DynamoDBClient({ maxAttempts: 1, endpoint: motoUrl() });
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: 'Rollup',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await applyRollupEvent(ddb, 'Rollup', {
+      version: '0',
+      id: 'e1',
+      source: EVENT_SOURCE,
+      'detail-type': COMPLETED_DETAIL_TYPE,
+      account: '222222222222',
+      region: 'eu-west-1',
+      time: '2026-01-01T00:00:00Z',
+      resources: [],
+      detail: {
+        vpcId: 'vpc-0123456789abcdef0',
+        runId: 'r1',
+        dryRun: false,
+        outcome: 'succeeded',
+        endpoints: [{ id: 'vpce-1', service: 'ecs', state: 'available' }],
+        counts: { restarted: 3, skipped: 0, failed: 0 },
+      },
+    });
+    ddb.destroy();
+
+    // Act
+    const run = cli(['status', '--table-name', 'Rollup', '--json'], { AWS_ENDPOINT_URL: motoUrl() });
+
+    // Assess
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as { rows: Array<Record<string, unknown>> };
+    expect(out.rows).toEqual([
+      expect.objectContaining({
+        accountId: '222222222222',
+        region: 'eu-west-1',
+        vpcId: 'vpc-0123456789abcdef0',
+        state: 'converged',
+        agents: { restarted: 3, failed: 0, skipped: 0 },
+      }),
+    ]);
   });
 
   it('event reports that an event matches no trigger rule, without AWS access', () => {

@@ -162,6 +162,8 @@ describe('fuzzing the workflow input (synthesized state machine, simulated accou
 });
 
 const KNOWN_FLAGS = new Set([
+  'org',
+  'concurrency',
   'vpc-id',
   'force',
   'json',

@@ -59,4 +59,51 @@ describe('configuration schema', () => {
       'PRIVATELINK_ECS_CONFIG is not valid JSON',
     );
   });
+
+  describe('organization', () => {
+    const valid = {
+      id: 'o-a1b2c3d4e5',
+      targets: ['ou-ab12-cd34ef56', 'r-ab12'],
+      regions: ['eu-west-1', 'us-gov-west-1'],
+    };
+
+    it('is absent by default and takes its defaults when present', () => {
+      // Act
+      const without = parseConfig({});
+      const withOrg = parseConfig({ organization: valid });
+
+      // Assess
+      expect(without.organization).toBeUndefined();
+      expect(withOrg.organization).toEqual({ ...valid, excludeAccounts: [], delegatedAdmin: true });
+    });
+
+    it.each([
+      [{ ...valid, id: 'o-short' }, 'organization.id: must be an organization id'],
+      [{ ...valid, id: 'O-A1B2C3D4E5' }, 'organization.id'],
+      [{ ...valid, targets: [] }, 'organization.targets: must name at least one OU or root'],
+      [{ ...valid, targets: ['ou-1'] }, 'organization.targets.0: must be an OU id'],
+      [{ ...valid, regions: [] }, 'organization.regions: must name at least one region'],
+      [{ ...valid, regions: ['eu-west-1', 'Europe'] }, 'organization.regions.1: must be a region name'],
+      [
+        { ...valid, excludeAccounts: ['1234'] },
+        'organization.excludeAccounts.0: must be a 12-digit account id',
+      ],
+      [{ ...valid, assetBucketPrefix: 'Assets_' }, 'organization.assetBucketPrefix'],
+      [{ ...valid, hubAccount: '111122223333' }, 'organization: Unrecognized key'],
+      [{ id: 'o-a1b2c3d4e5', regions: ['eu-west-1'] }, 'organization.targets'],
+    ])('rejects %j naming the field', (organization, message) => {
+      // Act
+      let error: unknown;
+      try {
+        parseConfig({ organization });
+      } catch (err) {
+        error = err;
+      }
+
+      // Assess
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(message);
+      expect((error as ConfigError).context.field).toMatch(/^organization/);
+    });
+  });
 });

@@ -7,6 +7,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { SimulatedAccount } from '../../../devkit/sim';
@@ -129,5 +130,71 @@ describe('simulated DynamoDB', () => {
       'ValidationException',
       'ValidationException',
     ]);
+  });
+
+  it('scans every item in pages of Limit, resumed after LastEvaluatedKey', async () => {
+    // Prepare: k plus five more items
+    for (const n of [2, 3, 4, 5, 6]) {
+      await dynamodb.send(new PutItemCommand({ TableName, Item: { id: { S: `k${n}` }, n: { N: `${n}` } } }));
+    }
+
+    // Act
+    const pages: Array<{ ids: string[]; last?: string }> = [];
+    let ExclusiveStartKey: Record<string, { S: string }> | undefined;
+    do {
+      const page = await dynamodb.send(new ScanCommand({ TableName, Limit: 4, ExclusiveStartKey }));
+      pages.push({ ids: (page.Items ?? []).map((i) => i.id!.S!), last: page.LastEvaluatedKey?.id?.S });
+      ExclusiveStartKey = page.LastEvaluatedKey as typeof ExclusiveStartKey;
+    } while (ExclusiveStartKey);
+    const refused = await errorOf(dynamodb.send(new ScanCommand({ TableName, FilterExpression: 'n = :n' })));
+
+    // Assess
+    expect(pages).toEqual([
+      { ids: ['k', 'k2', 'k3', 'k4'], last: 'k4' },
+      { ids: ['k5', 'k6'], last: undefined },
+    ]);
+    expect(refused.name).toBe('UnsupportedOperation');
+  });
+
+  it('ends a Scan page at 1 MB of items, as DynamoDB does', async () => {
+    // Prepare: four items of 390 KiB
+    const big = 'x'.repeat(390 * 1024);
+    for (const id of ['a', 'b', 'c', 'd']) {
+      await dynamodb.send(new PutItemCommand({ TableName, Item: { id: { S: id }, blob: { S: big } } }));
+    }
+
+    // Act
+    const first = await dynamodb.send(new ScanCommand({ TableName }));
+    const second = await dynamodb.send(
+      new ScanCommand({ TableName, ExclusiveStartKey: first.LastEvaluatedKey }),
+    );
+
+    // Assess: k and three big items pass 1 MB; the fourth comes on the next page
+    expect(first.Items?.map((i) => i.id?.S)).toEqual(['k', 'a', 'b', 'c']);
+    expect(first.LastEvaluatedKey).toEqual({ id: { S: 'c' } });
+    expect(second.Items?.map((i) => i.id?.S)).toEqual(['d']);
+    expect(second.LastEvaluatedKey).toBeUndefined();
+  });
+
+  it('puts conditionally on a numeric attribute read before (optimistic concurrency)', async () => {
+    // Prepare
+    const put = (rev: string) =>
+      dynamodb.send(
+        new PutItemCommand({
+          TableName,
+          Item: { ...Key, n: { N: String(Number(rev) + 1) } },
+          ConditionExpression: 'n = :read',
+          ExpressionAttributeValues: { ':read': { N: rev } },
+        }),
+      );
+
+    // Act
+    await put('1');
+    const stale = await errorOf(put('1'));
+    const after = await dynamodb.send(new GetItemCommand({ TableName, Key }));
+
+    // Assess
+    expect(stale.name).toBe('ConditionalCheckFailedException');
+    expect(after.Item?.n).toEqual({ N: '2' });
   });
 });

@@ -60,7 +60,7 @@ try {
         env: { account, region },
         description: `privatelink-ecs: member Lambda code for ${region}`,
       });
-      hub.addDependency(buckets);
+      hub.addStackDependency(buckets);
     }
   } else {
     new PrivateLinkEcsStack(app, 'PrivateLinkEcs', {

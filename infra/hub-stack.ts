@@ -6,7 +6,16 @@
 // - the roll-up table and the function that keeps it, the member-failure alarm, one SNS topic and a dashboard.
 // The member's Lambda code reaches each region through per-region buckets `<prefix>-<region>` (see
 // AssetBucketStack); their contents are copied by cdk-stacksets at deploy time.
-import { Aws, CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnOutput,
+  CfnParameter,
+  CfnResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import { ComparisonOperator, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -25,7 +34,7 @@ import {
   StackSetTarget,
   StackSetTemplate,
 } from 'cdk-stacksets';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { Config, OrganizationConfig } from '../shared/config';
 import { ENV } from '../shared/env';
 import { ConfigError } from '../shared/errors';
@@ -43,6 +52,27 @@ import { buildStatements } from './permissions';
 import { PrivateLinkEcsResources } from './stack';
 
 export const ROLLUP_ENTRY = 'functions/org-rollup/index.ts';
+
+const BUCKET_DEPLOYMENT_REASON =
+  'CDK BucketDeployment (cdk-stacksets) copies the member functions’ code from the CDK asset bucket into the per-region asset buckets; it reads and writes objects of exactly those buckets';
+/** The findings on CDK's BucketDeployment handler role and policy, each with why it stands. */
+const BUCKET_DEPLOYMENT_FINDINGS: Readonly<Record<string, string>> = {
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]': `${BUCKET_DEPLOYMENT_REASON}; CDK gives its handler this managed policy for its logs`,
+  'AwsSolutions-L1': `${BUCKET_DEPLOYMENT_REASON}; CDK pins the handler runtime it ships and tests`,
+  'Serverless-LambdaLatestVersion': `${BUCKET_DEPLOYMENT_REASON}; CDK pins the handler runtime it ships and tests`,
+  'Serverless-LambdaDLQ': `${BUCKET_DEPLOYMENT_REASON}; CloudFormation invokes it and reports its failure in the deployment`,
+  'Serverless-LambdaTracing': `${BUCKET_DEPLOYMENT_REASON}; it runs only while CloudFormation deploys the hub`,
+  ...Object.fromEntries(
+    ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => [
+      `AwsSolutions-IAM5[Action::${action}]`,
+      `${BUCKET_DEPLOYMENT_REASON}; CDK grants the copy these S3 action groups on those buckets`,
+    ]),
+  ),
+};
+
+function isBucketDeployment(node: IConstruct): boolean {
+  return /Custom::CDKBucketDeployment|AssetBucketDeployment/.test(node.node.path);
+}
 
 /** The organization section, or a ConfigError: the hub exists only for an organization. */
 export function organizationOf(config: Config): OrganizationConfig {
@@ -291,7 +321,23 @@ export class PrivateLinkEcsHubStack extends Stack {
       'Serverless-LambdaDLQ',
       'Failed asynchronous invocations go to an SQS on-failure destination, not a DLQ',
     );
-    acknowledgeWildcardResources(this, ROLLUP_PERMISSIONS);
+    acknowledgeWildcardResources(this, ROLLUP_PERMISSIONS, (policy) =>
+      isBucketDeployment(policy) ? BUCKET_DEPLOYMENT_REASON : undefined,
+    );
+    this.acknowledgeBucketDeployment();
+  }
+
+  /**
+   * cdk-stacksets copies the member functions' code into the per-region buckets with CDK's BucketDeployment
+   * (a custom resource whose handler, role and runtime CDK chooses). Its findings are CDK's, acknowledged here.
+   */
+  private acknowledgeBucketDeployment(): void {
+    for (const node of this.node.findAll()) {
+      if (!isBucketDeployment(node) || !CfnResource.isCfnResource(node)) continue;
+      for (const [rule, reason] of Object.entries(BUCKET_DEPLOYMENT_FINDINGS)) {
+        acknowledge(node, rule, reason);
+      }
+    }
   }
 }
 

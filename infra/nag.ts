@@ -69,18 +69,25 @@ const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 export function acknowledgeWildcardResources(
   stack: Stack,
   declarations: readonly PermissionDeclaration[],
+  /** The reason for a policy CDK itself writes (e.g. a BucketDeployment handler's), when none is declared. */
+  reasonFor: (policy: CfnPolicy) => string | undefined = () => undefined,
 ): void {
   const reasonBySid = new Map(declarations.map((d) => [d.sid, d.reason]));
   const visit = (node: IConstruct): void => {
     // A stack inside this one (the hub's StackSet member stack) acknowledges its own policies.
     if (node !== stack && Stack.isStack(node)) return;
-    if (node instanceof CfnPolicy) acknowledgePolicy(stack, node, reasonBySid);
+    if (node instanceof CfnPolicy) acknowledgePolicy(stack, node, reasonBySid, reasonFor(node));
     for (const child of node.node.children) visit(child);
   };
   visit(stack);
 }
 
-function acknowledgePolicy(stack: Stack, policy: CfnPolicy, reasonBySid: Map<string, string>): void {
+function acknowledgePolicy(
+  stack: Stack,
+  policy: CfnPolicy,
+  reasonBySid: Map<string, string>,
+  fallbackReason: string | undefined,
+): void {
   const document = stack.resolve(policy.policyDocument) as { Statement?: ResolvedStatement[] };
   const acknowledged = new Set<string>();
   for (const statement of document.Statement ?? []) {
@@ -89,7 +96,7 @@ function acknowledgePolicy(stack: Stack, policy: CfnPolicy, reasonBySid: Map<str
     for (const resource of asArray(statement.Resource)) {
       const flat = flattenForNag(resource);
       if (!flat.includes('*')) continue;
-      const reason = wildcardReason(statement, actions, flat, reasonBySid);
+      const reason = wildcardReason(statement, actions, flat, reasonBySid) ?? fallbackReason;
       if (!reason) {
         throw new Error(
           `${policy.node.path}: statement ${statement.Sid ?? actions.join(',')} grants wildcard resource ${flat} ` +

@@ -167,6 +167,7 @@ export class RemediationWorkflow extends Construct {
       parameters: {
         input: JsonPath.entirePayload,
         executionName: JsonPath.stringAt('$$.Execution.Name'),
+        executionArn: JsonPath.stringAt('$$.Execution.Id'),
         startTime: JsonPath.stringAt('$$.Execution.StartTime'),
       },
     });

@@ -79,6 +79,8 @@ export type StepName = (typeof STEP_NAMES)[number];
 export interface ValidateInputEvent {
   input: unknown;
   executionName?: string;
+  /** The execution's ARN ($$.Execution.Id): the summary links to its console page. */
+  executionArn?: string;
   startTime?: string;
 }
 
@@ -120,7 +122,16 @@ export function validateInputStep(deps: StepDeps<'ec2'>): ValidateInputStep {
       typeof event.executionName === 'string' && event.executionName ? event.executionName : undefined;
     const runId = `run#${name ?? `${input.vpcId}-${now().getTime()}`}`;
     logger.info('remediation input accepted', { vpcId: input.vpcId, runId, restart: input.restart });
-    return { input, runId, startedAt: event.startTime ?? now().toISOString() };
+    const executionArn =
+      typeof event.executionArn === 'string' && event.executionArn.startsWith('arn:')
+        ? event.executionArn
+        : undefined;
+    return {
+      input,
+      runId,
+      startedAt: event.startTime ?? now().toISOString(),
+      ...(executionArn ? { executionArn } : {}),
+    };
   };
 }
 

@@ -150,6 +150,7 @@ function buildSummary(
   if (cause) summary.cause = cause;
   if (s.endpoints?.plan) summary.plan = s.endpoints.plan;
   if (s.input?.trigger) summary.trigger = s.input.trigger;
+  if (s.executionArn) summary.executionArn = s.executionArn;
   return summary;
 }
 

@@ -115,6 +115,8 @@ export interface WorkflowState {
   input: WorkflowInput;
   runId: string;
   startedAt: string;
+  /** The Step Functions execution ARN, when the workflow runs in Step Functions. */
+  executionArn?: string;
   endpoints?: EndpointPhase;
   fleet?: FleetPhase;
   updates?: UpdatePhase;
@@ -149,6 +151,8 @@ export interface RemediationSummary {
   omitted: { restarted: number; skipped: number; failed: number };
   notes: string[];
   trigger?: WorkflowTrigger;
+  /** The execution this summarizes (the organization roll-up links to its console page). */
+  executionArn?: string;
 }
 
 /** What the last state hands to the Succeed/Fail states. */

@@ -27,6 +27,11 @@ describe('configuration at synth', () => {
     [{ ssmEndpoints: 'sometimes' }, 'ssmEndpoints', '"auto"|"always"|"never"'],
     [{ restart: { fallback: 'explode' } }, 'restart.fallback', '"report"|"reboot"'],
     [{ logRetentionDays: 2 }, 'logRetentionDays', '365'],
+    [
+      { organization: { id: 'o-a1b2c3d4e5', targets: ['ou-ab12-cd34ef56'], regions: ['Europe'] } },
+      'organization.regions.0',
+      'must be a region name such as "eu-west-1"',
+    ],
   ])(
     'fails synth for cdk.json context %j with a message naming %s and the allowed values',
     (bad, field, allowed) => {

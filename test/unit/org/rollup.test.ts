@@ -87,6 +87,20 @@ describe('rollupEventFromBus', () => {
     });
   });
 
+  it('links the run to its execution named in the summary (executionArn)', () => {
+    // Prepare
+    const raw = completedEvent({ id: 'e-2', time: '2026-12-06T10:00:00Z' }, { executionArn: EXECUTION_ARN });
+
+    // Act
+    const event = rollupEventFromBus(raw);
+
+    // Assess
+    expect(event.kind === 'run' && event.record.consoleUrl).toBe(executionConsoleUrl(EXECUTION_ARN));
+    expect(executionConsoleUrl(EXECUTION_ARN.replace('arn:aws:', 'arn:aws-cn:'))).toMatch(
+      /^https:\/\/eu-west-1\.console\.amazonaws\.cn\/states\//,
+    );
+  });
+
   it('reads a trigger decision with its own millisecond time and the workflow it started', () => {
     // Prepare
     const raw = decisionEvent(

@@ -1,6 +1,6 @@
 // The endpoint reconciler: inventory (finders) → pure planner → executor. Triggers, the workflow and the
 // CLI call these functions; the EC2 client is injected.
-import type { EC2Client, Vpc } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Config } from '../config';
 import { describeError, errorName, InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
 import { isVpcId, type VpcId } from '../ids';
@@ -25,6 +25,7 @@ import type {
   ReconcileResult,
   VpcInventory,
 } from './types';
+import { isOptedIn } from './vpc';
 
 export { type ActionRegistry, RECONCILE_ACTIONS, TEARDOWN_ACTIONS } from './actions';
 export { executePlan } from './executor';
@@ -33,37 +34,7 @@ export { RECONCILER_AND_TEARDOWN_PERMISSIONS, RECONCILER_PERMISSIONS } from './p
 export { planActions } from './planner';
 export { planTeardown, planTeardownVpc, teardownVpc } from './teardown';
 export type * from './types';
-
-export interface VpcOptIn {
-  exists: boolean;
-  optedIn: boolean;
-  tags: Record<string, string>;
-}
-
-export function isOptedIn(config: Config, tags: Record<string, string>): boolean {
-  return tags[config.optInTag.key] === config.optInTag.value;
-}
-
-/**
- * readVpcOptIn plus the DescribeVpcs answer itself, for a caller that goes on to reconcileVpc: passing
- * `vpc` back as `reads.vpc` saves reconcileVpc a second DescribeVpcs.
- */
-export async function readVpc(
-  ec2: EC2Client,
-  config: Config,
-  vpcId: VpcId,
-): Promise<VpcOptIn & { vpc?: Vpc }> {
-  const vpc = await describeVpc(ec2, vpcId);
-  if (!vpc) return { exists: false, optedIn: false, tags: {} };
-  const tags = tagsToRecord(vpc.Tags);
-  return { exists: true, optedIn: isOptedIn(config, tags), tags, vpc };
-}
-
-/** Whether the VPC exists and carries the opt-in tag. */
-export async function readVpcOptIn(ec2: EC2Client, config: Config, vpcId: VpcId): Promise<VpcOptIn> {
-  const { vpc: _vpc, ...optIn } = await readVpc(ec2, config, vpcId);
-  return optIn;
-}
+export { isOptedIn, readVpc, readVpcOptIn, type VpcOptIn } from './vpc';
 
 /** Every VPC carrying the opt-in tag (paginated, filtered server-side by tag). */
 export async function listOptedInVpcIds(ec2: EC2Client, config: Config): Promise<VpcId[]> {

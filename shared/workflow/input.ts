@@ -5,7 +5,7 @@ import * as z from 'zod';
 import type { Config } from '../config';
 import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
 import { isVpcId, VPC_ID_PATTERN } from '../ids';
-import { readVpc } from '../reconciler';
+import { readVpc } from '../reconciler/vpc';
 import type { WorkflowInput } from './types';
 
 const inputSchema = z

@@ -103,7 +103,7 @@ export async function repeat<T>(runs: number, measure: (run: number) => Promise<
 
 // ------------------------------------------------------------------------------------------ remediation floor
 
-/** The rollout's poll schedule and reconnect rule, as shared/workflow/rollout.ts waits them. */
+/** The rollout's poll schedule and reconnect rule, as shared/workflow/advance.ts sets them. */
 export interface RolloutSchedule {
   /** First Wait after StartBatch, and the backoff's start (ROLLOUT_POLL_MIN_SECONDS). */
   pollMinSeconds: number;

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { SimulatedAccount } from '../devkit/sim';
 import { type Config, parseConfig } from '../shared/config';
+import { parseVpcId, type VpcId } from '../shared/ids';
 import { logger } from '../shared/observability';
 import { planVpc, reconcileVpc } from '../shared/reconciler';
 import { startMotoServer } from '../test/support/moto-global-setup';
@@ -83,12 +84,12 @@ export function subnetCidr(i: number): string {
 }
 
 /** An opted-in VPC with `subnets` private subnets over up to 4 AZs and `routeTables` route tables. */
-async function createLayout(ec2: EC2Client, shape: Shape): Promise<string> {
+async function createLayout(ec2: EC2Client, shape: Shape): Promise<VpcId> {
   const zones = await ec2.send(new DescribeAvailabilityZonesCommand({}));
   const azs = (zones.AvailabilityZones ?? []).map((z) => z.ZoneName!).slice(0, 4);
   if (azs.length === 0) throw new Error('the account lists no Availability Zones');
   const vpc = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }));
-  const vpcId = vpc.Vpc!.VpcId!;
+  const vpcId = parseVpcId(vpc.Vpc!.VpcId);
   await ec2.send(
     new CreateTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'privatelink-ecs', Value: 'enabled' }] }),
   );

@@ -14,12 +14,12 @@ import {
   SSM_SERVICES,
 } from '../shared/config';
 import { logger } from '../shared/observability';
-import { resolveConcurrency } from '../shared/workflow/plan';
 import {
   RECONNECT_SETTLE_SECONDS,
   ROLLOUT_POLL_MAX_SECONDS,
   ROLLOUT_POLL_MIN_SECONDS,
-} from '../shared/workflow/rollout';
+} from '../shared/workflow/advance';
+import { resolveConcurrency } from '../shared/workflow/plan';
 import { MemoryStateStore } from '../shared/workflow/store';
 import { fleetAccount } from './fleet';
 import {
@@ -37,7 +37,7 @@ export const title =
 
 const SECTION = 'Time to remediate';
 
-/** The rollout schedule as shared/workflow/rollout.ts waits it. */
+/** The rollout schedule as shared/workflow/advance.ts sets it. */
 export const ROLLOUT_SCHEDULE: RolloutSchedule = {
   pollMinSeconds: ROLLOUT_POLL_MIN_SECONDS,
   pollMaxSeconds: ROLLOUT_POLL_MAX_SECONDS,

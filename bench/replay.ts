@@ -15,7 +15,7 @@ import { createTriggerHandler, type TriggerHandler } from '../shared/events/hand
 import { TRIGGER_RULES, type TriggerRuleId } from '../shared/events/patterns';
 import { matchingRules } from '../shared/events/schemas';
 import { RESTART_DOCUMENT } from '../shared/workflow/document';
-import { MemoryStateStore } from '../shared/workflow/store';
+import { DynamoStateStore, MemoryStateStore } from '../shared/workflow/store';
 
 /** What ECS (or CloudTrail) reports. Only the registration burst and the new cluster are not routine. */
 export type ReplayKind =
@@ -142,6 +142,9 @@ export async function replayWorld(shape: HourShape = REALISTIC_HOUR): Promise<Re
       clientsFor: (functionId) => account.clients({ role: functionId }),
       config,
       store: new MemoryStateStore(),
+      // As deployed: the workflow's records (the durable restart records among them) in the one stack table,
+      // written by each step's role; the triggers read them from there.
+      storeFor: (stepClients) => new DynamoStateStore(stepClients.dynamodb, IDEMPOTENCY_TABLE),
       documentName: DOCUMENT_NAME,
       fastWaits: true,
       now: () => account.clock.now(),

@@ -1,5 +1,6 @@
 // One error hierarchy for the whole project. Every error carries a stable `name` (the Step Functions
 // workflow maps names to Retry/Catch), forwards `cause`, and carries context such as vpcId or service.
+// A name is PascalCase without an `Error` suffix and unique in the hierarchy (test/unit/error-names.test.ts).
 
 export interface ErrorContext {
   vpcId?: string;
@@ -15,7 +16,7 @@ export class PrivateLinkEcsError extends Error {
 
   public constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'PrivateLinkEcsError';
+    this.name = 'PrivateLinkEcs';
     this.context = context;
   }
 }
@@ -32,7 +33,7 @@ export class InvalidInputError extends PrivateLinkEcsError {
 export class ConfigError extends PrivateLinkEcsError {
   public constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super(message, context, options);
-    this.name = 'ConfigError';
+    this.name = 'InvalidConfig';
   }
 }
 
@@ -85,6 +86,14 @@ export class DependencyFailedError extends PrivateLinkEcsError {
   public constructor(message: string, context: ErrorContext = {}) {
     super(message, context);
     this.name = 'DependencyFailed';
+  }
+}
+
+/** A read answered with a failure for one of its items (e.g. DescribeContainerInstances `failures`). */
+export class ReadFailedError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}) {
+    super(message, context);
+    this.name = 'ReadFailed';
   }
 }
 

@@ -1,5 +1,6 @@
 // Each service module declares the IAM permissions its code needs, next to that code. The CDK stack builds
 // its policy statements from these declarations instead of a hand-kept list.
+import { ConfigError } from './errors';
 
 /**
  * ARN templates may use these placeholders, which the stack resolves:
@@ -36,7 +37,9 @@ export type PlaceholderValues = Record<
 export function fillPlaceholders(template: string, values: Partial<PlaceholderValues>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
     const value = (values as Record<string, string | undefined>)[key];
-    if (value === undefined) throw new Error(`no value for placeholder ${whole} in "${template}"`);
+    if (value === undefined) {
+      throw new ConfigError(`no value for placeholder ${whole} in "${template}"`, { field: key, template });
+    }
     return value;
   });
 }

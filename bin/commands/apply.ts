@@ -1,6 +1,6 @@
 // `privatelink-ecs apply`: converge one VPC on the endpoint set and print what happened to each action.
 import type { Command } from 'commander';
-import { assertVpcId } from '../../shared/ids';
+import { parseVpcId } from '../../shared/ids';
 import { reconcileVpc } from '../../shared/reconciler';
 import {
   type CommonOptions,
@@ -20,7 +20,7 @@ interface ApplyOptions extends CommonOptions {
 }
 
 export async function runApply(opts: ApplyOptions): Promise<number> {
-  const vpcId = assertVpcId(opts.vpcId, '--vpc-id');
+  const vpcId = parseVpcId(opts.vpcId, '--vpc-id');
   const config = loadConfig(opts);
   const { ec2, route53 } = clientsFor(opts);
   try {

@@ -8,7 +8,7 @@ import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import type { Command } from 'commander';
 import { type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
 import { functionIdForEntry } from '../../infra/stack';
-import { type Config, parseConfig } from '../../shared/config';
+import { type Config, parseConfig, SSM_SERVICES } from '../../shared/config';
 import { describeError, errorName } from '../../shared/errors';
 import { createTriggerHandler, type TriggerSummary } from '../../shared/events/handler';
 import { TRIGGER_RULES, type TriggerRuleId } from '../../shared/events/patterns';
@@ -35,7 +35,6 @@ import {
   type DemoWorld,
   lambdaContext,
   parseInstanceCount,
-  SSM_ENDPOINT_SERVICES,
   tagChangeEvent,
 } from '../lib/demo';
 import { formatUsd, renderTable } from '../lib/render';
@@ -52,7 +51,7 @@ interface DemoOptions {
 type Writer = (line: string) => void;
 
 const READ_ONLY = /^(Describe|List|Get|BatchGet|Query|Scan)/;
-const SSM_SERVICES = new Set(SSM_ENDPOINT_SERVICES);
+const SSM_ENDPOINT_SERVICES = new Set<string>(SSM_SERVICES);
 
 interface EndpointRow {
   service: string;
@@ -74,7 +73,7 @@ function endpointRows(world: DemoWorld, config: Config): EndpointRow[] {
       ? 'S3 gateway: image layers from ECR (free)'
       : core.has(e.service)
         ? 'ECS/ECR interface endpoint'
-        : SSM_SERVICES.has(e.service)
+        : SSM_ENDPOINT_SERVICES.has(e.service)
           ? 'SSM: no NAT, so Run Command needs it'
           : 'extra interface endpoint';
   return [...state.endpoints.values()]
@@ -116,7 +115,10 @@ function costOf(rows: EndpointRow[], region: string, config: Config): CostReport
     interfaceEndpoints: interfaces.length,
     endpointAzs: azs(interfaces),
     monthlyUsd: monthlyEndpointCost(azs(interfaces), price.usd),
-    ssmMonthlyUsd: monthlyEndpointCost(azs(interfaces.filter((r) => SSM_SERVICES.has(r.service))), price.usd),
+    ssmMonthlyUsd: monthlyEndpointCost(
+      azs(interfaces.filter((r) => SSM_ENDPOINT_SERVICES.has(r.service))),
+      price.usd,
+    ),
     gatewayEndpoints: rows.length - interfaces.length,
     gatewayMonthlyUsd: 0,
     hoursPerMonth: HOURS_PER_MONTH,

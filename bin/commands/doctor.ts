@@ -7,7 +7,7 @@
 // AGPL policy evaluator (test/unit/cli/doctor-imports.test.ts checks it).
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../shared/errors';
-import { assertVpcId } from '../../shared/ids';
+import { parseVpcId } from '../../shared/ids';
 import { type CommonOptions, EXIT_FAILED, EXIT_OK, loadConfig, withCommonOptions } from '../lib/common';
 import type { ChecklistItem } from '../lib/doctor/checks';
 import { createDoctorClients, destroyDoctorClients } from '../lib/doctor/clients';
@@ -46,7 +46,7 @@ export function renderReport(report: DoctorReport): string {
 
 export async function runDoctor(opts: DoctorOptions): Promise<number> {
   // Bad input is refused before any client exists, so it never costs an AWS call.
-  const vpcId = assertVpcId(opts.vpcId, '--vpc-id');
+  const vpcId = parseVpcId(opts.vpcId, '--vpc-id');
   if (!STACK_NAME.test(opts.stackName)) {
     throw new InvalidInputError(
       `--stack-name must be a CloudFormation stack name (a letter, then letters, digits and hyphens) or stack id, got ${JSON.stringify(opts.stackName)}`,

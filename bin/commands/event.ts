@@ -57,7 +57,10 @@ function parseJson(text: string): unknown {
 
 function describeVpc(v: VpcOutcome, dryRun: boolean): string[] {
   const lines = [`  ${v.vpcId}: ${v.decision} - ${v.message}`];
-  const planned = v.reconcile?.actions.filter((a) => a.kind !== 'covered') ?? [];
+  const planned = [
+    ...(v.reconcile?.actions.filter((a) => a.kind !== 'covered') ?? []),
+    ...(v.teardownPlan ?? []),
+  ];
   if (dryRun)
     for (const a of planned)
       lines.push(`    would ${a.kind}${a.service ? ` ${a.service}` : ''}: ${a.reason}`);

@@ -1,8 +1,8 @@
 // `privatelink-ecs plan`: read-only. Shows what apply would do to one VPC, and what it would cost.
 import type { Command } from 'commander';
-import { assertVpcId } from '../../shared/ids';
+import { parseVpcId } from '../../shared/ids';
 import { endpointHourlyPrice, HOURS_PER_MONTH } from '../../shared/pricing';
-import { addedEndpointAzs, isOptedIn, planCostUsd, planVpc } from '../../shared/reconciler';
+import { addedEndpointAzs, isOptedIn, planCostUsd, planTeardown, planVpc } from '../../shared/reconciler';
 import { type CommonOptions, clientsFor, EXIT_OK, loadConfig, withCommonOptions } from '../lib/common';
 import { actionJson, formatUsd, planRows, renderTable } from '../lib/render';
 
@@ -13,7 +13,7 @@ interface PlanOptions extends CommonOptions {
 }
 
 export async function runPlan(opts: PlanOptions): Promise<number> {
-  const vpcId = assertVpcId(opts.vpcId, '--vpc-id');
+  const vpcId = parseVpcId(opts.vpcId, '--vpc-id');
   const config = loadConfig(opts);
   const { ec2, route53 } = clientsFor(opts);
   try {
@@ -23,6 +23,11 @@ export async function runPlan(opts: PlanOptions): Promise<number> {
     const endpointAzs = addedEndpointAzs(plan.actions);
     const monthly = planCostUsd(plan.actions, inventory.region, config);
     const writes = plan.actions.filter((a) => a.kind !== 'covered').length;
+    // Without the opt-in tag and with teardownOnOptOut, the triggers tear down what we created: that plan too.
+    const teardown =
+      !optedIn && config.teardownOnOptOut
+        ? planTeardown(vpcId, inventory.endpoints, inventory.securityGroup)
+        : undefined;
     if (opts.json) {
       const out = {
         vpcId,
@@ -39,6 +44,7 @@ export async function runPlan(opts: PlanOptions): Promise<number> {
           monthlyUsd: monthly,
         },
         warnings: plan.warnings,
+        ...(teardown ? { teardown: teardown.map(actionJson) } : {}),
       };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
@@ -66,6 +72,15 @@ export async function runPlan(opts: PlanOptions): Promise<number> {
           ? 'Added cost: none (no interface endpoint AZs to add).'
           : `Added interface endpoint cost: ${endpointAzs} endpoint-AZ(s) x ${formatUsd(price.usd)}/h (${price.source}) x ${HOURS_PER_MONTH} h = ${formatUsd(monthly)}/month, plus data processing`,
       );
+      if (teardown) {
+        out.push('');
+        out.push(
+          teardown.length === 0
+            ? 'teardownOnOptOut is on: nothing of privatelink-ecs to delete on opt-out.'
+            : `teardownOnOptOut is on: on opt-out the triggers delete, unless a container instance is still registered in ${vpcId}, ${teardown.length} resource(s):`,
+        );
+        if (teardown.length > 0) out.push(renderTable(planRows(teardown)).trimEnd());
+      }
       for (const warning of plan.warnings) out.push(`warning: ${warning}`);
       process.stdout.write(`${out.join('\n')}\n`);
     }
@@ -88,7 +103,8 @@ export function register(program: Command): void {
     .requiredOption('--vpc-id <id>', 'the VPC to plan, e.g. vpc-0123456789abcdef0')
     .option(
       '--json',
-      'print JSON: each action with kind, service, resourceIds, targetId, reason, plus the cost',
+      'print JSON: each action with kind, service, resourceIds, targetId, reason, plus the cost (and the ' +
+        'teardown steps when the VPC lacks the opt-in tag and teardownOnOptOut is on)',
     );
   withCommonOptions(cmd)
     .addHelpText(

@@ -61,7 +61,7 @@ export function cliErrorMessage(err: unknown): { message: string; code: number }
   const name = errorName(err);
   const text = describeError(err);
   if (err instanceof PrivateLinkEcsError) {
-    const usage = ['InvalidInput', 'ConfigError', 'NotOptedIn', 'VpcNotFound'].includes(name);
+    const usage = ['InvalidInput', 'InvalidConfig', 'NotOptedIn', 'VpcNotFound'].includes(name);
     return { message: cliWording(text), code: usage ? EXIT_USAGE : EXIT_FAILED };
   }
   if (/region is missing|region="" is not a valid/i.test(text)) {

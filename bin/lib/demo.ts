@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { SimulatedAccount, type VpcLayout } from '../../devkit/sim';
-import type { Config } from '../../shared/config';
+import { type Config, SSM_SERVICES } from '../../shared/config';
 import { InvalidInputError } from '../../shared/errors';
 import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 
@@ -22,8 +22,6 @@ const STATE_MACHINE = 'PrivateLinkEcs-Remediation-demo';
 export const DEMO_TRIGGER_FUNCTION = 'PrivateLinkEcs-TriggerVpc-demo';
 /** Polls each interface endpoint stays `pending`: real ones take a few minutes. */
 const PENDING_POLLS = 10;
-/** The interface endpoints ssmEndpoints=auto adds when the subnets have no NAT or internet route. */
-export const SSM_ENDPOINT_SERVICES: readonly string[] = ['ssm', 'ssmmessages', 'ec2messages'];
 
 /** One kind of container instance in the demo fleet. */
 export interface FleetGroup {
@@ -133,7 +131,7 @@ export async function buildDemoWorld(
     tags: { Name: DEMO_VPC_NAME, team: 'payments' },
   });
   // Every interface endpoint the reconciler may create (SSM's three too: ssmEndpoints auto adds them here).
-  for (const service of [...config.interfaceServices, ...config.extraServices, ...SSM_ENDPOINT_SERVICES]) {
+  for (const service of [...config.interfaceServices, ...config.extraServices, ...SSM_SERVICES]) {
     account.setEndpointBehaviour(service, { pendingPolls: PENDING_POLLS });
   }
   const azOf = new Map(

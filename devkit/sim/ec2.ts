@@ -506,6 +506,23 @@ export function ec2Handlers(state: SimState): HandlerMap {
     return short;
   }
 
+  /** As EC2 does: every subnet of an endpoint has the addresses its IP address type needs. */
+  function checkSubnetsIpType(ipType: string, subnetIds: readonly string[]): void {
+    const subnets = subnetIds.map((id) => state.subnets.get(id)).filter((x) => x !== undefined);
+    const noV4 = subnets.filter((x) => x.ipv6Native).map((x) => x.id);
+    const noV6 = subnets.filter((x) => !x.ipv6Cidr).map((x) => x.id);
+    if (ipType !== 'ipv6' && noV4.length)
+      throw ec2Error(
+        'InvalidParameter',
+        `The following subnets do not have an IPv4 CIDR block, as IP address type ${ipType} needs: ${noV4.join(', ')}`,
+      );
+    if (ipType !== 'ipv4' && noV6.length)
+      throw ec2Error(
+        'InvalidParameter',
+        `The following subnets do not have an IPv6 CIDR block, as IP address type ${ipType} needs: ${noV6.join(', ')}`,
+      );
+  }
+
   function checkEndpointSubnets(
     ep: { vpcId: string; service: string; serviceName: string },
     subnetIds: string[],
@@ -1301,19 +1318,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
             'InvalidParameter',
             `The VPC endpoint service ${input.ServiceName} does not support the IP address type ${ipType}.`,
           );
-        const subnets = subnetIds.map((id) => state.subnets.get(id)).filter((x) => x !== undefined);
-        const noV4 = subnets.filter((x) => x.ipv6Native).map((x) => x.id);
-        const noV6 = subnets.filter((x) => !x.ipv6Cidr).map((x) => x.id);
-        if (ipType !== 'ipv6' && noV4.length)
-          throw ec2Error(
-            'InvalidParameter',
-            `The following subnets do not have an IPv4 CIDR block, as IP address type ${ipType} needs: ${noV4.join(', ')}`,
-          );
-        if (ipType !== 'ipv4' && noV6.length)
-          throw ec2Error(
-            'InvalidParameter',
-            `The following subnets do not have an IPv6 CIDR block, as IP address type ${ipType} needs: ${noV6.join(', ')}`,
-          );
+        checkSubnetsIpType(ipType, subnetIds);
         ep.ipAddressType = ipType;
         const groups = input.SecurityGroupIds?.length ? input.SecurityGroupIds : [vpc.defaultSecurityGroupId];
         for (const g of groups) {
@@ -1398,6 +1403,8 @@ export function ec2Handlers(state: SimState): HandlerMap {
           ...(input.AddSubnetIds ?? []).filter((s) => !ep.subnetIds.includes(s)),
         ];
         checkEndpointSubnets(ep, next);
+        // A subnet joins only if it has the addresses the endpoint's IP address type needs.
+        checkSubnetsIpType(ep.ipAddressType ?? 'ipv4', input.AddSubnetIds ?? []);
         for (const g of input.AddSecurityGroupIds ?? []) getGroup(g);
         if (input.PrivateDnsEnabled === true && !ep.privateDnsEnabled)
           checkPrivateDns(vpc, ep.service, ep.id);

@@ -16,6 +16,7 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { ResourceFacts } from '../../shared/authz/requests';
 import type { AwsClients } from '../../shared/clients';
 import { type Config, parseConfig } from '../../shared/config';
+import { parseVpcId, type VpcId } from '../../shared/ids';
 import { IamAuthorizer } from '../iam/authorizer';
 import { bindRole as bindRoleToClient, type IamCounters } from '../iam/enforce';
 import { type DeployedRole, deployedRoles, type PhysicalResources } from '../iam/roles';
@@ -131,7 +132,7 @@ export interface AddVpcOptions {
 }
 
 export interface VpcLayout {
-  vpcId: string;
+  vpcId: VpcId;
   publicSubnetIds: string[];
   privateSubnetIds: string[];
   publicRouteTableIds: string[];
@@ -641,7 +642,7 @@ export class SimulatedAccount {
       CidrBlock: options.cidr,
       TagSpecifications: tagSpec('vpc', options.tags ?? {}),
     }).Vpc;
-    const vpcId = vpc.VpcId;
+    const vpcId = parseVpcId(vpc.VpcId);
     for (const cidr of options.secondaryCidrs ?? []) {
       this.internal('ec2', 'AssociateVpcCidrBlock', { VpcId: vpcId, CidrBlock: cidr });
     }

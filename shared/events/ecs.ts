@@ -6,12 +6,12 @@ import {
   DescribeContainerInstancesCommand,
   type DescribeContainerInstancesCommandOutput,
   type ECSClient,
-  ListClustersCommand,
-  ListContainerInstancesCommand,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-ecs';
 import type { Config } from '../config';
-import { errorName } from '../errors';
+import { errorName, ReadFailedError } from '../errors';
+import { listClusterArns, listContainerInstances } from '../finders/container-instances';
+import { isVpcId, type VpcId } from '../ids';
 import { RESTARTED_AT_ATTRIBUTE } from '../workflow/plan';
 
 export interface InstancePlacement {
@@ -78,43 +78,18 @@ export interface RegisteredInstance {
   registeredAt?: Date;
 }
 
-/** Container instances registered in a cluster (ACTIVE and DRAINING), paginated, described in batches. */
+/** Container instances registered in a cluster (ACTIVE and DRAINING); the one finder's rule on failures. */
 export async function listClusterInstances(
   ecs: ECSClient,
   clusterArn: string,
 ): Promise<RegisteredInstance[]> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ecs.send(new ListContainerInstancesCommand({ cluster: clusterArn, nextToken }));
-    arns.push(...(page.containerInstanceArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  const out: RegisteredInstance[] = [];
-  for (let i = 0; i < arns.length; i += 100) {
-    const { containerInstances, failures } = await ecs.send(
-      new DescribeContainerInstancesCommand({
-        cluster: clusterArn,
-        containerInstances: arns.slice(i, i + 100),
-      }),
-    );
-    if (failures?.length) {
-      const missing = failures.filter((f) => f.reason !== 'MISSING');
-      if (missing.length)
-        throw new Error(`DescribeContainerInstances failed: ${missing[0]!.reason} ${missing[0]!.arn}`);
-    }
-    for (const ci of containerInstances ?? []) {
-      if (!ci.containerInstanceArn || ci.status === 'INACTIVE') continue;
-      out.push({
-        clusterArn,
-        containerInstanceArn: ci.containerInstanceArn,
-        ec2InstanceId: ci.ec2InstanceId,
-        status: ci.status,
-        registeredAt: ci.registeredAt,
-      });
-    }
-  }
-  return out;
+  return (await listContainerInstances(ecs, clusterArn)).map((ci) => ({
+    clusterArn,
+    containerInstanceArn: ci.containerInstanceArn!,
+    ec2InstanceId: ci.ec2InstanceId,
+    status: ci.status,
+    registeredAt: ci.registeredAt,
+  }));
 }
 
 export interface InstanceRestartRecord {
@@ -146,22 +121,16 @@ export async function readInstanceRestart(
     throw err;
   }
   const fault = (out.failures ?? []).find((f) => f.reason !== 'MISSING');
-  if (fault) throw new Error(`DescribeContainerInstances failed: ${fault.reason} ${fault.arn}`);
+  if (fault) {
+    throw new ReadFailedError(`DescribeContainerInstances could not read ${fault.arn}: ${fault.reason}`, {
+      containerInstanceArn: fault.arn,
+      reason: fault.reason,
+    });
+  }
   const ci = out.containerInstances?.[0];
   if (!ci || ci.status === 'INACTIVE') return { registered: false };
   const restartedAt = ci.attributes?.find((a) => a.name === RESTARTED_AT_ATTRIBUTE)?.value;
   return restartedAt ? { registered: true, restartedAt } : { registered: true };
-}
-
-async function listClusterArns(ecs: ECSClient): Promise<string[]> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await ecs.send(new ListClustersCommand({ nextToken }));
-    arns.push(...(page.clusterArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return arns;
 }
 
 /**
@@ -197,7 +166,12 @@ export async function listOptedInClusterArns(ecs: ECSClient, config: Config): Pr
     );
     // A cluster deleted between the two calls is reported as MISSING; anything else is a real fault.
     const fault = (failures ?? []).find((f) => f.reason !== 'MISSING');
-    if (fault) throw new Error(`DescribeClusters failed: ${fault.reason} ${fault.arn}`);
+    if (fault) {
+      throw new ReadFailedError(`DescribeClusters could not read ${fault.arn}: ${fault.reason}`, {
+        clusterArn: fault.arn,
+        reason: fault.reason,
+      });
+    }
     for (const c of clusters ?? []) {
       if (!c.clusterArn || c.status === 'INACTIVE') continue;
       const tagged = (c.tags ?? []).some(
@@ -216,7 +190,7 @@ export async function listOptedInClusterArns(ecs: ECSClient, config: Config): Pr
 export async function listClusterOptedInVpcIds(
   clients: { ec2: EC2Client; ecs: ECSClient },
   config: Config,
-): Promise<string[]> {
+): Promise<VpcId[]> {
   const instanceIds: string[] = [];
   for (const clusterArn of await listOptedInClusterArns(clients.ecs, config)) {
     let instances: RegisteredInstance[];
@@ -229,9 +203,9 @@ export async function listClusterOptedInVpcIds(
     for (const i of instances) if (i.ec2InstanceId) instanceIds.push(i.ec2InstanceId);
   }
   const placements = await describeInstancePlacements(clients.ec2, instanceIds);
-  const vpcIds = new Set<string>();
+  const vpcIds = new Set<VpcId>();
   for (const p of placements.values()) {
-    if (p.vpcId && p.state !== 'terminated') vpcIds.add(p.vpcId);
+    if (isVpcId(p.vpcId) && p.state !== 'terminated') vpcIds.add(p.vpcId);
   }
   return [...vpcIds].sort();
 }

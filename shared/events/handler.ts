@@ -8,12 +8,13 @@ import type { Context } from 'aws-lambda';
 import { ENV } from '../env';
 import { ConfigError } from '../errors';
 import { countMetric, logger, MetricName, metrics } from '../observability';
+import { DynamoStateStore } from '../workflow/store';
 import { DynamoDbVpcLock, type VpcLockOptions } from './lock';
 import type { TriggerRuleId } from './patterns';
 import { classifyEvent, type EventEnvelope, type TriggerIntent } from './schemas';
 import { handleTriggerEvent, type TriggerDeps, type TriggerOutcome, type VpcDecision } from './trigger';
 
-export interface TriggerHandlerDeps extends Omit<TriggerDeps, 'lock' | 'dryRun'> {
+export interface TriggerHandlerDeps extends Omit<TriggerDeps, 'lock' | 'dryRun' | 'restarts'> {
   dynamodb: DynamoDBClient;
   /** The idempotency table; also holds the per-VPC lock items. */
   tableName: string;
@@ -95,7 +96,9 @@ export function createTriggerHandler(
     tableName: deps.tableName,
     awsSdkV3Client: deps.dynamodb,
   });
-  const serviceDeps: TriggerDeps = { ...deps, lock };
+  // The workflow's durable restart records live in the same table (keys.restarted): read-only here.
+  const restarts = new DynamoStateStore(deps.dynamodb, deps.tableName);
+  const serviceDeps: TriggerDeps = { ...deps, lock, restarts };
 
   const process = makeIdempotent(
     async (event: EventEnvelope, classified: { rule: TriggerRuleId | 'sweep'; intent: TriggerIntent }) =>

@@ -1,7 +1,8 @@
 // IAM permissions for the AWS calls the trigger code itself makes (shared/events/*), declared next to it.
-// The trigger Lambdas also call the reconciler: TRIGGER_FUNCTION_PERMISSIONS adds RECONCILER_PERMISSIONS.
+// The trigger Lambdas also reconcile, and tear down on opt-out: TRIGGER_FUNCTION_PERMISSIONS adds the grants
+// derived from the reconcile and teardown actions (RECONCILER_AND_TEARDOWN_PERMISSIONS).
 import type { PermissionDeclaration } from '../permissions';
-import { RECONCILER_PERMISSIONS } from '../reconciler';
+import { RECONCILER_AND_TEARDOWN_PERMISSIONS } from '../reconciler';
 
 export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
   {
@@ -65,8 +66,8 @@ export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
   },
 ];
 
-/** Everything a trigger or sweep Lambda needs: its own calls plus the reconciler's. */
+/** Everything a trigger or sweep Lambda needs: its own calls plus the reconciler's and the teardown's. */
 export const TRIGGER_FUNCTION_PERMISSIONS: PermissionDeclaration[] = [
   ...TRIGGER_PERMISSIONS,
-  ...RECONCILER_PERMISSIONS,
+  ...RECONCILER_AND_TEARDOWN_PERMISSIONS,
 ];

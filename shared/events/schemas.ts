@@ -1,7 +1,7 @@
 // Schemas for the events our rules deliver. A trigger never trusts an event further than its shape: the
 // handler re-reads current state from AWS. An event that does not parse is dropped with the reason.
 import type { Config } from '../config';
-import { INSTANCE_ID_PATTERN, VPC_ID_PATTERN } from '../ids';
+import { INSTANCE_ID_PATTERN, isVpcId, VPC_ID_PATTERN, type VpcId } from '../ids';
 import * as z from '../zod';
 import { compilePattern } from './matcher';
 import { isScheduledEvent, REGISTRATION_VERSION_MAX, TRIGGER_RULES, type TriggerRuleId } from './patterns';
@@ -22,12 +22,12 @@ export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;
 
 // The resource part must be a well-formed VPC ID (8 or 17 hex digits), or a bad ID would pass here and only
 // fail in the trigger, which then throws and the platform retries the event for a day.
-const vpcArn = z.string().check(
-  z.regex(/^arn:[^:]+:ec2:[^:]*:[0-9]*:vpc\/vpc-[0-9a-f]+$/, 'must be a VPC ARN'),
-  z.refine(
-    (arn: string) => VPC_ID_PATTERN.test(arn.split('/')[1] ?? ''),
-    'must name a VPC ID like vpc-0123456789abcdef0',
+const vpcArn = z.pipe(
+  z.pipe(
+    z.string().check(z.regex(/^arn:[^:]+:ec2:[^:]*:[0-9]*:vpc\/vpc-[0-9a-f]+$/, 'must be a VPC ARN')),
+    z.transform((arn: string) => arn.split('/')[1]),
   ),
+  z.custom<VpcId>(isVpcId, 'must name a VPC ID like vpc-0123456789abcdef0'),
 );
 
 const tagChangeDetail = z.looseObject({
@@ -44,7 +44,12 @@ const ec2ApiCallDetail = z.discriminatedUnion('eventName', [
     eventName: z.literal('CreateVpc'),
     eventSource: z.literal('ec2.amazonaws.com'),
     responseElements: z.looseObject({
-      vpc: z.looseObject({ vpcId: z.string().check(z.regex(VPC_ID_PATTERN, 'must be a VPC ID')) }),
+      vpc: z.looseObject({
+        vpcId: z.pipe(
+          z.string().check(z.regex(VPC_ID_PATTERN, 'must be a VPC ID')),
+          z.custom<VpcId>(isVpcId),
+        ),
+      }),
     }),
   }),
   z.looseObject({
@@ -94,7 +99,7 @@ const ecsClusterApiDetail = z.discriminatedUnion('eventName', [
 
 /** What an event asks the trigger to look at. */
 export type TriggerIntent =
-  | { kind: 'vpcs'; vpcIds: string[] }
+  | { kind: 'vpcs'; vpcIds: VpcId[] }
   | {
       kind: 'instance';
       ec2InstanceId: string;
@@ -148,7 +153,7 @@ function intentFor(
       if (!arn.success || event.resources.length !== 1) {
         return { reason: 'resources must hold exactly one VPC ARN' };
       }
-      return { intent: { kind: 'vpcs', vpcIds: [arn.data.split('/')[1]!] } };
+      return { intent: { kind: 'vpcs', vpcIds: [arn.data] } };
     }
     case 'vpc-api-call': {
       const detail = ec2ApiCallDetail.safeParse(event.detail);
@@ -157,11 +162,7 @@ function intentFor(
       if (d.eventName === 'CreateVpc')
         return { intent: { kind: 'vpcs', vpcIds: [d.responseElements.vpc.vpcId] } };
       const vpcIds = [
-        ...new Set(
-          d.requestParameters.resourcesSet.items
-            .map((i) => i.resourceId)
-            .filter((id) => VPC_ID_PATTERN.test(id)),
-        ),
+        ...new Set(d.requestParameters.resourcesSet.items.map((i) => i.resourceId).filter(isVpcId)),
       ];
       if (vpcIds.length === 0)
         return { reason: 'detail.requestParameters.resourcesSet names no valid VPC ID' };

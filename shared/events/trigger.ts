@@ -7,18 +7,25 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Config } from '../config';
 import { describeError, errorName, TriggerFailedError } from '../errors';
+import { isVpcId, type VpcId } from '../ids';
 import { logger } from '../observability';
 import {
   type ActionResult,
+  executePlan,
   listEndpoints,
   listOptedInVpcIds,
+  type PlannedAction,
+  planTeardownVpc,
   type ReconcileResult,
   readVpc,
   reconcileVpc,
-  teardownVpc,
+  TEARDOWN_ACTIONS,
 } from '../reconciler';
-import { isDeletedState } from '../reconciler/naming';
-import { CREATION_TIME_RESOLUTION_MS } from '../workflow/plan';
+import { isGoneState } from '../reconciler/naming';
+import { reliedOn } from '../workflow/endpoints';
+import { CREATION_TIME_RESOLUTION_MS, endpointGeneration } from '../workflow/plan';
+import { keys, type RestartRecord } from '../workflow/records';
+import type { StateStore } from '../workflow/store';
 import {
   clusterCarriesOptInTag,
   describeInstancePlacements,
@@ -45,6 +52,11 @@ export interface TriggerDeps {
   lock?: VpcLock;
   /** Read-only: plan, decide, report; no writes, no StartExecution, no lock. */
   dryRun?: boolean;
+  /**
+   * The workflow's durable restart records (the state table, read only). Absent (a CLI run without a table),
+   * "already restarted" is decided from the ECS attribute hint alone.
+   */
+  restarts?: Pick<StateStore, 'get'>;
 }
 
 export type VpcDecision =
@@ -64,6 +76,8 @@ export interface VpcOutcome {
   optInSource?: 'vpc-tag' | 'cluster-tag';
   reconcile?: ReconcileResult;
   teardown?: ActionResult[];
+  /** Dry run of an opt-out teardown: the delete steps a real run would execute. */
+  teardownPlan?: PlannedAction[];
   /** The workflow start, when the trigger decided there is something for it to do. */
   workflow?: WorkflowStart;
   error?: { name: string; message: string };
@@ -79,7 +93,7 @@ export interface TriggerOutcome {
 }
 
 interface VpcTarget {
-  vpcId: string;
+  vpcId: VpcId;
   /** The cluster carries the opt-in tag (config.clusterTagOptIn): act as if the VPC were tagged. */
   clusterOptIn?: boolean;
   /** The container instance whose event brought us here. */
@@ -116,7 +130,7 @@ async function resolveTargets(
       const placement = (await describeInstancePlacements(ec2, [intent.ec2InstanceId])).get(
         intent.ec2InstanceId,
       );
-      if (!placement?.vpcId || placement.state === 'terminated') {
+      if (!isVpcId(placement?.vpcId) || placement.state === 'terminated') {
         notes.push(`EC2 instance ${intent.ec2InstanceId} no longer exists (or is terminated); nothing to do`);
         return [];
       }
@@ -156,7 +170,7 @@ async function resolveTargets(
         ec2,
         instances.flatMap((i) => (i.ec2InstanceId ? [i.ec2InstanceId] : [])),
       );
-      const vpcIds = [...new Set([...placements.values()].flatMap((p) => (p.vpcId ? [p.vpcId] : [])))].sort();
+      const vpcIds = [...new Set([...placements.values()].map((p) => p.vpcId).filter(isVpcId))].sort();
       return vpcIds.map((vpcId) => ({ vpcId, clusterOptIn }));
     }
   }
@@ -169,9 +183,11 @@ function provesAfter(time: Date | string, iso: string): boolean {
 
 /**
  * Why the workflow should run for this VPC now; empty when there is nothing for it to do. For an instance
- * event whose registration predates the endpoints, the workflow's own record of the instance's last restart
- * (the privatelink-ecs.restarted-at attribute) is read: an agent restarted after the newest endpoint already
- * uses them, so its events never start a workflow again (its registeredAt never changes after a restart).
+ * event whose registration predates the endpoints, the workflow's records of the instance's last restart are
+ * read: first the durable record in the state table (restarted for the current endpoint generation?), then
+ * the privatelink-ecs.restarted-at attribute hint. An agent restarted for the current endpoints already uses
+ * them, so its events never start a workflow again (its registeredAt never changes after a restart), even
+ * when the workflow could not write the attribute.
  */
 async function workflowReasons(
   deps: TriggerDeps,
@@ -188,7 +204,7 @@ async function workflowReasons(
   // endpoint list is re-read after any write).
   const instance = target.instance;
   if (!instance) return reasons;
-  const ours = result.endpoints.filter((e) => e.managed && !isDeletedState(e.state));
+  const ours = result.endpoints.filter((e) => e.managed && !isGoneState(e.state));
   if (ours.length === 0) return reasons;
   if (ours.some((e) => e.state.toLowerCase() !== 'available')) {
     reasons.push('not every endpoint is available yet');
@@ -202,15 +218,28 @@ async function workflowReasons(
   if (!instance.registeredAt || !newestCreatedAt || provesAfter(instance.registeredAt, newestCreatedAt)) {
     return reasons;
   }
+  const context = { instanceId: instance.ec2InstanceId, containerInstanceArn: instance.containerInstanceArn };
+  if (deps.restarts) {
+    const generation = endpointGeneration(result.endpoints.filter(reliedOn(deps.config)).map((e) => e.id));
+    const durable = await deps.restarts.get<RestartRecord>(
+      keys.restarted(target.vpcId, instance.containerInstanceArn),
+    );
+    if (durable?.g === generation) {
+      logger.info('agent already restarted for the current endpoints (state table); no workflow needed', {
+        ...context,
+        generation,
+        restartedAt: durable.at,
+        run: durable.run,
+      });
+      return reasons;
+    }
+  }
   const record = await readInstanceRestart(deps.ecs, instance.clusterArn, instance.containerInstanceArn);
   if (!record.registered) {
-    logger.info('container instance is no longer registered; no restart needed', {
-      instanceId: instance.ec2InstanceId,
-      containerInstanceArn: instance.containerInstanceArn,
-    });
+    logger.info('container instance is no longer registered; no restart needed', context);
   } else if (record.restartedAt && provesAfter(record.restartedAt, newestCreatedAt)) {
     logger.info('agent already restarted for the current endpoints; no workflow needed', {
-      instanceId: instance.ec2InstanceId,
+      ...context,
       restartedAt: record.restartedAt,
       newestEndpointCreatedAt: newestCreatedAt,
     });
@@ -222,7 +251,7 @@ async function workflowReasons(
   return reasons;
 }
 
-async function handleOptedOut(deps: TriggerDeps, vpcId: string): Promise<VpcOutcome> {
+async function handleOptedOut(deps: TriggerDeps, vpcId: VpcId): Promise<VpcOutcome> {
   const { config } = deps;
   const ours = (await listEndpoints(deps.ec2, config, vpcId)).filter((e) => e.managed);
   if (ours.length === 0) {
@@ -244,14 +273,19 @@ async function handleOptedOut(deps: TriggerDeps, vpcId: string): Promise<VpcOutc
     logger.warn('teardown refused: container instances still registered', { vpcId, instances: ids });
     return { vpcId, decision: 'teardown-refused', message };
   }
+  // Teardown is a plan like any other: a dry run shows its steps, a real run executes them.
+  const steps = await planTeardownVpc(deps.ec2, config, vpcId);
   if (deps.dryRun) {
+    const endpoints = steps.filter((s) => s.kind === 'delete-endpoint').length;
+    const group = steps.some((s) => s.kind === 'delete-security-group') ? ' and security group' : '';
     return {
       vpcId,
       decision: 'torn-down',
-      message: `would delete our ${ours.length} endpoint(s) and security group in VPC ${vpcId} (dry run: nothing deleted)`,
+      teardownPlan: steps,
+      message: `would delete our ${endpoints} endpoint(s)${group} in VPC ${vpcId} (dry run: nothing deleted)`,
     };
   }
-  const results = await teardownVpc(deps.ec2, config, vpcId);
+  const results = await executePlan({ ec2: deps.ec2, config }, steps, TEARDOWN_ACTIONS);
   const failed = results.filter((r) => r.status === 'error');
   if (failed.length) {
     const first = failed[0]!;

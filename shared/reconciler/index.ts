@@ -3,7 +3,7 @@
 import type { EC2Client, Vpc } from '@aws-sdk/client-ec2';
 import type { Config } from '../config';
 import { describeError, errorName, InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
-import { assertVpcId } from '../ids';
+import { isVpcId, type VpcId } from '../ids';
 import { countMetric, logger, MetricName } from '../observability';
 import { endpointHourlyPrice, monthlyEndpointCost } from '../pricing';
 import { executePlan } from './executor';
@@ -26,11 +26,12 @@ import type {
   VpcInventory,
 } from './types';
 
+export { type ActionRegistry, RECONCILE_ACTIONS, TEARDOWN_ACTIONS } from './actions';
 export { executePlan } from './executor';
 export { type InventoryOptions, PAGE_LIMITS, pageSizeFor, readInventory } from './inventory';
-export { RECONCILER_PERMISSIONS } from './permissions';
+export { RECONCILER_AND_TEARDOWN_PERMISSIONS, RECONCILER_PERMISSIONS } from './permissions';
 export { planActions } from './planner';
-export { teardownVpc } from './teardown';
+export { planTeardown, planTeardownVpc, teardownVpc } from './teardown';
 export type * from './types';
 
 export interface VpcOptIn {
@@ -50,33 +51,31 @@ export function isOptedIn(config: Config, tags: Record<string, string>): boolean
 export async function readVpc(
   ec2: EC2Client,
   config: Config,
-  vpcId: string,
+  vpcId: VpcId,
 ): Promise<VpcOptIn & { vpc?: Vpc }> {
-  assertVpcId(vpcId);
   const vpc = await describeVpc(ec2, vpcId);
   if (!vpc) return { exists: false, optedIn: false, tags: {} };
   const tags = tagsToRecord(vpc.Tags);
   return { exists: true, optedIn: isOptedIn(config, tags), tags, vpc };
 }
 
-/** Whether the VPC exists and carries the opt-in tag. Throws InvalidInputError for a malformed ID. */
-export async function readVpcOptIn(ec2: EC2Client, config: Config, vpcId: string): Promise<VpcOptIn> {
+/** Whether the VPC exists and carries the opt-in tag. */
+export async function readVpcOptIn(ec2: EC2Client, config: Config, vpcId: VpcId): Promise<VpcOptIn> {
   const { vpc: _vpc, ...optIn } = await readVpc(ec2, config, vpcId);
   return optIn;
 }
 
 /** Every VPC carrying the opt-in tag (paginated, filtered server-side by tag). */
-export async function listOptedInVpcIds(ec2: EC2Client, config: Config): Promise<string[]> {
-  return (await listVpcIdsByTag(ec2, config.optInTag.key, config.optInTag.value)).sort();
+export async function listOptedInVpcIds(ec2: EC2Client, config: Config): Promise<VpcId[]> {
+  return (await listVpcIdsByTag(ec2, config.optInTag.key, config.optInTag.value)).filter(isVpcId).sort();
 }
 
 /** Every endpoint in the VPC, whoever made it. */
 export async function listEndpoints(
   ec2: EC2Client,
   config: Config,
-  vpcId: string,
+  vpcId: VpcId,
 ): Promise<EndpointSummary[]> {
-  assertVpcId(vpcId);
   return readEndpoints(ec2, config, vpcId);
 }
 
@@ -95,17 +94,16 @@ export function planCostUsd(actions: PlannedAction[], region: string, config: Co
 export async function planVpc(
   ec2: EC2Client,
   config: Config,
-  vpcId: string,
+  vpcId: VpcId,
   options: InventoryOptions = {},
 ): Promise<{ inventory: VpcInventory; plan: Plan }> {
-  assertVpcId(vpcId);
   const region = await regionOf(ec2);
   const inventory = await readInventory(ec2, config, vpcId, candidateServiceNames(config, region), options);
   return { inventory, plan: planActions(config, inventory) };
 }
 
 /**
- * Converges one VPC on the desired endpoint set. Validates the ID (InvalidInputError), fails with
+ * Converges one VPC on the desired endpoint set (the entry point validated its ID). Fails with
  * VpcNotFoundError for an unknown VPC and NotOptedInError for a VPC without the opt-in tag unless
  * options.force. dryRun plans only. A failed action is recorded in `results`, never thrown. Only the reads
  * before the first write can throw; once the plan is applied the results are always returned (a failed
@@ -122,7 +120,7 @@ export async function reconcileVpc(
 ): Promise<ReconcileResult> {
   if (!options || typeof options !== 'object')
     throw new InvalidInputError('options with a vpcId are required');
-  const vpcId = assertVpcId(options.vpcId);
+  const { vpcId } = options;
   const vpc = reads.vpc?.VpcId === vpcId ? reads.vpc : await describeVpc(ec2, vpcId);
   if (!vpc) throw new VpcNotFoundError(vpcId);
   const optedIn = isOptedIn(config, tagsToRecord(vpc.Tags));

@@ -198,8 +198,10 @@ export function summarizeEndpoint(config: Config, endpoint: VpcEndpoint): Endpoi
   if (summary.type === 'Interface') {
     summary.privateDnsEnabled = endpoint.PrivateDnsEnabled ?? false;
     summary.securityGroupIds = (endpoint.Groups ?? []).map((g) => g.GroupId!).filter(Boolean);
+    if (endpoint.IpAddressType) summary.ipAddressType = endpoint.IpAddressType;
   }
-  if (endpoint.LastError?.Message) summary.lastError = endpoint.LastError.Message;
+  const error = endpoint.LastError;
+  if (error?.Message) summary.lastError = error.Code ? `${error.Code}: ${error.Message}` : error.Message;
   if (endpoint.CreationTimestamp) summary.createdAt = new Date(endpoint.CreationTimestamp).toISOString();
   return summary;
 }

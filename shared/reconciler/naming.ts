@@ -72,15 +72,28 @@ export function isManaged(config: Config, tags: Tag[] | undefined): boolean {
   return tagsToRecord(tags)[config.managedTagKey] === MANAGED_TAG_VALUE;
 }
 
-/** Endpoint states that provide (or are about to provide) the service. */
+/**
+ * One rule for an endpoint's state, from EC2's State values (PendingAcceptance | Pending | Available | Deleting |
+ * Deleted | Rejected | Failed | Expired | Partial, compared without case):
+ * - live: provides the service, or is about to;
+ * - gone: being deleted or deleted (EC2 keeps listing it for a while): no longer counted, ours included;
+ * - failed: failed, rejected or expired. It will never become available, yet it still exists (an expired
+ *   endpoint of ours still has to be deleted, and the workflow must not wait for it nor overlook it).
+ */
 export const LIVE_ENDPOINT_STATES = new Set(['pendingacceptance', 'pending', 'available', 'modifying']);
+const GONE_ENDPOINT_STATES = new Set(['deleting', 'deleted']);
+const FAILED_ENDPOINT_STATES = new Set(['failed', 'rejected', 'expired']);
 
 export function isLiveState(state: string | undefined): boolean {
   return LIVE_ENDPOINT_STATES.has((state ?? '').toLowerCase());
 }
 
-/** An endpoint being deleted or already deleted (EC2 keeps listing it for a while): no longer one of ours. */
-export function isDeletedState(state: string | undefined): boolean {
-  const s = (state ?? '').toLowerCase();
-  return s === 'deleting' || s === 'deleted';
+/** An endpoint being deleted or already deleted: no longer one of the VPC's endpoints. */
+export function isGoneState(state: string | undefined): boolean {
+  return GONE_ENDPOINT_STATES.has((state ?? '').toLowerCase());
+}
+
+/** An endpoint that will never become available: failed, rejected or expired. */
+export function isFailedState(state: string | undefined): boolean {
+  return FAILED_ENDPOINT_STATES.has((state ?? '').toLowerCase());
 }

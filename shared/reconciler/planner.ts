@@ -2,7 +2,7 @@
 // with its reason. No I/O, no clock, no randomness: the same input always gives the same plan.
 import { type Config, configuredInterfaceServices, type S3GatewayMode, SSM_SERVICES } from '../config';
 import { ConfigError } from '../errors';
-import { foreignGroupMessage, fullServiceName, isLiveState, MANAGED_TAG_VALUE } from './naming';
+import { foreignGroupMessage, fullServiceName, isGoneState, isLiveState, MANAGED_TAG_VALUE } from './naming';
 import type {
   DesiredSet,
   EndpointIpAddressType,
@@ -114,7 +114,7 @@ function liveEndpoints(inv: VpcInventory, service: string, type: 'Interface' | '
 function deadManagedEndpoints(inv: VpcInventory, service: string, type: 'Interface' | 'Gateway'): string[] {
   return inv.endpoints
     .filter((e) => e.service === service && e.type === type && e.managed && !isLiveState(e.state))
-    .filter((e) => !['deleted', 'deleting'].includes(e.state.toLowerCase()))
+    .filter((e) => !isGoneState(e.state))
     .map((e) => e.id);
 }
 
@@ -194,9 +194,29 @@ export function planActions(config: Config, inv: VpcInventory): Plan {
           .map((id) => subnetById.get(id))
           .filter(Boolean)
           .map((s) => azKey(s!));
-        const add = missing(wantedAzs, coveredAzs)
-          .map((az) => perAz.get(az)!.id)
+        // A subnet joins an endpoint only if it has the addresses the endpoint's IP type needs.
+        const ipType = (target.ipAddressType ?? 'ipv4') as EndpointIpAddressType;
+        const candidates = missing(wantedAzs, coveredAzs).map((az) => perAz.get(az)!);
+        const misfits = candidates.filter((s) => !subnetSuits(s, ipType));
+        const add = candidates
+          .filter((s) => subnetSuits(s, ipType))
+          .map((s) => s.id)
           .sort();
+        if (misfits.length > 0) {
+          const ids = misfits.map((s) => s.id).sort();
+          warnings.push(
+            `${target.id} (${service}) is an ${ipType} endpoint: ${plural(ids, 'subnet', 'subnets')} ${ids.length === 1 ? 'lacks' : 'lack'} the ${ipType === 'ipv4' ? 'IPv4' : ipType === 'ipv6' ? 'IPv6' : 'IPv4 and IPv6'} addresses it needs, so ${ids.length === 1 ? 'its AZ gets' : 'their AZs get'} no ${service} endpoint; change its IP address type (ModifyVpcEndpoint IpAddressType) or select other subnets`,
+          );
+        } else {
+          // What a new endpoint on these subnets would get; an existing endpoint's type is left as it is.
+          const subnets = [...target.subnetIds, ...add].flatMap((id) => subnetById.get(id) ?? []);
+          const fit = ipAddressTypeFor(service, subnets, offering);
+          if (fit.type !== ipType && !fit.warning) {
+            warnings.push(
+              `${target.id} (${service}) is an ${ipType} endpoint, and its subnets now allow ${fit.type}; privatelink-ecs keeps an existing endpoint's IP address type: change it with ModifyVpcEndpoint IpAddressType=${fit.type} if wanted`,
+            );
+          }
+        }
         if (add.length > 0) {
           endpointActions.push({
             kind: 'add-endpoint-subnets',
@@ -351,6 +371,13 @@ export function ipAddressTypeFor(
   return { type: 'ipv4', subnetIds: ids(usable), warning: `${service}: ${why}: ${consequence}` };
 }
 
+/** Whether a subnet has the addresses an endpoint of this IP type needs. */
+function subnetSuits(subnet: SubnetInfo, type: EndpointIpAddressType): boolean {
+  const v4 = subnet.ipv4 !== false;
+  const v6 = subnet.ipv6 === true;
+  return type === 'ipv4' ? v4 : type === 'ipv6' ? v6 : v4 && v6;
+}
+
 const plural = (ids: string[], one: string, many: string): string =>
   `${ids.length === 1 ? one : many} ${ids.join(', ')}`;
 
@@ -420,11 +447,7 @@ function planS3Gateway(
   // A failed (or rejected, expired) S3 gateway still holds its route tables' one S3 route: EC2 refuses a
   // second one there (RouteAlreadyExists), and it is not ours to delete (or, if ours, deleting is teardown's).
   const stuck = inv.endpoints.filter(
-    (e) =>
-      e.service === S3_SERVICE &&
-      e.type === 'Gateway' &&
-      !isLiveState(e.state) &&
-      !['deleted', 'deleting'].includes(e.state.toLowerCase()),
+    (e) => e.service === S3_SERVICE && e.type === 'Gateway' && !isLiveState(e.state) && !isGoneState(e.state),
   );
   const blocked = uncovered.filter((rt) => stuck.some((e) => e.routeTableIds.includes(rt)));
   if (blocked.length > 0) {

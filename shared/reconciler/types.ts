@@ -1,5 +1,6 @@
 // Contracts of the endpoint reconciler. Triggers, the workflow and the CLI depend on these shapes.
 import type { S3GatewayMode } from '../config';
+import type { VpcId } from '../ids';
 
 export type EndpointType = 'Interface' | 'Gateway';
 
@@ -22,6 +23,8 @@ export interface EndpointSummary {
   privateDnsEnabled?: boolean;
   /** Interface endpoints: attached security groups. */
   securityGroupIds?: string[];
+  /** Interface endpoints: IpAddressType (ipv4, dualstack, ipv6) as EC2 reports it. */
+  ipAddressType?: string;
   /** CreationTimestamp as ISO 8601 (EC2 and moto may truncate it to the second). */
   createdAt?: string;
 }
@@ -36,7 +39,7 @@ export type ActionKind =
   | 'create-gateway-endpoint'
   | 'add-gateway-route-tables'
   | 'covered'
-  // Teardown only (teardownVpc results); never produced by the planner.
+  // Teardown plans only (planTeardown); never produced by the planner.
   | 'delete-endpoint'
   | 'delete-security-group';
 
@@ -82,7 +85,8 @@ export interface ActionResult {
 }
 
 export interface ReconcileOptions {
-  vpcId: string;
+  /** Validated at the entry point (parseVpcId, the workflow input, an event schema). */
+  vpcId: VpcId;
   /** Act on a VPC without the opt-in tag. */
   force?: boolean;
   /** Plan only: no writes. */

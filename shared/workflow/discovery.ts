@@ -1,20 +1,14 @@
 // DiscoverInstances: every ECS container instance, in any cluster, whose EC2 instance lies in the VPC, with
 // the facts the restart decision needs. Lists go to the state store in batches; the payload gets counters.
 import { type EC2Client, paginateDescribeInstances } from '@aws-sdk/client-ec2';
-import {
-  type ContainerInstance,
-  DescribeContainerInstancesCommand,
-  type ECSClient,
-  paginateListClusters,
-  paginateListContainerInstances,
-} from '@aws-sdk/client-ecs';
+import type { ContainerInstance, ECSClient } from '@aws-sdk/client-ecs';
 import { paginateDescribeInstanceInformation, type SSMClient } from '@aws-sdk/client-ssm';
 import { describeError, errorName } from '../errors';
+import { listClusterArns, listContainerInstances } from '../finders/container-instances';
 import { logger } from '../observability';
 import { isTransient } from './errors';
 import { chunk, type InstanceFacts, RESTARTED_AT_ATTRIBUTE } from './plan';
 
-const DESCRIBE_CONTAINER_INSTANCES_LIMIT = 100;
 const DESCRIBE_INSTANCES_CHUNK = 100;
 const SSM_FILTER_LIMIT = 50;
 
@@ -52,29 +46,13 @@ function toFacts(ci: ContainerInstance, clusterArn: string): InstanceFacts | und
   return facts;
 }
 
-async function listContainerInstances(ecs: ECSClient): Promise<InstanceFacts[]> {
+/** Every container instance in every cluster (the finder's rule: a describe failure other than MISSING throws). */
+async function listAllContainerInstances(ecs: ECSClient): Promise<InstanceFacts[]> {
   const all: InstanceFacts[] = [];
-  for await (const clusters of paginateListClusters({ client: ecs }, {})) {
-    for (const clusterArn of clusters.clusterArns ?? []) {
-      const arns: string[] = [];
-      for await (const page of paginateListContainerInstances(
-        { client: ecs, pageSize: DESCRIBE_CONTAINER_INSTANCES_LIMIT },
-        { cluster: clusterArn },
-      )) {
-        arns.push(...(page.containerInstanceArns ?? []));
-      }
-      for (const part of chunk(arns, DESCRIBE_CONTAINER_INSTANCES_LIMIT)) {
-        const out = await ecs.send(
-          new DescribeContainerInstancesCommand({ cluster: clusterArn, containerInstances: part }),
-        );
-        for (const ci of out.containerInstances ?? []) {
-          const facts = toFacts(ci, clusterArn);
-          if (facts) all.push(facts);
-        }
-        for (const f of out.failures ?? []) {
-          logger.warn('container instance could not be described', { arn: f.arn, reason: f.reason });
-        }
-      }
+  for (const clusterArn of await listClusterArns(ecs)) {
+    for (const ci of await listContainerInstances(ecs, clusterArn)) {
+      const facts = toFacts(ci, clusterArn);
+      if (facts) all.push(facts);
     }
   }
   return all;
@@ -147,7 +125,7 @@ export async function discoverInstances(
   clients: { ec2: EC2Client; ecs: ECSClient; ssm: SSMClient },
   vpcId: string,
 ): Promise<Discovery> {
-  const all = await listContainerInstances(clients.ecs);
+  const all = await listAllContainerInstances(clients.ecs);
   const inVpc = await instancesInVpc(
     clients.ec2,
     vpcId,

@@ -1,55 +1,46 @@
 // WaitForEndpoints: polls the endpoints this VPC relies on until all are available, one poll per Task, with
-// the Wait state between polls backing off. failed/rejected ends the run naming the endpoint; so does the
-// bounded wait running out.
-import { type EC2Client, paginateDescribeVpcEndpoints, type VpcEndpoint } from '@aws-sdk/client-ec2';
-import { type Config, configuredInterfaceServices } from '../config';
+// the Wait state between polls backing off. A failed, rejected or expired endpoint ends the run naming the
+// endpoint; so does the bounded wait running out.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { type Config, configuredInterfaceServices, SSM_SERVICES } from '../config';
 import { EndpointFailedError, EndpointTimeoutError } from '../errors';
-import { shortServiceName } from '../reconciler/naming';
+import { readEndpoints } from '../reconciler/inventory';
+import { isFailedState, isGoneState } from '../reconciler/naming';
+import type { EndpointSummary } from '../reconciler/types';
 import { backoffSeconds } from './plan';
 import type { EndpointPhase, EndpointView } from './types';
 
-export interface ObservedEndpoint extends EndpointView {
-  createdAt?: string;
-}
-
-function view(ep: VpcEndpoint, managedTagKey: string): ObservedEndpoint {
-  const out: ObservedEndpoint = {
-    id: ep.VpcEndpointId ?? '',
-    service: shortServiceName(ep.ServiceName ?? ''),
-    state: (ep.State ?? 'unknown').toLowerCase(),
-    managed: (ep.Tags ?? []).some((t) => t.Key === managedTagKey),
+/** The workflow state's view of one endpoint (the reconciler's summary, cut to what the payload carries). */
+export function endpointView(endpoint: EndpointSummary): EndpointView {
+  const out: EndpointView = {
+    id: endpoint.id,
+    service: endpoint.service,
+    state: endpoint.state.toLowerCase(),
+    managed: endpoint.managed,
   };
-  if (ep.LastError?.Message) out.lastError = `${ep.LastError.Code ?? 'Error'}: ${ep.LastError.Message}`;
-  if (ep.CreationTimestamp) out.createdAt = new Date(ep.CreationTimestamp).toISOString();
+  if (endpoint.lastError) out.lastError = endpoint.lastError;
   return out;
 }
 
-const GONE = new Set(['deleting', 'deleted', 'expired']);
-
 /**
- * The endpoints agents depend on: ours (managed tag) plus any other endpoint serving a configured service.
- * Endpoints on their way out (deleting, deleted, expired) are ignored, ours included: AWS keeps listing a
- * deleted endpoint for a while, and waiting for it to become available would only end in EndpointTimeout.
+ * Which endpoints the agents depend on: ours (managed tag and value) plus any other endpoint serving a configured
+ * service. Endpoints that are gone (deleting, deleted) are ignored, ours included: AWS keeps listing a deleted
+ * endpoint for a while, and waiting for it to become available would only end in EndpointTimeout. The endpoint
+ * generation (endpointGeneration) is the hash of the IDs this keeps, for the workflow and the triggers alike.
  */
-async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): Promise<ObservedEndpoint[]> {
-  const wanted = new Set<string>([
-    ...configuredInterfaceServices(config),
-    'ssm',
-    'ssmmessages',
-    'ec2messages',
-  ]);
+export function reliedOn(
+  config: Config,
+): (e: Pick<EndpointSummary, 'service' | 'state' | 'managed'>) => boolean {
+  const wanted = new Set<string>([...configuredInterfaceServices(config), ...SSM_SERVICES]);
   if (config.s3Gateway !== 'never') wanted.add('s3');
-  const found: ObservedEndpoint[] = [];
-  for await (const page of paginateDescribeVpcEndpoints(
-    { client: ec2 },
-    { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] },
-  )) {
-    for (const ep of page.VpcEndpoints ?? []) {
-      const v = view(ep, config.managedTagKey);
-      if (!GONE.has(v.state) && (v.managed || wanted.has(v.service))) found.push(v);
-    }
-  }
-  return found.sort((a, b) => a.service.localeCompare(b.service) || a.id.localeCompare(b.id));
+  return (e) => !isGoneState(e.state) && (e.managed || wanted.has(e.service));
+}
+
+/** The endpoints agents depend on (reliedOn), read with the reconciler's finder. */
+async function observeEndpoints(ec2: EC2Client, config: Config, vpcId: string): Promise<EndpointSummary[]> {
+  return (await readEndpoints(ec2, config, vpcId))
+    .filter(reliedOn(config))
+    .sort((a, b) => a.service.localeCompare(b.service) || a.id.localeCompare(b.id));
 }
 
 /**
@@ -68,12 +59,14 @@ export async function pollEndpoints(
   now: () => Date = () => new Date(),
 ): Promise<EndpointPhase> {
   const endpoints = await observeEndpoints(ec2, config, vpcId);
-  const list: EndpointView[] = endpoints.map(({ createdAt: _c, ...rest }) => rest);
-  const broken = endpoints.filter((e) => e.state === 'failed' || e.state === 'rejected');
+  const list = endpoints.map(endpointView);
+  const broken = endpoints.filter((e) => isFailedState(e.state));
   if (broken.length > 0) {
     const first = broken[0]!;
     const detail = broken
-      .map((e) => `${e.id} (${e.service}) is ${e.state}${e.lastError ? `: ${e.lastError}` : ''}`)
+      .map(
+        (e) => `${e.id} (${e.service}) is ${e.state.toLowerCase()}${e.lastError ? `: ${e.lastError}` : ''}`,
+      )
       .join('; ');
     throw new EndpointFailedError(`endpoint ${detail}`, {
       vpcId,
@@ -82,7 +75,7 @@ export async function pollEndpoints(
       lastError: first.lastError,
     });
   }
-  const waiting = endpoints.filter((e) => e.state !== 'available');
+  const waiting = endpoints.filter((e) => e.state.toLowerCase() !== 'available');
   if (waiting.length === 0) {
     const created = endpoints.map((e) => e.createdAt).filter((d): d is string => Boolean(d));
     // ISO-8601 timestamps in UTC sort chronologically as strings.
@@ -91,7 +84,7 @@ export async function pollEndpoints(
   }
   const { timeoutSeconds, minIntervalSeconds, maxIntervalSeconds } = config.endpointWait;
   if (phase.elapsedSeconds >= timeoutSeconds) {
-    const stuck = waiting.map((e) => `${e.id} (${e.service}, ${e.state})`).join(', ');
+    const stuck = waiting.map((e) => `${e.id} (${e.service}, ${e.state.toLowerCase()})`).join(', ');
     throw new EndpointTimeoutError(
       `endpoints not available after ${phase.elapsedSeconds} s (endpointWait.timeoutSeconds ${timeoutSeconds}): ${stuck}`,
       { vpcId, stuck: waiting.map((e) => e.id) },

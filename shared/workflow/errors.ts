@@ -24,15 +24,36 @@ export class RestartDocumentMissingError extends PrivateLinkEcsError {
 export class WorkflowStateError extends PrivateLinkEcsError {
   public constructor(message: string, context: ErrorContext = {}) {
     super(message, context);
-    this.name = 'WorkflowStateError';
+    this.name = 'WorkflowState';
   }
 }
 
 /**
- * Error names a Task retries with backoff and full jitter. Lambda's own transient errors plus the throttling,
- * service-unavailable and timeout names the AWS SDK raises once its own retries are exhausted.
+ * The SDK's retry of a SendCommand was refused: an earlier attempt of the same call may have been delivered.
+ * Retryable: the Task's Retry runs StartBatch again, which looks the command up by its marker.
  */
-export const RETRYABLE_ERROR_NAMES = [
+export class CommandMayHaveBeenSentError extends PrivateLinkEcsError {
+  public constructor(previous: string) {
+    super(`SendCommand not sent again: an earlier attempt may have been delivered (${previous})`, {
+      operation: 'SendCommand',
+    });
+    this.name = 'CommandMayHaveBeenSent';
+  }
+}
+
+/** A SendCommand failed without the SDK naming an error; the instances of that call are reported failed. */
+export class SendCommandFailedError extends PrivateLinkEcsError {
+  public constructor(message: string, context: ErrorContext = {}) {
+    super(message, { operation: 'SendCommand', ...context });
+    this.name = 'SendCommandFailed';
+  }
+}
+
+/**
+ * Transient error names of Lambda and the AWS SDK: Lambda's own, plus the throttling, service-unavailable and
+ * timeout names the SDK raises once its own retries are exhausted.
+ */
+export const AWS_TRANSIENT_ERROR_NAMES = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -51,11 +72,22 @@ export const RETRYABLE_ERROR_NAMES = [
   'Unavailable',
   'InternalError',
   // A request that timed out. A SendCommand that may have been delivered stays pending in the batch's progress
-  // and is looked up by its marker on the retry (rollout.ts), so retrying never restarts an agent twice.
+  // and is looked up by its marker on the retry (command-protocol.ts), so retrying never restarts an agent twice.
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
-  'VpcBusy',
+] as const;
+
+/**
+ * The hierarchy's errors a retry may cure: another worker holds the VPC's lock (VpcBusy); the SDK refused to
+ * send a SendCommand again (CommandMayHaveBeenSent), which the retried StartBatch looks up by its marker.
+ */
+export const RETRYABLE_PROJECT_ERROR_NAMES = ['VpcBusy', 'CommandMayHaveBeenSent'] as const;
+
+/** Error names a Task retries with backoff and full jitter. */
+export const RETRYABLE_ERROR_NAMES = [
+  ...AWS_TRANSIENT_ERROR_NAMES,
+  ...RETRYABLE_PROJECT_ERROR_NAMES,
 ] as const;
 
 /** Errors that end the run before anything changed: the first state turns them into a Fail directly. */

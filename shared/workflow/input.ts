@@ -3,13 +3,16 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Config } from '../config';
 import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
-import { VPC_ID_PATTERN } from '../ids';
+import { isVpcId, VPC_ID_PATTERN, type VpcId } from '../ids';
 import { readVpc } from '../reconciler';
 import * as z from '../zod';
 import type { WorkflowInput } from './types';
 
 const inputSchema = z.strictObject({
-  vpcId: z.string().check(z.regex(VPC_ID_PATTERN, 'must be a VPC ID like vpc-0123456789abcdef0')),
+  vpcId: z.pipe(
+    z.string().check(z.regex(VPC_ID_PATTERN, 'must be a VPC ID like vpc-0123456789abcdef0')),
+    z.custom<VpcId>(isVpcId),
+  ),
   force: z.optional(z.boolean()),
   dryRun: z.optional(z.boolean()),
   restart: z.optional(z.enum(['auto', 'all', 'none'])),

@@ -54,6 +54,8 @@ export interface RestartRecord {
   i: string;
   /** The run that restarted it. */
   run: string;
+  /** When the record was last written (ISO; absent: at `at`). A run that relies on it rewrites it when old. */
+  w?: string;
 }
 
 /**
@@ -61,6 +63,25 @@ export interface RestartRecord {
  * one more restart of an agent that still has no ECS attribute hint.
  */
 export const RESTART_RECORD_TTL_SECONDS = 400 * 24 * 3600;
+
+/**
+ * A record a run relies on ("already restarted for these endpoints") is rewritten, with a fresh TTL, once it is
+ * this old: a fleet whose endpoints never change keeps its records for as long as runs keep reading them, at
+ * the cost of one write per agent a month.
+ */
+export const RESTART_RECORD_REFRESH_SECONDS = 30 * 24 * 3600;
+
+/** The records among `records` that the current generation relies on and that are due for a rewrite. */
+export function restartRecordsToRefresh(
+  records: ReadonlyMap<string, RestartRecord>,
+  generation: string,
+  now: Date,
+): Array<[string, RestartRecord]> {
+  const due = now.getTime() - RESTART_RECORD_REFRESH_SECONDS * 1000;
+  return [...records]
+    .filter(([, r]) => r.g === generation && Date.parse(r.w ?? r.at) <= due)
+    .map(([key, r]) => [key, { ...r, w: now.toISOString() }]);
+}
 
 export const keys = {
   skipped: (runId: string, n: number) => `${runId}#skipped#${n}`,

@@ -11,8 +11,9 @@ import type { AwsClients } from '../clients';
 import type { Config } from '../config';
 import { logger, type MetricName } from '../observability';
 import type { ReconcileOptions, ReconcileResult } from '../reconciler/types';
+import { checkAgentUpdates, startAgentUpdates } from './agent-updates';
 import { discoverInstances } from './discovery';
-import { pollEndpoints } from './endpoints';
+import { endpointView, pollEndpoints } from './endpoints';
 import { EndpointsNotConvergedError, RestartDocumentMissingError } from './errors';
 import { assertVpcEligible, parseWorkflowInput } from './input';
 import {
@@ -24,15 +25,16 @@ import {
   resolveConcurrency,
   resolveErrorBudget,
 } from './plan';
-import { type BatchRecord, type InstanceRef, keys, type RestartRecord } from './records';
 import {
-  checkAgentUpdates,
-  pollBatch,
-  type RolloutClientName,
-  type RolloutDeps,
-  startAgentUpdates,
-  startBatch,
-} from './rollout';
+  type BatchRecord,
+  type InstanceRef,
+  keys,
+  RESTART_RECORD_TTL_SECONDS,
+  type RestartRecord,
+  restartRecordsToRefresh,
+} from './records';
+import { pollBatch, startBatch } from './rollout';
+import type { RolloutClientName, RolloutDeps } from './rollout-io';
 import type { StateStore } from './store';
 import { summarize } from './summary';
 import type { InstanceResult, SummaryState, WorkflowState } from './types';
@@ -172,12 +174,7 @@ export function ensureEndpointsStep(
           .filter((a) => a.kind !== 'covered')
           .map((a) => ({ kind: a.kind, reason: a.reason, ...(a.service ? { service: a.service } : {}) }))
       : undefined;
-    const list = result.endpoints.map((e) => ({
-      id: e.id,
-      service: e.service,
-      state: e.state,
-      managed: e.managed,
-    }));
+    const list = result.endpoints.map(endpointView);
     const warnings = keptWarnings(result.warnings ?? []);
     return {
       ...state,
@@ -217,6 +214,7 @@ export function discoverInstancesStep(
   },
 ): StateStep {
   const { clients, config, store } = deps;
+  const now = deps.now ?? systemClock;
   return async (state) => {
     const { vpcId, restart } = state.input;
     const found = await discoverInstances(clients, vpcId);
@@ -228,6 +226,12 @@ export function discoverInstancesStep(
     for (const f of found.facts) {
       const record = records.get(keys.restarted(vpcId, f.containerInstanceArn));
       if (record) f.restartedFor = { generation: record.g, at: record.at };
+    }
+    // Records this run relies on outlive their TTL only if rewritten now and then (not in a dry run).
+    const refresh = state.input.dryRun ? [] : restartRecordsToRefresh(records, generation, now());
+    if (refresh.length) {
+      await store.putMany(refresh, { ttlSeconds: RESTART_RECORD_TTL_SECONDS });
+      logger.info('restart records refreshed', { vpcId, refreshed: refresh.length });
     }
     const ctx = {
       mode: restart,

@@ -1,5 +1,6 @@
 // Shapes that flow between the workflow's states. The payload stays small whatever the fleet size: lists of
 // instances live in the state table (see store.ts) and states pass counters and batch indexes only.
+import type { VpcId } from '../ids';
 
 export type RestartMode = 'auto' | 'all' | 'none';
 
@@ -10,7 +11,7 @@ export interface WorkflowTrigger {
 
 /** The validated execution input. */
 export interface WorkflowInput {
-  vpcId: string;
+  vpcId: VpcId;
   force: boolean;
   dryRun: boolean;
   restart: RestartMode;

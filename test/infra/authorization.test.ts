@@ -66,6 +66,8 @@ const managedTags = [
 ];
 
 const RECONCILING = ['TriggerVpc', 'TriggerEcs', 'Sweep', 'WorkflowEnsureEndpoints'];
+/** The functions that tear a VPC down on opt-out (the trigger service); the workflow never does. */
+const TEARING_DOWN = ['TriggerVpc', 'TriggerEcs', 'Sweep'];
 
 function authorizerFor(config: ConfigInput = {}): IamAuthorizer {
   return new IamAuthorizer(deployedRoles(parseConfig(config), PHYSICAL));
@@ -139,19 +141,44 @@ describe('deployed roles, evaluated by a real IAM policy evaluator', () => {
       expect(denial).toBeUndefined();
     });
 
-    it.each(RECONCILING)('%s adds a route table to, and deletes, an endpoint of its own', async (role) => {
+    it.each(RECONCILING)('%s adds a route table to an endpoint of its own', async (role) => {
       // Act
       const modify = await decide(authorizer, role, 'ec2', 'ModifyVpcEndpoint', {
         VpcEndpointId: OUR_ENDPOINT,
         AddRouteTableIds: [ROUTE_TABLE],
       });
-      const remove = await decide(authorizer, role, 'ec2', 'DeleteVpcEndpoints', {
-        VpcEndpointIds: [OUR_ENDPOINT],
-      });
 
       // Assess
       expect(modify).toBeUndefined();
-      expect(remove).toBeUndefined();
+    });
+
+    it.each(TEARING_DOWN)(
+      '%s deletes an endpoint and the security group of its own (teardown)',
+      async (role) => {
+        // Act
+        const endpoint = await decide(authorizer, role, 'ec2', 'DeleteVpcEndpoints', {
+          VpcEndpointIds: [OUR_ENDPOINT],
+        });
+        const group = await decide(authorizer, role, 'ec2', 'DeleteSecurityGroup', { GroupId: OUR_SG });
+
+        // Assess
+        expect(endpoint).toBeUndefined();
+        expect(group).toBeUndefined();
+      },
+    );
+
+    it('WorkflowEnsureEndpoints, which runs no teardown action, may not delete even its own endpoint or group', async () => {
+      // Act
+      const endpoint = await decide(authorizer, 'WorkflowEnsureEndpoints', 'ec2', 'DeleteVpcEndpoints', {
+        VpcEndpointIds: [OUR_ENDPOINT],
+      });
+      const group = await decide(authorizer, 'WorkflowEnsureEndpoints', 'ec2', 'DeleteSecurityGroup', {
+        GroupId: OUR_SG,
+      });
+
+      // Assess
+      expect(endpoint).toMatchObject({ action: 'ec2:DeleteVpcEndpoints', verdict: 'ImplicitlyDenied' });
+      expect(group).toMatchObject({ action: 'ec2:DeleteSecurityGroup', verdict: 'ImplicitlyDenied' });
     });
 
     it.each(['WorkflowStartBatch', 'WorkflowPollBatch'])(

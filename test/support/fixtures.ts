@@ -23,6 +23,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, type ECSClient, RegisterContainerInstanceCommand } from '@aws-sdk/client-ecs';
+import { parseVpcId, type VpcId } from '../../shared/ids';
 
 export interface VpcLayoutOptions {
   /** Number of Availability Zones to spread subnets over (1..6). Default 3. */
@@ -53,7 +54,7 @@ export interface VpcLayoutOptions {
 }
 
 export interface VpcLayout {
-  vpcId: string;
+  vpcId: VpcId;
   cidrs: string[];
   /** AZ names used, in order. */
   azNames: string[];
@@ -103,7 +104,7 @@ export async function createVpcLayout(ec2: EC2Client, options: VpcLayoutOptions 
       TagSpecifications: options.tags ? [{ ResourceType: 'vpc', Tags: toTags(options.tags) }] : undefined,
     }),
   );
-  const vpcId = Vpc!.VpcId!;
+  const vpcId = parseVpcId(Vpc!.VpcId);
   if (options.tags && !(Vpc!.Tags ?? []).length) {
     // Some emulators drop TagSpecifications on CreateVpc; tag explicitly so the layout is the same everywhere.
     await ec2.send(new CreateTagsCommand({ Resources: [vpcId], Tags: toTags(options.tags) }));

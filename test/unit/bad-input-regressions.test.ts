@@ -1,7 +1,7 @@
 // Regressions found by the reliability suite's bad-input fuzzing (test/reliability/fuzz.test.ts).
 import { parseConfig } from '../../shared/config';
 import { classifyEvent } from '../../shared/events/schemas';
-import { assertVpcId } from '../../shared/ids';
+import { parseVpcId } from '../../shared/ids';
 import { loadEvent } from '../fixtures/events/load';
 
 describe('bad input found by fuzzing', () => {
@@ -48,7 +48,7 @@ describe('bad input found by fuzzing', () => {
     const huge = `vpc-${'x'.repeat(5000)}`;
 
     // Act
-    const attempt = () => assertVpcId(huge, '--vpc-id');
+    const attempt = () => parseVpcId(huge, '--vpc-id');
 
     // Assess
     expect(attempt).toThrow(
@@ -57,7 +57,7 @@ describe('bad input found by fuzzing', () => {
   });
 
   it('quotes a short rejected value whole', () => {
-    expect(() => assertVpcId('vpc-123', '--vpc-id')).toThrow(
+    expect(() => parseVpcId('vpc-123', '--vpc-id')).toThrow(
       '--vpc-id must be a VPC ID like vpc-0123456789abcdef0, got "vpc-123"',
     );
   });

@@ -11,6 +11,7 @@ import { runWorkflowLocally } from '../../devkit/workflow/local';
 import type { AwsClients } from '../../shared/clients';
 import type { Config } from '../../shared/config';
 import { createTriggerHandler } from '../../shared/events/handler';
+import type { VpcId } from '../../shared/ids';
 import { DynamoStateStore } from '../../shared/workflow/store';
 import { loadEvent } from '../fixtures/events/load';
 import { addInstances, DOCUMENT_NAME, STATE_TABLE, simScenario, testConfig } from './support';
@@ -59,7 +60,7 @@ function recordingClients(account: SimulatedAccount, functionId: string, seen: S
 }
 
 /** The operations doctor checks for each function, from the account as it is now. */
-async function doctorModel(account: SimulatedAccount, config: Config, vpcId: string): Promise<Seen> {
+async function doctorModel(account: SimulatedAccount, config: Config, vpcId: VpcId): Promise<Seen> {
   const names = {
     partition: 'aws',
     region: account.region,

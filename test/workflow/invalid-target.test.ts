@@ -2,8 +2,8 @@
 // isolates that instance, fails it with a reason, and still restarts the healthy instances of the same chunk.
 
 import { ssmError, ssmThrottle } from '../../devkit/sim/ssm';
+import { ISOLATION_CALL_BUDGET, sendIsolatingInvalidTargets } from '../../shared/workflow/command-protocol';
 import type { ItemProgress } from '../../shared/workflow/records';
-import { ISOLATION_CALL_BUDGET, sendIsolatingInvalidTargets } from '../../shared/workflow/rollout';
 import {
   addInstances,
   callsOf,

@@ -3,8 +3,8 @@
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { DeleteAttributesCommand } from '@aws-sdk/client-ecs';
 import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
+import { RECONNECT_SETTLE_SECONDS } from '../../shared/workflow/advance';
 import { RESTARTED_AT_ATTRIBUTE } from '../../shared/workflow/plan';
-import { RECONNECT_SETTLE_SECONDS } from '../../shared/workflow/rollout';
 import { MemoryStateStore } from '../../shared/workflow/store';
 import {
   addInstances,

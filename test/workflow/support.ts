@@ -10,7 +10,10 @@ import {
 import { itemSizeBytes } from '../../devkit/sim/dynamodb';
 import { type EventLog, type LocalRunResult, runWorkflowLocally } from '../../devkit/workflow/local';
 import type { AwsClients } from '../../shared/clients';
-import { type ConfigInput, parseConfig } from '../../shared/config';
+import { type Config, type ConfigInput, parseConfig } from '../../shared/config';
+import { createTriggerHandler, type TriggerHandler } from '../../shared/events/handler';
+import type { TriggerRuleId } from '../../shared/events/patterns';
+import type { VpcId } from '../../shared/ids';
 import { RESTART_DOCUMENT, WINDOWS_RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { STEP_NAMES } from '../../shared/workflow/steps';
 import { DynamoStateStore, type StateStore } from '../../shared/workflow/store';
@@ -22,7 +25,7 @@ export const STATE_TABLE = 'PrivateLinkEcs-WorkflowState';
 
 export interface SimScenario {
   account: SimulatedAccount;
-  vpcId: string;
+  vpcId: VpcId;
   /** The account's administrator: for building the scenario and for assertions, never for the product. */
   clients: AwsClients;
   /** The clients a deployed function's role calls with (made once per function id, then reused). */
@@ -165,5 +168,37 @@ export function callsOf(account: SimulatedAccount, op: string): unknown[] {
 export function sentTo(scenario: SimScenario): string[] {
   return (callsOf(scenario.account, 'ssm:SendCommand') as Array<{ InstanceIds: string[] }>).flatMap(
     (c) => c.InstanceIds,
+  );
+}
+
+export const STATE_MACHINE_NAME = 'PrivateLinkEcs-Remediation';
+
+/**
+ * A trigger Lambda's handler on the scenario, as its deployed role (TriggerVpc for the VPC rules, TriggerEcs
+ * for the ECS ones), over the one stack table the workflow keeps its records in.
+ */
+export function simTrigger(
+  scenario: SimScenario,
+  rules: TriggerRuleId[],
+  config: Config = testConfig(),
+): TriggerHandler {
+  const stateMachineArn = scenario.account.addStateMachine(STATE_MACHINE_NAME);
+  scenario.account.deployStack({
+    config,
+    documentName: DOCUMENT_NAME,
+    windowsDocumentName: WINDOWS_DOCUMENT_NAME,
+    tableName: STATE_TABLE,
+    stateMachineName: STATE_MACHINE_NAME,
+  });
+  const role = rules.some((r) => r.startsWith('ecs-')) ? 'TriggerEcs' : 'TriggerVpc';
+  return createTriggerHandler(
+    {
+      ...scenario.roleClients(role),
+      config,
+      stateMachineArn,
+      tableName: STATE_TABLE,
+      lockOptions: { initialDelayMs: 5, maxDelayMs: 50, maxWaitMs: 10_000 },
+    },
+    rules,
   );
 }

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { DescribeVpcAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ListHostedZonesByVPCCommand, type Route53Client, type VPCRegion } from '@aws-sdk/client-route-53';
-import type { Config } from '../../../shared/config';
+import { type Config, SSM_SERVICES } from '../../../shared/config';
 import { describeError, errorName } from '../../../shared/errors';
 import type { PlannedAction } from '../../../shared/reconciler/types';
 import {
@@ -333,9 +333,7 @@ export function ssmItem(
   }
   const ids = listShort(offline.map((f) => `${f.instanceId} (${f.ssmPing ?? 'not managed by SSM'})`));
   const ssmPlanned = actions.some(
-    (a) =>
-      a.kind === 'create-interface-endpoint' &&
-      ['ssm', 'ssmmessages', 'ec2messages'].includes(a.service ?? ''),
+    (a) => a.kind === 'create-interface-endpoint' && SSM_SERVICES.some((service) => service === a.service),
   );
   const register =
     'give the instances an instance profile with AmazonSSMManagedInstanceCore and a route to SSM (the ssm, ssmmessages and ec2messages endpoints, or a NAT)';

@@ -5,6 +5,7 @@
 import { awsResourceFacts } from '../../../shared/authz/facts';
 import type { Config } from '../../../shared/config';
 import { describeError, errorName, InvalidInputError } from '../../../shared/errors';
+import type { VpcId } from '../../../shared/ids';
 import { findOurSecurityGroup } from '../../../shared/reconciler/inventory';
 import { discoverInstances } from '../../../shared/workflow/discovery';
 import { isTransient } from '../../../shared/workflow/errors';
@@ -60,7 +61,7 @@ export interface DoctorReport {
 }
 
 export interface DiagnoseOptions {
-  vpcId: string;
+  vpcId: VpcId;
   stackName: string;
   /** --config: replaces the config read from the deployed stack. */
   config?: Config;
@@ -142,7 +143,7 @@ export async function callWorld(
   clients: Pick<DoctorClients, 'ec2' | 'ecs' | 'ssm' | 'route53'>,
   config: Config,
   names: StackNames,
-  vpcId: string,
+  vpcId: VpcId,
 ): Promise<{ world: CallWorld; run: FirstRun }> {
   const run = await firstRun(clients.ec2, clients.route53, config, vpcId);
   const fleet = (await discoverInstances(clients, vpcId)).facts;

@@ -6,6 +6,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { ClientService } from '../../../shared/authz/requests';
 import type { Config } from '../../../shared/config';
+import type { VpcId } from '../../../shared/ids';
 import { type ReconcileResult, reconcileVpc } from '../../../shared/reconciler';
 
 export interface RecordedCall {
@@ -93,7 +94,7 @@ export async function firstRun(
   ec2: EC2Client,
   route53: Route53Client,
   config: Config,
-  vpcId: string,
+  vpcId: VpcId,
 ): Promise<FirstRun> {
   const log = holdBackWrites(ec2);
   try {

@@ -56,6 +56,44 @@ describe('privatelink-ecs plan and apply (CLI against moto)', () => {
     });
   });
 
+  it('plan shows the teardown plan of a VPC without the opt-in tag when teardownOnOptOut is on, without writing', async () => {
+    // Prepare: converged with --force (no opt-in tag), then planned with teardownOnOptOut.
+    const layout = await createVpcLayout(ec2, { azs: 2 });
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'plecs-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ ssmEndpoints: 'never', teardownOnOptOut: true }));
+    const io = capture();
+    expect(await main(['apply', '--vpc-id', layout.vpcId, '--force', '--config', file])).toBe(0);
+    const ours = (
+      await ec2.send(
+        new DescribeVpcEndpointsCommand({ Filters: [{ Name: 'vpc-id', Values: [layout.vpcId] }] }),
+      )
+    ).VpcEndpoints!.map((e) => e.VpcEndpointId!);
+    expect(ours.length).toBeGreaterThan(0);
+    const writesBefore = io.writes().length;
+    const stdoutBefore = io.stdout().length;
+
+    // Act
+    const code = await main(['plan', '--vpc-id', layout.vpcId, '--config', file, '--json']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(io.writes().length).toBe(writesBefore);
+    const plan = JSON.parse(io.stdout().slice(stdoutBefore));
+    const kinds = plan.teardown.map((a: { kind: string }) => a.kind);
+    expect(kinds.slice(0, -1).every((k: string) => k === 'delete-endpoint')).toBe(true);
+    expect(kinds.at(-1)).toBe('delete-security-group');
+    expect(
+      plan.teardown
+        .slice(0, -1)
+        .map((a: { targetId: string }) => a.targetId)
+        .sort(),
+    ).toEqual(ours.sort());
+    expect(plan.teardown.at(-1).targetId).toMatch(/^sg-/);
+  });
+
   it('plan prices endpoints with config.endpointHourlyPriceUsd when set', async () => {
     // Prepare
     const layout = await createVpcLayout(ec2, { azs: 2, tags: { 'privatelink-ecs': 'enabled' } });

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { main } from '../../../bin/cli';
 import { createAwsClients } from '../../../shared/clients';
 import { eventForVpc, loadEvent } from '../../fixtures/events/load';
@@ -55,6 +56,38 @@ describe('privatelink-ecs event', () => {
     expect(result.stdout).toMatch(/would create-interface-endpoint ecr\.api/);
     expect(result.stdout).toMatch(/would start workflow execution vpc-/);
     expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual({});
+  });
+
+  it('shows the teardown plan of an opted-out VPC with teardownOnOptOut in a dry run, and deletes nothing', async () => {
+    // Prepare: converged by its opt-in event, then the opt-in tag removed.
+    const { vpcId } = await createVpcLayout(world.clients.ec2, {
+      azs: 1,
+      tags: { 'privatelink-ecs': 'enabled' },
+    });
+    await world.handler()(eventForVpc('tag-change-vpc-opt-in', vpcId));
+    await world.clients.ec2.send(
+      new DeleteTagsCommand({ Resources: [vpcId], Tags: [{ Key: 'privatelink-ecs' }] }),
+    );
+    const before = await endpointsPerService(world.clients.ec2, vpcId);
+    const config = eventFile({ ssmEndpoints: 'never', teardownOnOptOut: true });
+
+    // Act
+    const result = await run([
+      'event',
+      eventFile(eventForVpc('tag-change-vpc-opt-out', vpcId)),
+      '--config',
+      config,
+    ]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('dry run: nothing deleted');
+    expect(result.stdout).toMatch(
+      /would delete-endpoint ecr\.api: vpce-\w+ \(ecr\.api\) was created by privatelink-ecs/,
+    );
+    expect(result.stdout).toMatch(/would delete-security-group: sg-\w+ was created by privatelink-ecs/);
+    expect(before).toMatchObject({ 'ecr.api': 1, s3: 1 });
+    expect(await endpointsPerService(world.clients.ec2, vpcId)).toEqual(before);
   });
 
   it('acts with --apply and starts the workflow it is given', async () => {

@@ -30,6 +30,7 @@ import {
   type S3GatewayMode,
 } from '../../../shared/config';
 import { errorName } from '../../../shared/errors';
+import { parseVpcId, type VpcId } from '../../../shared/ids';
 import { reconcileVpc } from '../../../shared/reconciler';
 import { fullServiceName, SECURITY_GROUP_NAME } from '../../../shared/reconciler/naming';
 
@@ -235,7 +236,7 @@ export function scenarioArbitrary(optIn?: fc.Arbitrary<OptInTag>): fc.Arbitrary<
 export interface BuiltVpc {
   account: SimulatedAccount;
   clients: AwsClients;
-  vpcId: string;
+  vpcId: VpcId;
   subnetIds: string[];
   /** AZ name of each subnet, by ID. */
   subnetAz: Map<string, string>;
@@ -379,7 +380,7 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
   const ec2 = clients.ec2;
   const azNames = account.availabilityZones;
 
-  const vpcId = (
+  const created = (
     await ec2.send(
       new CreateVpcCommand({
         CidrBlock: '10.0.0.0/16',
@@ -388,7 +389,8 @@ export async function buildVpc(scenario: Scenario): Promise<BuiltVpc> {
         ],
       }),
     )
-  ).Vpc!.VpcId!;
+  ).Vpc!.VpcId;
+  const vpcId = parseVpcId(created);
   await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsSupport: { Value: true } }));
   await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
   const main = (

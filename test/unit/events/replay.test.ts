@@ -115,12 +115,17 @@ describe('a realistic hour of ECS events for 200 instances', () => {
     // Act
     const late = (await replay(world, [{ kind: 'first connection', event }])).get('first connection');
 
-    // Assess: one invocation that reads the restart record (as TriggerEcs) and starts nothing.
+    // Assess: one invocation that reads the durable restart record from the stack table (as TriggerEcs) and
+    // starts nothing; the ECS attribute hint is not even read.
     expect(late).toMatchObject({ invocations: 1, executionsStarted: 0, failedInvocations: 0 });
+    const calls = world.account.calls.slice(callsBefore);
     expect(
-      world.account.calls
-        .slice(callsBefore)
-        .some((c) => c.service === 'ecs' && c.operation === 'DescribeContainerInstances'),
+      calls.some(
+        (c) =>
+          c.operation === 'GetItem' &&
+          JSON.stringify(c.input).includes(`restarted#${world.vpcId}#${instance.containerInstanceArn}`),
+      ),
     ).toBe(true);
+    expect(calls.some((c) => c.operation === 'DescribeContainerInstances')).toBe(false);
   });
 });

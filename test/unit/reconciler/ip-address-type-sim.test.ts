@@ -1,6 +1,7 @@
 // Item 7 of issue 12: dual-stack and IPv6-only subnets. CreateVpcEndpoint gets the IpAddressType the selected
 // subnets need (ipv4, dualstack, ipv6) when the service supports it; a service that does not support IPv6 gets
 // no endpoint in IPv6-only subnets, with a warning that says so (and is held back when no subnet is left).
+import { ModifyVpcEndpointCommand } from '@aws-sdk/client-ec2';
 import { type RecordedCall, SimulatedAccount } from '../../../devkit/sim';
 import { parseConfig } from '../../../shared/config';
 import { reconcileVpc } from '../../../shared/reconciler';
@@ -32,6 +33,9 @@ function creates(calls: RecordedCall[]): Map<string, CreateInput> {
   }
   return out;
 }
+
+/** Describe/List/Get calls read; anything else writes. */
+const isWriteCall = (operation: string) => !/^(Describe|List|Get)/.test(operation);
 
 const config = parseConfig({ ssmEndpoints: 'never', s3Gateway: 'never' });
 
@@ -102,5 +106,53 @@ describe('endpoint IP address type on the simulated account', () => {
       expect(input.IpAddressType).toBeUndefined();
       expect(input.DnsOptions).toBeUndefined();
     }
+  });
+
+  it('an existing endpoint gets no subnet that lacks the addresses its IP type needs, with a warning instead of a failed modify', async () => {
+    // Prepare: converged ipv4 endpoints; then one AZ's subnet leaves ecs-agent's endpoint and becomes IPv6-only.
+    const { account, layout, ec2 } = setUp();
+    await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+    const admin = account.clients();
+    const agent = [...account.state.endpoints.values()].find((e) => e.service === 'ecs-agent')!;
+    const moved = layout.privateSubnetIds[1]!;
+    await admin.ec2.send(new ModifyVpcEndpointCommand({ VpcEndpointId: agent.id, RemoveSubnetIds: [moved] }));
+    account.setSubnetIpv6(moved, { ipv6Only: true });
+    const callsBefore = account.calls.length;
+
+    // Act
+    const result = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess
+    const modifies = account.calls.slice(callsBefore).filter((c) => c.operation === 'ModifyVpcEndpoint');
+    expect(modifies).toEqual([]);
+    expect(result.results.filter((r) => r.status === 'error')).toEqual([]);
+    expect(result.warnings).toEqual(
+      expect.arrayContaining([
+        `${agent.id} (ecs-agent) is an ipv4 endpoint: subnet ${moved} lacks the IPv4 addresses it needs, so its AZ gets no ecs-agent endpoint; change its IP address type (ModifyVpcEndpoint IpAddressType) or select other subnets`,
+      ]),
+    );
+    expect(account.state.endpoints.get(agent.id)!.subnetIds).toEqual([layout.privateSubnetIds[0]]);
+  });
+
+  it('an existing ipv4 endpoint whose subnets became dual-stack keeps its type, and the plan says it could change', async () => {
+    // Prepare
+    const { account, layout, ec2 } = setUp();
+    await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+    for (const id of layout.privateSubnetIds) account.setSubnetIpv6(id);
+    account.setServiceIpv6('ecs-agent', true);
+    const agent = [...account.state.endpoints.values()].find((e) => e.service === 'ecs-agent')!;
+    const callsBefore = account.calls.length;
+
+    // Act
+    const result = await reconcileVpc(ec2, config, { vpcId: layout.vpcId });
+
+    // Assess
+    // The group admits the new IPv6 CIDR; no endpoint is created or modified.
+    const writes = account.calls.slice(callsBefore).filter((c) => isWriteCall(c.operation));
+    expect(writes.map((c) => c.operation)).toEqual(['AuthorizeSecurityGroupIngress']);
+    expect(result.converged).toBe(true);
+    expect(result.warnings).toEqual([
+      `${agent.id} (ecs-agent) is an ipv4 endpoint, and its subnets now allow dualstack; privatelink-ecs keeps an existing endpoint's IP address type: change it with ModifyVpcEndpoint IpAddressType=dualstack if wanted`,
+    ]);
   });
 });

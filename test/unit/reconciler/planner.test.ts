@@ -375,7 +375,7 @@ describe('planner', () => {
     // Assess
     expect(act).toThrow(
       expect.objectContaining({
-        name: 'ConfigError',
+        name: 'InvalidConfig',
         message: expect.stringMatching(/subnets: none of subnet-0e1000001, subnet-0e1000002 is in vpc-/),
         context: expect.objectContaining({ field: 'subnets', vpcId: 'vpc-00000000000000001' }),
       }),

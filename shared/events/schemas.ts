@@ -1,17 +1,17 @@
 // Schemas for the events our rules deliver. A trigger never trusts an event further than its shape: the
 // handler re-reads current state from AWS. An event that does not parse is dropped with the reason.
-import * as z from 'zod';
 import type { Config } from '../config';
 import { INSTANCE_ID_PATTERN, isVpcId, VPC_ID_PATTERN, type VpcId } from '../ids';
+import * as z from '../zod';
 import { compilePattern } from './matcher';
 import { isScheduledEvent, REGISTRATION_VERSION_MAX, TRIGGER_RULES, type TriggerRuleId } from './patterns';
 
 /** The EventBridge envelope every event carries. Unknown extra fields are kept. */
 export const eventEnvelopeSchema = z.looseObject({
   version: z.string(),
-  id: z.string().min(1),
-  'detail-type': z.string().min(1),
-  source: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  'detail-type': z.string().check(z.minLength(1)),
+  source: z.string().check(z.minLength(1)),
   account: z.string(),
   time: z.string(),
   region: z.string(),
@@ -22,14 +22,16 @@ export type EventEnvelope = z.infer<typeof eventEnvelopeSchema>;
 
 // The resource part must be a well-formed VPC ID (8 or 17 hex digits), or a bad ID would pass here and only
 // fail in the trigger, which then throws and the platform retries the event for a day.
-const vpcArn = z
-  .string()
-  .regex(/^arn:[^:]+:ec2:[^:]*:[0-9]*:vpc\/vpc-[0-9a-f]+$/, 'must be a VPC ARN')
-  .transform((arn) => arn.split('/')[1])
-  .pipe(z.custom(isVpcId, 'must name a VPC ID like vpc-0123456789abcdef0'));
+const vpcArn = z.pipe(
+  z.pipe(
+    z.string().check(z.regex(/^arn:[^:]+:ec2:[^:]*:[0-9]*:vpc\/vpc-[0-9a-f]+$/, 'must be a VPC ARN')),
+    z.transform((arn: string) => arn.split('/')[1]),
+  ),
+  z.custom<VpcId>(isVpcId, 'must name a VPC ID like vpc-0123456789abcdef0'),
+);
 
 const tagChangeDetail = z.looseObject({
-  'changed-tag-keys': z.array(z.string()).min(1),
+  'changed-tag-keys': z.array(z.string()).check(z.minLength(1)),
   service: z.literal('ec2'),
   'resource-type': z.literal('vpc'),
   tags: z.record(z.string(), z.string()),
@@ -43,7 +45,10 @@ const ec2ApiCallDetail = z.discriminatedUnion('eventName', [
     eventSource: z.literal('ec2.amazonaws.com'),
     responseElements: z.looseObject({
       vpc: z.looseObject({
-        vpcId: z.string().regex(VPC_ID_PATTERN, 'must be a VPC ID').pipe(z.custom(isVpcId)),
+        vpcId: z.pipe(
+          z.string().check(z.regex(VPC_ID_PATTERN, 'must be a VPC ID')),
+          z.custom<VpcId>(isVpcId),
+        ),
       }),
     }),
   }),
@@ -51,27 +56,33 @@ const ec2ApiCallDetail = z.discriminatedUnion('eventName', [
     eventName: z.enum(['CreateTags', 'DeleteTags']),
     eventSource: z.literal('ec2.amazonaws.com'),
     requestParameters: z.looseObject({
-      resourcesSet: z.looseObject({ items: z.array(z.looseObject({ resourceId: z.string() })).min(1) }),
-      tagSet: tagItems.optional(),
+      resourcesSet: z.looseObject({
+        items: z.array(z.looseObject({ resourceId: z.string() })).check(z.minLength(1)),
+      }),
+      tagSet: z.optional(tagItems),
     }),
   }),
 ]);
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time');
+const isoDate = z
+  .string()
+  .check(z.refine((s: string) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time'));
 
 const ecsInstanceDetail = z.looseObject({
-  clusterArn: z.string().regex(/^arn:[^:]+:ecs:/, 'must be an ECS cluster ARN'),
-  containerInstanceArn: z.string().regex(/^arn:[^:]+:ecs:/, 'must be an ECS container instance ARN'),
+  clusterArn: z.string().check(z.regex(/^arn:[^:]+:ecs:/, 'must be an ECS cluster ARN')),
+  containerInstanceArn: z.string().check(z.regex(/^arn:[^:]+:ecs:/, 'must be an ECS container instance ARN')),
   ec2InstanceId: z
     .string()
-    .regex(INSTANCE_ID_PATTERN, 'must be an EC2 instance ID (ECS Anywhere is not handled)'),
+    .check(z.regex(INSTANCE_ID_PATTERN, 'must be an EC2 instance ID (ECS Anywhere is not handled)')),
   status: z.string(),
   agentConnected: z.boolean(),
-  registeredAt: isoDate.optional(),
-  updatedAt: isoDate.optional(),
+  registeredAt: z.optional(isoDate),
+  updatedAt: z.optional(isoDate),
 });
 
-const clusterArn = z.string().regex(/^arn:[^:]+:ecs:[^:]*:[0-9]*:cluster\/.+$/, 'must be an ECS cluster ARN');
+const clusterArn = z
+  .string()
+  .check(z.regex(/^arn:[^:]+:ecs:[^:]*:[0-9]*:cluster\/.+$/, 'must be an ECS cluster ARN'));
 
 const ecsClusterApiDetail = z.discriminatedUnion('eventName', [
   z.looseObject({
@@ -103,7 +114,7 @@ export type ClassifiedEvent =
   | { ok: true; event: EventEnvelope; rule: TriggerRuleId | 'sweep'; intent: TriggerIntent }
   | { ok: false; invalidEnvelope: boolean; reason: string; rule?: TriggerRuleId | 'sweep'; eventId?: string };
 
-function zodReason(error: z.ZodError): string {
+function zodReason(error: z.core.$ZodError): string {
   const problems = error.issues.map(
     (issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`,
   );

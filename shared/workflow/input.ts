@@ -1,31 +1,28 @@
 // ValidateInput: the execution input is checked field by field before any AWS call that could change
 // anything. A malformed input, an unknown VPC or a VPC that is not opted in (without force) ends the run.
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import * as z from 'zod';
 import type { Config } from '../config';
 import { InvalidInputError, NotOptedInError, VpcNotFoundError } from '../errors';
-import { isVpcId, VPC_ID_PATTERN } from '../ids';
+import { isVpcId, VPC_ID_PATTERN, type VpcId } from '../ids';
 import { readVpc } from '../reconciler/vpc';
+import * as z from '../zod';
 import type { WorkflowInput } from './types';
 
-const inputSchema = z
-  .object({
-    vpcId: z
-      .string()
-      .regex(VPC_ID_PATTERN, 'must be a VPC ID like vpc-0123456789abcdef0')
-      .pipe(z.custom(isVpcId)),
-    force: z.boolean().optional(),
-    dryRun: z.boolean().optional(),
-    restart: z.enum(['auto', 'all', 'none']).optional(),
-    trigger: z
-      .object({
-        eventId: z.string().min(1).max(256),
-        kind: z.string().min(1).max(128),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+const inputSchema = z.strictObject({
+  vpcId: z.pipe(
+    z.string().check(z.regex(VPC_ID_PATTERN, 'must be a VPC ID like vpc-0123456789abcdef0')),
+    z.custom<VpcId>(isVpcId),
+  ),
+  force: z.optional(z.boolean()),
+  dryRun: z.optional(z.boolean()),
+  restart: z.optional(z.enum(['auto', 'all', 'none'])),
+  trigger: z.optional(
+    z.strictObject({
+      eventId: z.string().check(z.minLength(1), z.maxLength(256)),
+      kind: z.string().check(z.minLength(1), z.maxLength(128)),
+    }),
+  ),
+});
 
 /** Parses the execution input; throws InvalidInput naming the first wrong field. Makes no AWS call. */
 export function parseWorkflowInput(raw: unknown): WorkflowInput {

@@ -1,11 +1,12 @@
 // What each Lambda bundle carries: esbuild is run on every functions/*/index.ts with the resolution settings
 // of the house construct (infra/constructs/function.ts: CJS for Node 24, ESM entry points first), and the
-// metafile's inputs are checked. The simulated account and aws-cdk-lib must never be bundled, and each
-// function must carry only the SDK clients its step or trigger calls.
+// metafile's inputs are checked. The simulated account and aws-cdk-lib must never be bundled, each function
+// must carry only the SDK clients its step or trigger calls, and its minified bundle must stay within
+// BYTES_BUDGET of its floor: a bare handler of the same clients sending one command each (the bench times both).
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { forbiddenSources, sdkClientsOf } from '../../bench/bundles.bench';
+import { floorSource, forbiddenSources, sdkClientsOf } from '../../bench/bundles.bench';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -29,15 +30,26 @@ const EXPECTED_CLIENTS: Record<string, string[]> = {
   'workflow-summarize': ['dynamodb', 'eventbridge'],
 };
 
+/** A bundle's minified size may be at most this multiple of its floor's (the bench's cold-import target). */
+const BYTES_BUDGET = 1.3;
+
 const ENTRIES = readdirSync(join(ROOT, 'functions')).sort();
 
-async function bundledInputs(entry: { path: string } | { contents: string }): Promise<string[]> {
+interface Bundled {
+  /** Source paths that reach the output. */
+  inputs: string[];
+  /** Minified size of the output in bytes. */
+  bytes: number;
+}
+
+async function bundle(entry: { path: string } | { contents: string }, minify = true): Promise<Bundled> {
   const result = await build({
     ...('path' in entry
       ? { entryPoints: [entry.path] }
       : { stdin: { contents: entry.contents, resolveDir: join(ROOT, 'functions'), loader: 'ts' as const } }),
     absWorkingDir: ROOT,
     bundle: true,
+    minify,
     write: false,
     metafile: true,
     platform: 'node',
@@ -50,19 +62,31 @@ async function bundledInputs(entry: { path: string } | { contents: string }): Pr
   });
   const output = Object.values((result.metafile as Metafile).outputs)[0];
   // Inputs esbuild tree-shook to nothing are listed with 0 bytes; only what reaches the output counts.
-  return Object.entries(output?.inputs ?? {})
+  const inputs = Object.entries(output?.inputs ?? {})
     .filter(([, input]) => input.bytesInOutput > 0)
     .map(([path]) => path);
+  return { inputs, bytes: output?.bytes ?? 0 };
 }
+
+/** The inputs only (unminified: faster, and the inputs are the same). */
+const bundledInputs = async (entry: { path: string } | { contents: string }): Promise<string[]> =>
+  (await bundle(entry, false)).inputs;
 
 describe('Lambda bundles', () => {
   const inputs = new Map<string, string[]>();
+  const bytes = new Map<string, { bundle: number; floor: number }>();
 
   beforeAll(async () => {
+    const floors = new Map<string, number>();
     for (const name of ENTRIES) {
-      inputs.set(name, await bundledInputs({ path: join(ROOT, 'functions', name, 'index.ts') }));
+      const built = await bundle({ path: join(ROOT, 'functions', name, 'index.ts') });
+      inputs.set(name, built.inputs);
+      const clients = sdkClientsOf(built.inputs);
+      const key = clients.join(' ');
+      if (!floors.has(key)) floors.set(key, (await bundle({ contents: floorSource(clients) })).bytes);
+      bytes.set(name, { bundle: built.bytes, floor: floors.get(key)! });
     }
-  }, 120_000);
+  }, 240_000);
 
   it('has an expected client set for every function entry', () => {
     // Assess
@@ -88,6 +112,29 @@ describe('Lambda bundles', () => {
     // Assess
     expect(clients).toEqual(EXPECTED_CLIENTS[name]);
   });
+
+  it.each(ENTRIES)(`%s stays within ×${BYTES_BUDGET} of its floor's minified size`, (name) => {
+    // Prepare
+    const { bundle: size, floor } = bytes.get(name)!;
+
+    // Act
+    const ratio = size / floor;
+
+    // Assess
+    expect(floor).toBeGreaterThan(100_000);
+    expect(ratio).toBeGreaterThanOrEqual(1);
+    expect(ratio).toBeLessThanOrEqual(BYTES_BUDGET);
+  });
+
+  it('measures a floor that grows with each SDK client it carries', async () => {
+    // Act
+    const ecs = await bundle({ contents: floorSource(['ecs']) });
+    const ecsAndSsm = await bundle({ contents: floorSource(['ecs', 'ssm']) });
+
+    // Assess
+    expect(sdkClientsOf(ecsAndSsm.inputs)).toEqual(['ecs', 'ssm']);
+    expect(ecsAndSsm.bytes).toBeGreaterThan(ecs.bytes);
+  }, 60_000);
 
   it('reports a bundle that imports the simulated account and aws-cdk-lib', async () => {
     // Prepare

@@ -7,7 +7,7 @@
 // - no declaration covers it: the code calls what its permissions do not declare, a bug to report.
 import type { RequestContext } from '../../../shared/authz/requests';
 import type { Config } from '../../../shared/config';
-import { TRIGGER_FUNCTION_PERMISSIONS } from '../../../shared/events/permissions';
+import { triggerFunctionPermissions } from '../../../shared/events/permissions';
 import {
   fillPlaceholders,
   type PermissionDeclaration,
@@ -31,7 +31,7 @@ export interface StackNames {
 
 /** The declarations the stack builds `functionId`'s role from, for this config. */
 export function declarationsFor(functionId: string, config: Config): PermissionDeclaration[] {
-  if (triggerFunctionIds(config).includes(functionId)) return TRIGGER_FUNCTION_PERMISSIONS;
+  if (triggerFunctionIds(config).includes(functionId)) return triggerFunctionPermissions(config);
   const step = STEP_NAMES.find((s) => `Workflow${s}` === functionId);
   return step ? workflowPermissions(config)[step] : [];
 }

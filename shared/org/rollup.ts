@@ -14,11 +14,11 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import * as z from 'zod';
 import { type Config, REGION_NAME_PATTERN } from '../config';
 import { InvalidInputError, RollupConflictError } from '../errors';
 import { VPC_ID_PATTERN } from '../ids';
 import { COMPLETED_DETAIL_TYPE } from '../workflow/summary';
+import * as z from '../zod';
 import {
   DECISION_DETAIL_TYPE,
   DECISION_NAMES,
@@ -51,35 +51,40 @@ const LEFT_DECISIONS = new Set<DecisionName>([
 
 const ACCOUNT_ID = /^[0-9]{12}$/;
 
-const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time');
-const count = z.number().int().min(0);
+const isoTime = z
+  .string()
+  .check(z.refine((s: string) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time'));
+const count = z.number().check(z.int(), z.gte(0));
+const nonEmpty = (message?: string) => z.string().check(z.minLength(1, message));
 
 const envelopeSchema = z.looseObject({
-  id: z.string().min(1, 'must be the event id'),
+  id: nonEmpty('must be the event id'),
   source: z.literal(ORG_EVENT_SOURCE, { error: `must be "${ORG_EVENT_SOURCE}"` }),
   'detail-type': z.enum([COMPLETED_DETAIL_TYPE, DECISION_DETAIL_TYPE], {
     error: `must be "${COMPLETED_DETAIL_TYPE}" or "${DECISION_DETAIL_TYPE}"`,
   }),
-  account: z.string().regex(ACCOUNT_ID, 'must be a 12-digit account id'),
-  region: z.string().regex(REGION_NAME_PATTERN, 'must be a region name such as eu-west-1'),
+  account: z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit account id')),
+  region: z.string().check(z.regex(REGION_NAME_PATTERN, 'must be a region name such as eu-west-1')),
   time: isoTime,
-  resources: z.array(z.string()).default([]),
+  resources: z._default(z.array(z.string()), []),
   detail: z.record(z.string(), z.unknown()),
 });
 
-const vpcId = z.string().regex(VPC_ID_PATTERN, 'must be a VPC ID like vpc-0123456789abcdef0');
+const vpcId = z.string().check(z.regex(VPC_ID_PATTERN, 'must be a VPC ID like vpc-0123456789abcdef0'));
 const EXECUTION_ARN = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):[0-9]{12}:execution:[^:]+:[^:]+$/;
 
 const completedDetail = z.looseObject({
   vpcId,
-  runId: z.string().min(1),
+  runId: nonEmpty(),
   dryRun: z.literal(false, { error: 'must be false (a dry run publishes no completion event)' }),
   outcome: z.enum(['succeeded', 'failed']),
-  error: z.string().optional(),
-  cause: z.string().optional(),
+  error: z.optional(z.string()),
+  cause: z.optional(z.string()),
   endpoints: z.array(z.looseObject({ id: z.string(), service: z.string(), state: z.string() })),
   counts: z.looseObject({ restarted: count, skipped: count, failed: count }),
-  executionArn: z.string().regex(EXECUTION_ARN, 'must be a Step Functions execution ARN').optional(),
+  executionArn: z.optional(
+    z.string().check(z.regex(EXECUTION_ARN, 'must be a Step Functions execution ARN')),
+  ),
 });
 
 const endpointCountsSchema = z.looseObject({ total: count, available: count, pending: count, failed: count });
@@ -88,12 +93,12 @@ const decisionDetail = z.looseObject({
   vpcId,
   decision: z.enum(DECISION_NAMES),
   message: z.string(),
-  rule: z.string().min(1),
-  triggerEventId: z.string().min(1),
+  rule: nonEmpty(),
+  triggerEventId: nonEmpty(),
   at: isoTime,
-  workflow: z.looseObject({ name: z.string().min(1) }).optional(),
-  endpoints: endpointCountsSchema.optional(),
-  error: z.looseObject({ name: z.string(), message: z.string() }).optional(),
+  workflow: z.optional(z.looseObject({ name: nonEmpty() })),
+  endpoints: z.optional(endpointCountsSchema),
+  error: z.optional(z.looseObject({ name: z.string(), message: z.string() })),
 });
 
 interface EventKey {
@@ -128,7 +133,7 @@ export interface DecisionRecord extends EventKey {
 
 export type RollupEvent = { kind: 'run'; record: RunRecord } | { kind: 'decision'; record: DecisionRecord };
 
-function issueText(error: z.ZodError, prefix: string): { field: string; text: string } {
+function issueText(error: z.core.$ZodError, prefix: string): { field: string; text: string } {
   const first = error.issues[0];
   const field = [prefix, ...(first?.path ?? []).map(String)].filter(Boolean).join('.') || '(root)';
   const text = error.issues
@@ -138,7 +143,7 @@ function issueText(error: z.ZodError, prefix: string): { field: string; text: st
   return { field, text };
 }
 
-function parsed<T>(schema: z.ZodType<T>, raw: unknown, prefix: string, eventId?: string): T {
+function parsed<T>(schema: z.ZodMiniType<T>, raw: unknown, prefix: string, eventId?: string): T {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const { field, text } = issueText(result.error, prefix);

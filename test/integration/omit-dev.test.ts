@@ -14,6 +14,14 @@ import { COMPLETED_DETAIL_TYPE, EVENT_SOURCE } from '../../shared/workflow/summa
 import { createVpcLayout } from '../support/fixtures';
 import { motoUrl, resetMoto } from '../support/moto';
 
+const DEV_DEPENDENCIES = Object.keys(
+  (
+    JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      devDependencies: object;
+    }
+  ).devDependencies,
+);
+
 const ROOT = resolve(__dirname, '..', '..');
 const SHIPPED = [
   'package.json',
@@ -133,8 +141,11 @@ describe('the CLI after npm ci --omit=dev', () => {
     // Assess
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
+    // The first devDependency the command's modules load is the one named (which one depends on import order).
+    const missing = /needs the devDependencies \((\S+) is not installed, as after/.exec(run.stderr)?.[1];
+    expect(DEV_DEPENDENCIES).toContain(missing);
     expect(run.stderr).toBe(
-      `privatelink-ecs: \`${command}\` needs the devDependencies (aws-local-stepfunctions is not installed, as ` +
+      `privatelink-ecs: \`${command}\` needs the devDependencies (${missing} is not installed, as ` +
         'after `npm ci --omit=dev`): run `npm ci` to use it. plan, apply, event, start, doctor and status work ' +
         'without them.\n',
     );

@@ -12,6 +12,7 @@ import {
   NotOptedInError,
   PrivateLinkEcsError,
   ReadFailedError,
+  RollupConflictError,
   TriggerFailedError,
   VpcBusyError,
   VpcNotFoundError,
@@ -54,6 +55,7 @@ const hierarchy: Array<[string, PrivateLinkEcsError, string]> = [
   ['SendCommandFailedError', new SendCommandFailedError('m'), 'SendCommandFailed'],
   ['InvalidPatternError', new InvalidPatternError('m', ['detail']), 'InvalidPattern'],
   ['UnmodelledOperationError', new UnmodelledOperationError('ec2', 'X'), 'UnmodelledOperation'],
+  ['RollupConflictError', new RollupConflictError('m'), 'RollupConflict'],
 ];
 const NAMES = new Set(hierarchy.map(([, , name]) => name));
 

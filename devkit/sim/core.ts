@@ -61,14 +61,17 @@ export interface ServiceErrors {
   throttle(_operation?: string): Error;
 }
 
+export interface ServiceErrorOptions {
+  /** The code the service answers a server fault with (HTTP 500). */
+  serverError?: string;
+  throttle?: { name: string; message: string } & Pick<ErrorOptions, 'status' | 'fault'>;
+}
+
 /** One service's error factories over awsError; the throttling error defaults to ThrottlingException/400. */
 export function serviceErrors(
   module: ExceptionModule,
   base: unknown,
-  options: {
-    serverError?: string;
-    throttle?: { name: string; message: string } & Pick<ErrorOptions, 'status' | 'fault'>;
-  } = {},
+  options: ServiceErrorOptions = {},
 ): ServiceErrors {
   const ctor = base as ExceptionCtor;
   const {
@@ -85,6 +88,30 @@ export function serviceErrors(
       awsError(module, ctor, name, message, { status: name === options.serverError ? 500 : 400, members }),
     throttle: () =>
       awsError(module, ctor, throttleName, throttleMessage, { ...throttleOptions, throttling: true }),
+  };
+}
+
+/** A service's error factories plus its invalid-parameter error and its paging limits. */
+export interface ServiceKit extends ServiceErrors {
+  /** The service's invalid-parameter error (the code AWS answers a bad parameter with). */
+  invalid(message: string): Error;
+  /** Pages a list with the service's limits; a bad size or token is rejected with `invalid`. */
+  page<T>(all: T[], maxResults: number | undefined, nextToken: string | undefined, query: unknown): Page<T>;
+}
+
+/** One service's set-up: its errors, the code of its invalid-parameter error, and its page limits. */
+export function serviceKit(
+  module: ExceptionModule,
+  base: unknown,
+  options: ServiceErrorOptions & { invalid: string; page: PageLimits },
+): ServiceKit {
+  const errors = serviceErrors(module, base, options);
+  const invalid = (message: string) => errors.error(options.invalid, message);
+  return {
+    ...errors,
+    invalid,
+    page: (all, maxResults, nextToken, query) =>
+      paginate(all, maxResults, nextToken, options.page, query, invalid),
   };
 }
 

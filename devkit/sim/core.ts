@@ -1,6 +1,8 @@
 // Building blocks every simulated service shares: errors shaped like the SDK's service exceptions, honest
 // NextToken/MaxResults paging, EC2-style filters, tags, deterministic IDs, a manual clock and IPv4 math.
 
+import { CLIENT_SERVICE, type ClientService } from '../../shared/authz/requests';
+
 /** A simulated operation: takes the command input as the SDK passes it, returns the output without $metadata. */
 export type Handler = (input: unknown) => unknown;
 export type HandlerMap = Record<string, Handler>;
@@ -380,28 +382,6 @@ export function deepClone<T>(value: T): T {
   return out as T;
 }
 
-export type SimService =
-  | 'ec2'
-  | 'ecs'
-  | 'ssm'
-  | 'sfn'
-  | 'events'
-  | 'dynamodb'
-  | 'iam'
-  | 'cloudtrail'
-  | 'route53'
-  | 'cloudformation';
-
-/** The simulated service of each SDK client class, by the client name the SDK puts in the middleware context. */
-export const CLIENT_SERVICE: Record<string, SimService> = {
-  EC2Client: 'ec2',
-  ECSClient: 'ecs',
-  SSMClient: 'ssm',
-  SFNClient: 'sfn',
-  EventBridgeClient: 'events',
-  DynamoDBClient: 'dynamodb',
-  IAMClient: 'iam',
-  CloudTrailClient: 'cloudtrail',
-  Route53Client: 'route53',
-  CloudFormationClient: 'cloudformation',
-};
+/** The simulated services are the product's SDK clients; their one table is in shared/authz. */
+export type SimService = ClientService;
+export { CLIENT_SERVICE };

@@ -11,13 +11,14 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { ResourceFacts } from '../../shared/authz/requests';
 import type { AwsClients } from '../../shared/clients';
 import { type Config, parseConfig } from '../../shared/config';
 import { type DoctorClients, makeDoctorClients } from '../../shared/doctor-clients';
 import { parseVpcId, type VpcId } from '../../shared/ids';
+import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { IamAuthorizer } from '../iam/authorizer';
 import { bindRole as bindRoleToClient, type IamCounters } from '../iam/enforce';
 import { type DeployedRole, deployedRoles, type PhysicalResources } from '../iam/roles';
@@ -613,6 +614,41 @@ export class SimulatedAccount {
     const arn = `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${name}`;
     this.state.stateMachines.set(arn, { arn, name });
     return arn;
+  }
+
+  /** The product's restart command document, created through the SSM API as the operator. */
+  public async addRestartDocument(name: string): Promise<void> {
+    const { ssm } = this.clients();
+    try {
+      await ssm.send(
+        new CreateDocumentCommand({
+          Name: name,
+          Content: JSON.stringify(RESTART_DOCUMENT),
+          DocumentType: 'Command',
+          DocumentFormat: 'JSON',
+        }),
+      );
+    } finally {
+      ssm.destroy();
+    }
+  }
+
+  /**
+   * What the deployed stack provides: its table, the state machine the trigger starts, the restart command
+   * document, and the functions' roles (deployStack), which authorize every call the Lambda code makes.
+   * Returns the state machine's ARN.
+   */
+  public async provisionStack(deployment: {
+    config: Config;
+    documentName: string;
+    tableName: string;
+    stateMachineName: string;
+  }): Promise<string> {
+    this.addTable(deployment.tableName, { partitionKey: 'id' });
+    const stateMachineArn = this.addStateMachine(deployment.stateMachineName);
+    this.deployStack(deployment);
+    await this.addRestartDocument(deployment.documentName);
+    return stateMachineArn;
   }
 
   /** A DynamoDB table, as CreateTable would make it (one string partition key). */

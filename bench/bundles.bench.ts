@@ -170,11 +170,11 @@ function synthBundles(outdir: string, ctx: BenchContext): { bundles: Bundle[]; s
   const stack = new PrivateLinkEcsStack(app, 'PrivateLinkEcsBench', { config: parseConfig({}) });
   const assembly = app.synth();
   const synthMs = Number((process.hrtime.bigint() - started) / 1_000_000n);
-  ctx.progress(`bundles: synthesized ${stack.functions.size} functions in ${synthMs} ms`);
+  ctx.progress(`bundles: synthesized ${stack.resources.functions.size} functions in ${synthMs} ms`);
   const resources = assembly.getStackByName(stack.stackName).template.Resources as TemplateResources;
   const bundles: Bundle[] = [];
   const violations: string[] = [];
-  for (const [id, fn] of stack.functions) {
+  for (const [id, fn] of stack.resources.functions) {
     const logicalId = stack.getLogicalId(fn.function.node.defaultChild as never);
     const resource = resources[logicalId];
     const key = resource?.Properties.Code?.S3Key;

@@ -1,8 +1,6 @@
 // The simulated account the workflow benches run on: one opted-in VPC, its container instances in clusters
 // of at most 1,000, and the restart command document. Shared by workflow.bench.ts and remediate.bench.ts.
-import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { SimulatedAccount } from '../devkit/sim';
-import { RESTART_DOCUMENT } from '../shared/workflow/document';
 
 export const FLEET_DOCUMENT_NAME = 'restart';
 const CLUSTER_SIZE = 1000;
@@ -22,13 +20,7 @@ export async function fleetAccount(instances: number): Promise<FleetAccount> {
   for (let added = 0; added < instances; added += perCluster) {
     account.addContainerInstances({ vpcId, clusterName: `cluster-${added / perCluster}`, count: perCluster });
   }
+  await account.addRestartDocument(FLEET_DOCUMENT_NAME);
   const clients = account.clients();
-  await clients.ssm.send(
-    new CreateDocumentCommand({
-      Name: FLEET_DOCUMENT_NAME,
-      Content: JSON.stringify(RESTART_DOCUMENT),
-      DocumentType: 'Command',
-    }),
-  );
   return { account, vpcId, clients, documentName: FLEET_DOCUMENT_NAME };
 }

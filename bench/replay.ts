@@ -6,7 +6,6 @@
 // simulated account answered, DynamoDB included) and workflow executions started.
 //
 // Shared by bench/events.bench.ts (the figures per 1,000 routine events) and test/unit/events/replay.test.ts.
-import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import { lambdaContext } from '../bin/lib/demo';
 import { SimulatedAccount } from '../devkit/sim';
 import { runWorkflowLocally } from '../devkit/workflow/local';
@@ -14,7 +13,6 @@ import { type Config, parseConfig } from '../shared/config';
 import { createTriggerHandler, type TriggerHandler } from '../shared/events/handler';
 import { TRIGGER_RULES, type TriggerRuleId } from '../shared/events/patterns';
 import { matchingRules } from '../shared/events/schemas';
-import { RESTART_DOCUMENT } from '../shared/workflow/document';
 import { DynamoStateStore, MemoryStateStore } from '../shared/workflow/store';
 
 /** What ECS (or CloudTrail) reports. Only the registration burst and the new cluster are not routine. */
@@ -102,23 +100,14 @@ export async function replayWorld(shape: HourShape = REALISTIC_HOUR): Promise<Re
   const account = new SimulatedAccount();
   const config = parseConfig({});
   const { vpcId } = account.addVpc({ cidr: '10.40.0.0/16', tags: { 'privatelink-ecs': 'enabled' } });
-  account.addTable(IDEMPOTENCY_TABLE, { partitionKey: 'id' });
-  const stateMachineArn = account.addStateMachine(STATE_MACHINE_NAME);
   // Every call the workflow and the triggers make is authorized against their roles in the synthesized stack.
-  account.deployStack({
+  const stateMachineArn = await account.provisionStack({
     config,
     documentName: DOCUMENT_NAME,
     tableName: IDEMPOTENCY_TABLE,
     stateMachineName: STATE_MACHINE_NAME,
   });
   const clients = account.clients();
-  await clients.ssm.send(
-    new CreateDocumentCommand({
-      Name: DOCUMENT_NAME,
-      Content: JSON.stringify(RESTART_DOCUMENT),
-      DocumentType: 'Command',
-    }),
-  );
   const twoDaysAgo = new Date(account.clock.now().getTime() - 2 * 24 * 3_600_000);
   const established: Instance[] = [];
   for (const [c, clusterName] of CLUSTERS.entries()) {

@@ -66,6 +66,17 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
     ctx.progress(`workflow scale: ${instances} instances, ${runs} runs`);
     const batches = Math.ceil(instances / resolveConcurrency(config.restart.maxConcurrency, instances));
     const label = `${instances} instances (${batches} batches)`;
+    /** A size in KiB (one decimal) against its AWS limit. */
+    const sizeFigure = (figure: string, kib: number[], limit: number, note: string): Figure => ({
+      section: SECTION,
+      case: label,
+      figure,
+      samples: kib,
+      digits: 1,
+      reference: { label: 'limit', value: limit, digits: 0 },
+      note,
+      ...capped,
+    });
     figures.push(
       {
         section: SECTION,
@@ -76,26 +87,18 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
         note: 'target 40 + 10 per batch',
         ...capped,
       },
-      {
-        section: SECTION,
-        case: label,
-        figure: 'largest state payload KiB',
-        samples: samples.map((s) => s.payloadKiB),
-        digits: 1,
-        reference: { label: 'limit', value: STATE_PAYLOAD_LIMIT_KIB, digits: 0 },
-        note: 'Step Functions state limit',
-        ...capped,
-      },
-      {
-        section: SECTION,
-        case: label,
-        figure: 'largest state-table record KiB',
-        samples: samples.map((s) => s.recordKiB),
-        digits: 1,
-        reference: { label: 'limit', value: ITEM_LIMIT_KIB, digits: 0 },
-        note: 'DynamoDB item limit',
-        ...capped,
-      },
+      sizeFigure(
+        'largest state payload KiB',
+        samples.map((s) => s.payloadKiB),
+        STATE_PAYLOAD_LIMIT_KIB,
+        'Step Functions state limit',
+      ),
+      sizeFigure(
+        'largest state-table record KiB',
+        samples.map((s) => s.recordKiB),
+        ITEM_LIMIT_KIB,
+        'DynamoDB item limit',
+      ),
     );
   }
   return figures;

@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib';
 import { ComparisonOperator, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -46,6 +46,7 @@ import { COMPLETED_DETAIL_TYPE } from '../shared/workflow/summary';
 import { type CodeMode, PrivateLinkEcsFunction } from './constructs/function';
 import { Monitoring, serviceMetric } from './constructs/monitoring';
 import { Notifications } from './constructs/notifications';
+import { recordTable } from './constructs/table';
 import { RULE_TARGET_MAX_EVENT_AGE, RULE_TARGET_RETRY_ATTEMPTS } from './constructs/triggers';
 import { acknowledge, acknowledgeWildcardResources, cfnOf } from './nag';
 import { buildStatements } from './permissions';
@@ -205,14 +206,7 @@ export class PrivateLinkEcsHubStack extends Stack {
     );
 
     // 3. The roll-up: table, function, rule.
-    this.rollupTable = new Table(this, 'RollupTable', {
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.rollupTable = recordTable(this, 'RollupTable', 'expiresAt');
     this.rollupFunction = new PrivateLinkEcsFunction(this, 'OrgRollup', {
       entry: ROLLUP_ENTRY,
       description: 'privatelink-ecs hub: applies member events to the organization roll-up',

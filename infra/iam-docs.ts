@@ -70,7 +70,7 @@ export function iamTable(config: Config = parseConfig({})): string {
       names[id] = 'WindowsRestartDocument';
   }
   const rows: string[] = [];
-  for (const [functionId, fn] of stack.functions) {
+  for (const [functionId, fn] of stack.resources.functions) {
     const roleId = stack.getLogicalId(fn.role.node.defaultChild as import('aws-cdk-lib').CfnElement);
     const statements = Object.values(template.Resources)
       .filter(

@@ -2,7 +2,7 @@
 // its step Lambdas, the SSM command document, the idempotency/state table, dead-letter queues, the
 // notification topic, alarms, the dashboard and the outputs operators need.
 import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -20,6 +20,7 @@ import { type CodeMode, PrivateLinkEcsFunction } from './constructs/function';
 import { type MonitoredFunction, type MonitoredQueue, Monitoring } from './constructs/monitoring';
 import { Notifications } from './constructs/notifications';
 import { OrganizationMember } from './constructs/organization-member';
+import { recordTable } from './constructs/table';
 import { pascalCase, TriggerRules } from './constructs/triggers';
 import { acknowledge, acknowledgeWildcardResources, cfnOf } from './nag';
 import { buildStatements } from './permissions';
@@ -91,14 +92,7 @@ export class PrivateLinkEcsResources {
     this.config = props.config;
     this.codeMode = props.codeMode ?? 'bundle';
 
-    this.idempotencyTable = new Table(this.stack, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiration',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.idempotencyTable = recordTable(this.stack, 'IdempotencyTable', 'expiration');
 
     this.eventTargetDeadLetterQueue = new Queue(this.stack, 'EventTargetDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -304,31 +298,11 @@ export class PrivateLinkEcsResources {
 
 /** The stand-alone stack: one account and region (infra/app.ts without an `organization` section). */
 export class PrivateLinkEcsStack extends Stack {
-  public readonly config: Config;
-  public readonly idempotencyTable: Table;
-  public readonly eventTargetDeadLetterQueue: Queue;
-  public readonly notifications: Notifications;
-  public readonly restartDocument: CfnDocument;
-  public readonly windowsRestartDocument: CfnDocument;
-  public readonly workflowLogGroup: LogGroup;
-  public readonly workflow: RemediationWorkflow;
-  public readonly triggers: TriggerRules;
-  public readonly functions: Map<string, PrivateLinkEcsFunction>;
-  public readonly monitoring: Monitoring;
+  /** Everything the stack deploys (its table, queue, documents, workflow, triggers, functions, monitoring). */
+  public readonly resources: PrivateLinkEcsResources;
 
   public constructor(scope: Construct, id: string, props: PrivateLinkEcsStackProps) {
     super(scope, id, props);
-    const r = new PrivateLinkEcsResources(this, props);
-    this.config = r.config;
-    this.idempotencyTable = r.idempotencyTable;
-    this.eventTargetDeadLetterQueue = r.eventTargetDeadLetterQueue;
-    this.notifications = r.notifications;
-    this.restartDocument = r.restartDocument;
-    this.windowsRestartDocument = r.windowsRestartDocument;
-    this.workflowLogGroup = r.workflowLogGroup;
-    this.workflow = r.workflow;
-    this.triggers = r.triggers;
-    this.functions = r.functions;
-    this.monitoring = r.monitoring;
+    this.resources = new PrivateLinkEcsResources(this, props);
   }
 }

@@ -24,31 +24,30 @@ import {
 
 /** What the trigger made of the opt-in tag: no rule matched, its handler threw, or its summary. */
 export type Triggered =
-  | { kind: 'no-rule'; event: Record<string, unknown>; matched: TriggerRuleId[]; tagCalls: number }
-  | {
-      kind: 'failed';
-      event: Record<string, unknown>;
-      tagCalls: number;
-      matched: TriggerRuleId[];
-      rule: TriggerRule;
-      served: TriggerRuleId[];
-      invoked: { lines: string[] };
-      error: unknown;
-    }
-  | {
+  | ({ kind: 'no-rule' } & TagEvent)
+  | ({ kind: 'failed'; error: unknown } & RuleServed)
+  | ({
       kind: 'ran';
-      event: Record<string, unknown>;
-      /** The account's call count right after the operator's CreateTags: what follows is the product's. */
-      tagCalls: number;
-      matched: TriggerRuleId[];
-      rule: TriggerRule;
-      served: TriggerRuleId[];
-      invoked: { lines: string[] };
       trigger: TriggerSummary;
       vpc: TriggerSummary['vpcs'][number] | undefined;
       /** The execution the trigger started, if it started one. */
       execution: SimExecution | undefined;
-    };
+    } & RuleServed);
+
+/** The tag event and the deployed rules it matched. */
+interface TagEvent {
+  event: Record<string, unknown>;
+  /** The account's call count right after the operator's CreateTags: what follows is the product's. */
+  tagCalls: number;
+  matched: TriggerRuleId[];
+}
+
+/** A matched rule whose target, the trigger handler, was invoked. */
+interface RuleServed extends TagEvent {
+  rule: TriggerRule;
+  served: TriggerRuleId[];
+  invoked: { lines: string[] };
+}
 
 /**
  * The operator adds the opt-in tag to the world's VPC; the "Tag Change on Resource" event goes through the

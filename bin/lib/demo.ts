@@ -3,12 +3,10 @@
 // and restart document the deployed stack would provide, and the "Tag Change on Resource" event EventBridge
 // sends when the opt-in tag is added. Pure builders: nothing here prints.
 import { randomUUID } from 'node:crypto';
-import { CreateDocumentCommand } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { SimulatedAccount, type VpcLayout } from '../../devkit/sim';
 import { type Config, SSM_SERVICES } from '../../shared/config';
 import { InvalidInputError } from '../../shared/errors';
-import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 
 export const DEMO_DEFAULT_INSTANCES = 14;
 export const DEMO_MAX_INSTANCES = 2000;
@@ -168,29 +166,13 @@ export async function buildDemoWorld(
     failInstanceId = fleet.filter((i) => i.role === 'regular').pop()!.instanceId;
     account.setInstanceBehaviour(failInstanceId, { command: 'Failed' });
   }
-  // What the deployed stack provides: its table, the state machine the trigger starts, the restart command
-  // document, and the functions' roles, which authorize every call the demo's Lambda code makes.
-  account.addTable(STACK_TABLE, { partitionKey: 'id' });
-  const stateMachineArn = account.addStateMachine(STATE_MACHINE);
-  account.deployStack({
+  // What the deployed stack provides, whose roles authorize every call the demo's Lambda code makes.
+  const stateMachineArn = await account.provisionStack({
     config,
     documentName: DOCUMENT_NAME,
     tableName: STACK_TABLE,
     stateMachineName: STATE_MACHINE,
   });
-  const ssm = account.clients().ssm;
-  try {
-    await ssm.send(
-      new CreateDocumentCommand({
-        Name: DOCUMENT_NAME,
-        Content: JSON.stringify(RESTART_DOCUMENT),
-        DocumentType: 'Command',
-        DocumentFormat: 'JSON',
-      }),
-    );
-  } finally {
-    ssm.destroy();
-  }
   return {
     account,
     layout,

@@ -123,7 +123,7 @@ function synthesizeRoles(config: Config): UnresolvedRoles {
     return ids[0]!;
   };
   const roles: UnresolvedRole[] = [];
-  for (const [functionId, fn] of stack.functions) {
+  for (const [functionId, fn] of stack.resources.functions) {
     const roleLogicalId = stack.getLogicalId(fn.role.node.defaultChild as import('aws-cdk-lib').CfnElement);
     const policies = Object.values(template.Resources)
       .filter(

@@ -1,6 +1,8 @@
 // Building blocks every simulated service shares: errors shaped like the SDK's service exceptions, honest
 // NextToken/MaxResults paging, EC2-style filters, tags, deterministic IDs, a manual clock and IPv4 math.
 
+import { CLIENT_SERVICE, type ClientService } from '../../shared/authz/requests';
+
 /** A simulated operation: takes the command input as the SDK passes it, returns the output without $metadata. */
 export type Handler = (input: unknown) => unknown;
 export type HandlerMap = Record<string, Handler>;
@@ -61,14 +63,17 @@ export interface ServiceErrors {
   throttle(_operation?: string): Error;
 }
 
+export interface ServiceErrorOptions {
+  /** The code the service answers a server fault with (HTTP 500). */
+  serverError?: string;
+  throttle?: { name: string; message: string } & Pick<ErrorOptions, 'status' | 'fault'>;
+}
+
 /** One service's error factories over awsError; the throttling error defaults to ThrottlingException/400. */
 export function serviceErrors(
   module: ExceptionModule,
   base: unknown,
-  options: {
-    serverError?: string;
-    throttle?: { name: string; message: string } & Pick<ErrorOptions, 'status' | 'fault'>;
-  } = {},
+  options: ServiceErrorOptions = {},
 ): ServiceErrors {
   const ctor = base as ExceptionCtor;
   const {
@@ -85,6 +90,30 @@ export function serviceErrors(
       awsError(module, ctor, name, message, { status: name === options.serverError ? 500 : 400, members }),
     throttle: () =>
       awsError(module, ctor, throttleName, throttleMessage, { ...throttleOptions, throttling: true }),
+  };
+}
+
+/** A service's error factories plus its invalid-parameter error and its paging limits. */
+export interface ServiceKit extends ServiceErrors {
+  /** The service's invalid-parameter error (the code AWS answers a bad parameter with). */
+  invalid(message: string): Error;
+  /** Pages a list with the service's limits; a bad size or token is rejected with `invalid`. */
+  page<T>(all: T[], maxResults: number | undefined, nextToken: string | undefined, query: unknown): Page<T>;
+}
+
+/** One service's set-up: its errors, the code of its invalid-parameter error, and its page limits. */
+export function serviceKit(
+  module: ExceptionModule,
+  base: unknown,
+  options: ServiceErrorOptions & { invalid: string; page: PageLimits },
+): ServiceKit {
+  const errors = serviceErrors(module, base, options);
+  const invalid = (message: string) => errors.error(options.invalid, message);
+  return {
+    ...errors,
+    invalid,
+    page: (all, maxResults, nextToken, query) =>
+      paginate(all, maxResults, nextToken, options.page, query, invalid),
   };
 }
 
@@ -353,28 +382,6 @@ export function deepClone<T>(value: T): T {
   return out as T;
 }
 
-export type SimService =
-  | 'ec2'
-  | 'ecs'
-  | 'ssm'
-  | 'sfn'
-  | 'events'
-  | 'dynamodb'
-  | 'iam'
-  | 'cloudtrail'
-  | 'route53'
-  | 'cloudformation';
-
-/** The simulated service of each SDK client class, by the client name the SDK puts in the middleware context. */
-export const CLIENT_SERVICE: Record<string, SimService> = {
-  EC2Client: 'ec2',
-  ECSClient: 'ecs',
-  SSMClient: 'ssm',
-  SFNClient: 'sfn',
-  EventBridgeClient: 'events',
-  DynamoDBClient: 'dynamodb',
-  IAMClient: 'iam',
-  CloudTrailClient: 'cloudtrail',
-  Route53Client: 'route53',
-  CloudFormationClient: 'cloudformation',
-};
+/** The simulated services are the product's SDK clients; their one table is in shared/authz. */
+export type SimService = ClientService;
+export { CLIENT_SERVICE };

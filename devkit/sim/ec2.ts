@@ -85,10 +85,9 @@ import {
   hashString,
   matchesFilters,
   op,
-  type PageLimits,
   paginate,
   parseCidr,
-  serviceErrors,
+  serviceKit,
   type TagMap,
   tagList,
   UnsupportedOperationError,
@@ -107,17 +106,21 @@ import {
 } from './state';
 
 // Real EC2 throttles with HTTP 503 but a client fault.
-export const { error: ec2Error, throttle: ec2Throttle } = serviceErrors(ec2sdk, ec2sdk.EC2ServiceException, {
+export const {
+  error: ec2Error,
+  throttle: ec2Throttle,
+  invalid: invalidParam,
+  page: ec2Page,
+} = serviceKit(ec2sdk, ec2sdk.EC2ServiceException, {
   throttle: {
     name: 'RequestLimitExceeded',
     message: 'Request limit exceeded.',
     status: 503,
     fault: 'client',
   },
+  invalid: 'InvalidParameterValue',
+  page: { min: 5, max: 1000, defaultSize: Number.POSITIVE_INFINITY },
 });
-
-const EC2_PAGE: PageLimits = { min: 5, max: 1000, defaultSize: Number.POSITIVE_INFINITY };
-const invalidParam = (message: string) => ec2Error('InvalidParameterValue', message);
 const FULL_ACCESS_POLICY =
   '{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}';
 /** AMIs every simulated account can see (DescribeImages, RunInstances). */
@@ -720,14 +723,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
             'DescribeVpcs',
           ),
         );
-      const page = paginate(
-        all,
-        input.MaxResults,
-        input.NextToken,
-        EC2_PAGE,
-        [input.VpcIds, input.Filters],
-        invalidParam,
-      );
+      const page = ec2Page(all, input.MaxResults, input.NextToken, [input.VpcIds, input.Filters]);
       return { Vpcs: page.items.map(renderVpc), NextToken: page.nextToken };
     }),
     DescribeVpcAttribute: op<DescribeVpcAttributeRequest, DescribeVpcAttributeResult>((input) => {
@@ -854,14 +850,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
             'DescribeSubnets',
           ),
         );
-      const page = paginate(
-        all,
-        input.MaxResults,
-        input.NextToken,
-        EC2_PAGE,
-        [input.SubnetIds, input.Filters],
-        invalidParam,
-      );
+      const page = ec2Page(all, input.MaxResults, input.NextToken, [input.SubnetIds, input.Filters]);
       return { Subnets: page.items.map(renderSubnet), NextToken: page.nextToken };
     }),
     DescribeAvailabilityZones: op<DescribeAvailabilityZonesRequest, DescribeAvailabilityZonesResult>(
@@ -1025,14 +1014,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
             'DescribeNatGateways',
           ),
         );
-      const page = paginate(
-        all,
-        input.MaxResults,
-        input.NextToken,
-        EC2_PAGE,
-        [input.NatGatewayIds, input.Filter],
-        invalidParam,
-      );
+      const page = ec2Page(all, input.MaxResults, input.NextToken, [input.NatGatewayIds, input.Filter]);
       return {
         NatGateways: page.items.map((n) => ({
           NatGatewayId: n.id,
@@ -1134,14 +1116,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
             'DescribeSecurityGroups',
           ),
         );
-      const page = paginate(
-        all,
-        input.MaxResults,
-        input.NextToken,
-        EC2_PAGE,
-        [input.GroupIds, input.Filters],
-        invalidParam,
-      );
+      const page = ec2Page(all, input.MaxResults, input.NextToken, [input.GroupIds, input.Filters]);
       return { SecurityGroups: page.items.map(renderGroup), NextToken: page.nextToken };
     }),
     AuthorizeSecurityGroupIngress: op<
@@ -1498,14 +1473,10 @@ export function ec2Handlers(state: SimState): HandlerMap {
               'DescribeVpcEndpointServices',
             ),
           );
-        const page = paginate(
-          selected,
-          input.MaxResults,
-          input.NextToken,
-          EC2_PAGE,
-          [input.ServiceNames, input.Filters],
-          invalidParam,
-        );
+        const page = ec2Page(selected, input.MaxResults, input.NextToken, [
+          input.ServiceNames,
+          input.Filters,
+        ]);
         return {
           ServiceDetails: page.items,
           ServiceNames: [...new Set(page.items.map((d) => d.ServiceName!))],
@@ -1555,7 +1526,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
           'DescribeTags',
         ),
       );
-      const page = paginate(all, input.MaxResults, input.NextToken, EC2_PAGE, input.Filters, invalidParam);
+      const page = ec2Page(all, input.MaxResults, input.NextToken, input.Filters);
       return { Tags: page.items as DescribeTagsResult['Tags'], NextToken: page.nextToken };
     }),
 
@@ -1597,14 +1568,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
             'DescribeImages',
           ),
       );
-      const page = paginate(
-        all,
-        input.MaxResults,
-        input.NextToken,
-        EC2_PAGE,
-        [input.ImageIds, input.Filters],
-        invalidParam,
-      );
+      const page = ec2Page(all, input.MaxResults, input.NextToken, [input.ImageIds, input.Filters]);
       return {
         Images: page.items.map((i) => ({
           ImageId: i.id,
@@ -1710,14 +1674,7 @@ export function ec2Handlers(state: SimState): HandlerMap {
             'DescribeInstances',
           ),
         );
-      const page = paginate(
-        all,
-        input.MaxResults,
-        input.NextToken,
-        EC2_PAGE,
-        [input.InstanceIds, input.Filters],
-        invalidParam,
-      );
+      const page = ec2Page(all, input.MaxResults, input.NextToken, [input.InstanceIds, input.Filters]);
       const byReservation = new Map<string, Instance[]>();
       for (const i of page.items) {
         const r = reservations.get(i.id) ?? i.id;

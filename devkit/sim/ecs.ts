@@ -31,15 +31,7 @@ import type {
   UpdateContainerInstancesStateResponse,
 } from '@aws-sdk/client-ecs';
 import * as ecssdk from '@aws-sdk/client-ecs';
-import {
-  type HandlerMap,
-  hashString,
-  op,
-  type PageLimits,
-  paginate,
-  serviceErrors,
-  UnsupportedOperationError,
-} from './core';
+import { type HandlerMap, hashString, op, serviceKit, UnsupportedOperationError } from './core';
 import {
   type AgentUpdateStatus,
   LATEST_AGENT_VERSION,
@@ -48,16 +40,21 @@ import {
   type SimState,
 } from './state';
 
-export const { error: ecsError, throttle: ecsThrottle } = serviceErrors(ecssdk, ecssdk.ECSServiceException, {
+export const {
+  error: ecsError,
+  throttle: ecsThrottle,
+  invalid,
+  page: ecsPage,
+} = serviceKit(ecssdk, ecssdk.ECSServiceException, {
   serverError: 'ServerException',
+  invalid: 'InvalidParameterException',
+  page: { min: 1, max: 100, defaultSize: 100 },
 });
 
-const invalid = (message: string) => ecsError('InvalidParameterException', message);
 /** Custom attributes ECS accepts per container instance; the agent's own (ecs.*) do not count. */
 export const CUSTOM_ATTRIBUTE_LIMIT = 10;
 const isCustomAttribute = (name: string): boolean =>
   !name.startsWith('ecs.') && !name.startsWith('com.amazonaws.ecs.');
-const ECS_PAGE: PageLimits = { min: 1, max: 100, defaultSize: 100 };
 const UPDATE_STAGES: AgentUpdateStatus[] = ['PENDING', 'STAGING', 'STAGED', 'UPDATING'];
 
 /** Compares dotted versions numerically: -1, 0 or 1. */
@@ -216,7 +213,7 @@ export function ecsHandlers(state: SimState): HandlerMap {
     }),
     ListClusters: op<ListClustersRequest, ListClustersResponse>((input) => {
       const all = [...state.clusters.values()].filter((c) => c.status === 'ACTIVE').map((c) => c.arn);
-      const page = paginate(all, input.maxResults, input.nextToken, ECS_PAGE, null, invalid);
+      const page = ecsPage(all, input.maxResults, input.nextToken, null);
       return { clusterArns: page.items, nextToken: page.nextToken };
     }),
     DescribeClusters: op<DescribeClustersRequest, DescribeClustersResponse>((input) => {
@@ -300,14 +297,7 @@ export function ecsHandlers(state: SimState): HandlerMap {
         .filter((ci) => ci.clusterArn === cluster.arn)
         .filter((ci) => (input.status ? ci.status === input.status : ci.status !== 'INACTIVE'))
         .map((ci) => ci.arn);
-      const page = paginate(
-        all,
-        input.maxResults,
-        input.nextToken,
-        ECS_PAGE,
-        [cluster.arn, input.status],
-        invalid,
-      );
+      const page = ecsPage(all, input.maxResults, input.nextToken, [cluster.arn, input.status]);
       return { containerInstanceArns: page.items, nextToken: page.nextToken };
     }),
     DescribeContainerInstances: op<DescribeContainerInstancesRequest, DescribeContainerInstancesResponse>(
@@ -440,14 +430,11 @@ export function ecsHandlers(state: SimState): HandlerMap {
           });
         }
       }
-      const page = paginate(
-        rows,
-        input.maxResults,
-        input.nextToken,
-        ECS_PAGE,
-        [cluster.arn, input.attributeName, input.attributeValue],
-        invalid,
-      );
+      const page = ecsPage(rows, input.maxResults, input.nextToken, [
+        cluster.arn,
+        input.attributeName,
+        input.attributeValue,
+      ]);
       return { attributes: page.items, nextToken: page.nextToken };
     }),
     ListTagsForResource: op<ListTagsForResourceRequest, ListTagsForResourceResponse>((input) => {

@@ -2,21 +2,23 @@
 // in-process: a middleware placed just inside the SDK's retry middleware dispatches on the command name and
 // input, so serialization of the input, retries and paginators are the SDK's own, while signing, credential
 // resolution and the network never happen. "Time" moves only through polls and `clock.advance(ms)`.
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IAMClient } from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { ResourceFacts } from '../../shared/authz/requests';
 import type { AwsClients } from '../../shared/clients';
 import { type Config, parseConfig } from '../../shared/config';
+import { type DoctorClients, makeDoctorClients } from '../../shared/doctor-clients';
 import { parseVpcId, type VpcId } from '../../shared/ids';
+import { RESTART_DOCUMENT } from '../../shared/workflow/document';
 import { IamAuthorizer } from '../iam/authorizer';
 import { bindRole as bindRoleToClient, type IamCounters } from '../iam/enforce';
 import { type DeployedRole, deployedRoles, type PhysicalResources } from '../iam/roles';
@@ -192,15 +194,7 @@ function imageFor(osFamily: OsFamily): string {
  * The clients `privatelink-ecs doctor` uses (the same shape as its own DoctorClients), answered by the account
  * with the operator's (administrator) rights: doctor runs with the operator's credentials, not a stack role.
  */
-export interface SimDoctorClients {
-  cloudformation: CloudFormationClient;
-  iam: IAMClient;
-  cloudtrail: CloudTrailClient;
-  route53: Route53Client;
-  ec2: EC2Client;
-  ecs: ECSClient;
-  ssm: SSMClient;
-}
+export type SimDoctorClients = DoctorClients;
 
 type SimClient =
   | EC2Client
@@ -397,16 +391,7 @@ export class SimulatedAccount {
 
   /** The clients `privatelink-ecs doctor` uses, with the operator's rights (no role binding). */
   public doctorClients(options: Omit<SimClientOptions, 'role'> = {}): SimDoctorClients {
-    const config = this.clientConfig(options);
-    const clients: SimDoctorClients = {
-      cloudformation: new CloudFormationClient(config),
-      iam: new IAMClient(config),
-      cloudtrail: new CloudTrailClient(config),
-      route53: new Route53Client(config),
-      ec2: new EC2Client(config),
-      ecs: new ECSClient(config),
-      ssm: new SSMClient(config),
-    };
+    const clients = makeDoctorClients(this.clientConfig(options));
     for (const client of Object.values(clients) as SimClient[]) this.attach(client);
     return clients;
   }
@@ -629,6 +614,41 @@ export class SimulatedAccount {
     const arn = `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${name}`;
     this.state.stateMachines.set(arn, { arn, name });
     return arn;
+  }
+
+  /** The product's restart command document, created through the SSM API as the operator. */
+  public async addRestartDocument(name: string): Promise<void> {
+    const { ssm } = this.clients();
+    try {
+      await ssm.send(
+        new CreateDocumentCommand({
+          Name: name,
+          Content: JSON.stringify(RESTART_DOCUMENT),
+          DocumentType: 'Command',
+          DocumentFormat: 'JSON',
+        }),
+      );
+    } finally {
+      ssm.destroy();
+    }
+  }
+
+  /**
+   * What the deployed stack provides: its table, the state machine the trigger starts, the restart command
+   * document, and the functions' roles (deployStack), which authorize every call the Lambda code makes.
+   * Returns the state machine's ARN.
+   */
+  public async provisionStack(deployment: {
+    config: Config;
+    documentName: string;
+    tableName: string;
+    stateMachineName: string;
+  }): Promise<string> {
+    this.addTable(deployment.tableName, { partitionKey: 'id' });
+    const stateMachineArn = this.addStateMachine(deployment.stateMachineName);
+    this.deployStack(deployment);
+    await this.addRestartDocument(deployment.documentName);
+    return stateMachineArn;
   }
 
   /** A DynamoDB table, as CreateTable would make it (one string partition key). */

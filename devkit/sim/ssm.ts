@@ -30,20 +30,23 @@ import {
   type HandlerMap,
   hashString,
   op,
-  type PageLimits,
   paginate,
-  serviceErrors,
+  serviceKit,
   UnsupportedOperationError,
 } from './core';
 import { runScriptOnHost } from './host';
 import type { SimCommand, SimDocument, SimInvocation, SimState } from './state';
 
-export const { error: ssmError, throttle: ssmThrottle } = serviceErrors(ssmsdk, ssmsdk.SSMServiceException, {
+export const {
+  error: ssmError,
+  throttle: ssmThrottle,
+  invalid: validation,
+  page: ssmPage,
+} = serviceKit(ssmsdk, ssmsdk.SSMServiceException, {
   serverError: 'InternalServerError',
+  invalid: 'ValidationException',
+  page: { min: 1, max: 50, defaultSize: 50 },
 });
-
-const validation = (message: string) => ssmError('ValidationException', message);
-const SSM_PAGE: PageLimits = { min: 1, max: 50, defaultSize: 50 };
 const BUILT_IN_DOCUMENTS: Record<string, { platform: 'Linux' | 'Windows'; plugin: string }> = {
   'AWS-RunShellScript': { platform: 'Linux', plugin: 'aws:runShellScript' },
   'AWS-RunPowerShellScript': { platform: 'Windows', plugin: 'aws:runPowerShellScript' },
@@ -519,14 +522,11 @@ export function ssmHandlers(state: SimState): HandlerMap {
         .filter((i) => !input.InstanceId || i.instanceId === input.InstanceId)
         .sort((a, b) => b.requested.getTime() - a.requested.getTime());
       if (input.NextToken === undefined) for (const inv of all) observe(inv);
-      const page = paginate(
-        all,
-        input.MaxResults,
-        input.NextToken,
-        SSM_PAGE,
-        [input.CommandId, input.InstanceId, input.Details],
-        validation,
-      );
+      const page = ssmPage(all, input.MaxResults, input.NextToken, [
+        input.CommandId,
+        input.InstanceId,
+        input.Details,
+      ]);
       const CommandInvocations: CommandInvocation[] = page.items.map((inv) => {
         const command = state.commands.get(inv.commandId)!;
         return {
@@ -577,14 +577,7 @@ export function ssmHandlers(state: SimState): HandlerMap {
         .filter((c) => !input.CommandId || c.id === input.CommandId)
         .filter((c) => !input.InstanceId || c.instanceIds.includes(input.InstanceId))
         .sort((a, b) => b.requested.getTime() - a.requested.getTime());
-      const page = paginate(
-        all,
-        input.MaxResults,
-        input.NextToken,
-        SSM_PAGE,
-        [input.CommandId, input.InstanceId],
-        validation,
-      );
+      const page = ssmPage(all, input.MaxResults, input.NextToken, [input.CommandId, input.InstanceId]);
       return { Commands: page.items.map(renderCommand), NextToken: page.nextToken };
     }),
     DescribeInstanceInformation: op<DescribeInstanceInformationRequest, DescribeInstanceInformationResult>(

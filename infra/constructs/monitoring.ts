@@ -41,6 +41,11 @@ export interface MonitoringProps {
 
 const PERIOD = Duration.minutes(5);
 
+/** A half-width dashboard graph of the given metrics. */
+function graph(title: string, left: IMetric[]): GraphWidget {
+  return new GraphWidget({ title, width: 12, left });
+}
+
 /** A Powertools EMF metric from our namespace, with the default `service` dimension. */
 export function serviceMetric(name: MetricName, label: string): Metric {
   return new Metric({
@@ -118,24 +123,16 @@ export class Monitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new GraphWidget({
-        title: 'Remediations',
-        width: 12,
-        left: [
-          serviceMetric(MetricName.RemediationsStarted, 'started'),
-          serviceMetric(MetricName.RemediationsSucceeded, 'succeeded'),
-          serviceMetric(MetricName.RemediationsFailed, 'failed'),
-        ],
-      }),
-      new GraphWidget({
-        title: 'Endpoints and agents',
-        width: 12,
-        left: [
-          serviceMetric(MetricName.EndpointsCreated, 'endpoints created'),
-          serviceMetric(MetricName.AgentsRestarted, 'agents restarted'),
-          serviceMetric(MetricName.AgentsFailed, 'agents failed'),
-        ],
-      }),
+      graph('Remediations', [
+        serviceMetric(MetricName.RemediationsStarted, 'started'),
+        serviceMetric(MetricName.RemediationsSucceeded, 'succeeded'),
+        serviceMetric(MetricName.RemediationsFailed, 'failed'),
+      ]),
+      graph('Endpoints and agents', [
+        serviceMetric(MetricName.EndpointsCreated, 'endpoints created'),
+        serviceMetric(MetricName.AgentsRestarted, 'agents restarted'),
+        serviceMetric(MetricName.AgentsFailed, 'agents failed'),
+      ]),
     );
     const totals = new SingleValueWidget({
       title: 'Totals over the dashboard period',
@@ -154,48 +151,41 @@ export class Monitoring extends Construct {
     const operational: GraphWidget[] = [];
     if (props.stateMachine) {
       operational.push(
-        new GraphWidget({
-          title: 'Workflow executions',
-          width: 12,
-          left: [
-            props.stateMachine.metricStarted({ period: PERIOD, label: 'started' }),
-            props.stateMachine.metricSucceeded({ period: PERIOD, label: 'succeeded' }),
-            props.stateMachine.metricFailed({ period: PERIOD, label: 'failed' }),
-            props.stateMachine.metricTimedOut({ period: PERIOD, label: 'timed out' }),
-          ],
-        }),
+        graph('Workflow executions', [
+          props.stateMachine.metricStarted({ period: PERIOD, label: 'started' }),
+          props.stateMachine.metricSucceeded({ period: PERIOD, label: 'succeeded' }),
+          props.stateMachine.metricFailed({ period: PERIOD, label: 'failed' }),
+          props.stateMachine.metricTimedOut({ period: PERIOD, label: 'timed out' }),
+        ]),
       );
     }
     operational.push(
-      new GraphWidget({
-        title: 'Dead-letter queues (messages visible)',
-        width: 12,
-        left: props.deadLetterQueues.map(({ id: qid, queue }) =>
+      graph(
+        'Dead-letter queues (messages visible)',
+        props.deadLetterQueues.map(({ id: qid, queue }) =>
           queue.metricApproximateNumberOfMessagesVisible({
             period: PERIOD,
             statistic: 'Maximum',
             label: qid,
           }),
         ),
-      }),
+      ),
     );
     this.dashboard.addWidgets(...operational);
     if (props.functions.length > 0) {
       this.dashboard.addWidgets(
-        new GraphWidget({
-          title: 'Lambda errors',
-          width: 12,
-          left: props.functions.map(({ id: fid, function: fn }) =>
+        graph(
+          'Lambda errors',
+          props.functions.map(({ id: fid, function: fn }) =>
             fn.metricErrors({ period: PERIOD, statistic: 'Sum', label: fid }),
           ),
-        }),
-        new GraphWidget({
-          title: 'Lambda throttles',
-          width: 12,
-          left: props.functions.map(({ id: fid, function: fn }) =>
+        ),
+        graph(
+          'Lambda throttles',
+          props.functions.map(({ id: fid, function: fn }) =>
             fn.metricThrottles({ period: PERIOD, statistic: 'Sum', label: fid }),
           ),
-        }),
+        ),
       );
     }
   }

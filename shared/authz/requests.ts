@@ -32,35 +32,34 @@ export interface AuthzCheck {
   resources: AuthzResource[];
 }
 
-/** The SDK client's service id as the product uses it (AwsClients keys plus the doctor's clients). */
-export type ClientService =
-  | 'ec2'
-  | 'ecs'
-  | 'ssm'
-  | 'sfn'
-  | 'events'
-  | 'dynamodb'
-  | 'iam'
-  | 'cloudtrail'
-  | 'route53'
-  | 'cloudformation';
+/**
+ * The one table of the SDK clients the product uses (AwsClients keys plus the doctor's clients): the client
+ * class name the SDK puts in the middleware context, and the service's IAM action prefix.
+ */
+const CLIENTS = {
+  ec2: { client: 'EC2Client', iamPrefix: 'ec2' },
+  ecs: { client: 'ECSClient', iamPrefix: 'ecs' },
+  ssm: { client: 'SSMClient', iamPrefix: 'ssm' },
+  sfn: { client: 'SFNClient', iamPrefix: 'states' },
+  events: { client: 'EventBridgeClient', iamPrefix: 'events' },
+  dynamodb: { client: 'DynamoDBClient', iamPrefix: 'dynamodb' },
+  iam: { client: 'IAMClient', iamPrefix: 'iam' },
+  cloudtrail: { client: 'CloudTrailClient', iamPrefix: 'cloudtrail' },
+  route53: { client: 'Route53Client', iamPrefix: 'route53' },
+  cloudformation: { client: 'CloudFormationClient', iamPrefix: 'cloudformation' },
+} as const satisfies Record<string, { client: string; iamPrefix: string }>;
 
-const IAM_PREFIX: Record<ClientService, string> = {
-  ec2: 'ec2',
-  ecs: 'ecs',
-  ssm: 'ssm',
-  sfn: 'states',
-  events: 'events',
-  dynamodb: 'dynamodb',
-  iam: 'iam',
-  cloudtrail: 'cloudtrail',
-  route53: 'route53',
-  cloudformation: 'cloudformation',
-};
+/** The SDK client's service id as the product uses it. */
+export type ClientService = keyof typeof CLIENTS;
+
+/** The service of each SDK client class, by the client name the SDK puts in the middleware context. */
+export const CLIENT_SERVICE: Readonly<Record<string, ClientService>> = Object.fromEntries(
+  (Object.keys(CLIENTS) as ClientService[]).map((service) => [CLIENTS[service].client, service]),
+);
 
 /** The IAM action of an SDK operation: ("sfn", "StartExecution") -> "states:StartExecution". */
 export function iamAction(service: ClientService, operation: string): string {
-  return `${IAM_PREFIX[service]}:${operation}`;
+  return `${CLIENTS[service].iamPrefix}:${operation}`;
 }
 
 /**

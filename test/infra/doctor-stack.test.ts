@@ -19,9 +19,9 @@ describe('doctor on the synthesized stack', () => {
     const roles = functionRoles(resources, (name) => `arn:aws:iam::123456789012:role/${name}`);
 
     // Assess: one role per function (the state machine's role is not one), each the function's own
-    expect(roles.map((r) => r.functionId).sort()).toEqual([...stack.functions.keys()].sort());
+    expect(roles.map((r) => r.functionId).sort()).toEqual([...stack.resources.functions.keys()].sort());
     for (const role of roles) {
-      const fn = stack.functions.get(role.functionId)!;
+      const fn = stack.resources.functions.get(role.functionId)!;
       expect(role.roleName).toBe(`physical-${stack.getLogicalId(fn.role.node.defaultChild as never)}`);
     }
   });
@@ -39,7 +39,7 @@ describe('doctor on the synthesized stack', () => {
 
     // Assess
     expect(read).toEqual(config);
-    expect(triggerFunctionIds(config).every((id) => stack.functions.has(id))).toBe(true);
+    expect(triggerFunctionIds(config).every((id) => stack.resources.functions.has(id))).toBe(true);
     const world = {
       config,
       vpcId: 'vpc-0123456789abcdef0',
@@ -54,7 +54,7 @@ describe('doctor on the synthesized stack', () => {
       plannedEndpointIds: [],
       fleet: [],
     };
-    const unknown = [...stack.functions.keys()].filter((id) => callsOf(id, world) === undefined);
+    const unknown = [...stack.resources.functions.keys()].filter((id) => callsOf(id, world) === undefined);
     expect(unknown).toEqual([]);
   });
 });

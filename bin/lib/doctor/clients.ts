@@ -1,23 +1,9 @@
 // The clients `privatelink-ecs doctor` reads with: the operator's credentials through the SDK's standard chain,
 // the CLI's retry budget (AWS_MAX_ATTEMPTS, default 5, the SDK's backoff on throttling). Nothing here writes.
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { clientConfig } from '../../../shared/clients';
+import { type DoctorClients, makeDoctorClients } from '../../../shared/doctor-clients';
 
-export interface DoctorClients {
-  cloudformation: CloudFormationClient;
-  iam: IAMClient;
-  cloudtrail: CloudTrailClient;
-  route53: Route53Client;
-  ec2: EC2Client;
-  ecs: ECSClient;
-  ssm: SSMClient;
-}
+export type { DoctorClients };
 
 /**
  * Test seam: when set, makes the doctor's clients instead of the SDK chain (the tests answer them from the
@@ -27,17 +13,7 @@ export const doctorClientHooks: { make?: (region?: string) => DoctorClients } = 
 
 export function createDoctorClients(region?: string): DoctorClients {
   if (doctorClientHooks.make) return doctorClientHooks.make(region);
-  const config = clientConfig(region ? { region } : {});
-  return {
-    cloudformation: new CloudFormationClient(config),
-    iam: new IAMClient(config),
-    cloudtrail: new CloudTrailClient(config),
-    // Route 53 is a global service; its API lives in us-east-1 (aws-cn and GovCloud resolve their own).
-    route53: new Route53Client(config),
-    ec2: new EC2Client(config),
-    ecs: new ECSClient(config),
-    ssm: new SSMClient(config),
-  };
+  return makeDoctorClients(clientConfig(region ? { region } : {}));
 }
 
 export function destroyDoctorClients(clients: DoctorClients): void {

@@ -133,6 +133,7 @@ export async function runExecution(
     config,
     documentName: world.documentName,
     executionName: execution.name,
+    executionArn: execution.arn,
     fastWaits: true,
     now: () => account.clock.now(),
     advanceClock: (seconds) => account.clock.advance(seconds * 1000),

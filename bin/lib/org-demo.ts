@@ -10,7 +10,7 @@ import { listRollup } from '../../shared/org/rollup';
 import { endpointHourlyPrice, monthlyEndpointCost } from '../../shared/pricing';
 import { renderStatus, statusTotals } from '../commands/status';
 import { EXIT_FAILED, EXIT_OK } from './common';
-import { buildDemoWorld, parseInstanceCount } from './demo';
+import { buildDemoWorld, collectStdout, parseInstanceCount } from './demo';
 import { runExecution, tagAndTrigger } from './demo-steps';
 import { formatUsd } from './render';
 
@@ -106,10 +106,13 @@ export async function runOrgDemo(
   );
   const table = org.addRollupTable();
   // EventBridge delivers at least once: every event reaches the roll-up twice, the copies out of order.
-  const outcomes = await org.deliverHubEvents(org.rollupConsumer(table), (events) => [
-    ...events,
-    ...[...events].reverse(),
-  ]);
+  // The roll-up Lambda publishes its metrics as EMF lines on stdout: kept off the report, shown on stderr.
+  const delivered = await collectStdout(() =>
+    org.deliverHubEvents(org.rollupConsumer(table), (events) => [...events, ...[...events].reverse()]),
+  );
+  for (const line of delivered.lines) stderr(`  roll-up Lambda: ${line}`);
+  if (!delivered.ok) throw delivered.error;
+  const outcomes = delivered.value;
   const count = (o: string) => outcomes.filter((x) => x === o).length;
   stderr(
     `  delivered twice each (at least once, any order): ${count('applied')} applied, ` +

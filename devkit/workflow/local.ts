@@ -156,6 +156,8 @@ export interface LocalRunOptions {
   /** Zero every Wait and Retry pause (tests, demo, bench). Otherwise the definition's real waits apply. */
   fastWaits?: boolean;
   executionName?: string;
+  /** The execution's ARN ($$.Execution.Id), e.g. the one the simulated account's StartExecution gave. */
+  executionArn?: string;
   eventBusName?: string;
   emitMetric?: (name: MetricName, value: number) => void;
   /** Called for every execution event (state entered/exited, retried, caught...), e.g. for a progress display. */
@@ -263,7 +265,9 @@ export async function runWorkflowLocally(input: unknown, options: LocalRunOption
         Input: input as Json,
         Name: executionName,
         StartTime: new Date().toISOString(),
-        Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:local:${executionName}`,
+        Id:
+          options.executionArn ??
+          `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:local:${executionName}`,
       },
     },
   });

@@ -34,11 +34,19 @@ export function orderedServices(config: Config, includeSsm: boolean): string[] {
   return [...new Set([...ordered, ...config.extraServices])];
 }
 
-/** Every endpoint service name the inventory should ask DescribeVpcEndpointServices about. */
-export function candidateServiceNames(config: Config, region: string): string[] {
+/**
+ * Every endpoint service (short name) this config may rely on: the configured interface services, the SSM ones
+ * and, unless s3Gateway is never, S3. The inventory asks about these; the workflow waits for any of them.
+ */
+export function candidateServices(config: Config): Set<string> {
   const names = new Set([...configuredInterfaceServices(config), ...SSM_SERVICES]);
   if (config.s3Gateway !== 'never') names.add(S3_SERVICE);
-  return [...names].map((s) => fullServiceName(region, s)).sort();
+  return names;
+}
+
+/** Every endpoint service name the inventory should ask DescribeVpcEndpointServices about. */
+export function candidateServiceNames(config: Config, region: string): string[] {
+  return [...candidateServices(config)].map((s) => fullServiceName(region, s)).sort();
 }
 
 function routeOf(inv: VpcInventory, subnet: SubnetInfo): string {

@@ -2,10 +2,11 @@
 // the Wait state between polls backing off. A failed, rejected or expired endpoint ends the run naming the
 // endpoint; so does the bounded wait running out.
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { type Config, configuredInterfaceServices, SSM_SERVICES } from '../config';
+import type { Config } from '../config';
 import { EndpointFailedError, EndpointTimeoutError } from '../errors';
 import { readEndpoints } from '../reconciler/inventory';
 import { isFailedState, isGoneState } from '../reconciler/naming';
+import { candidateServices } from '../reconciler/planner';
 import type { EndpointSummary } from '../reconciler/types';
 import { backoffSeconds } from './plan';
 import type { EndpointPhase, EndpointView } from './types';
@@ -31,8 +32,7 @@ export function endpointView(endpoint: EndpointSummary): EndpointView {
 export function reliedOn(
   config: Config,
 ): (e: Pick<EndpointSummary, 'service' | 'state' | 'managed'>) => boolean {
-  const wanted = new Set<string>([...configuredInterfaceServices(config), ...SSM_SERVICES]);
-  if (config.s3Gateway !== 'never') wanted.add('s3');
+  const wanted = candidateServices(config);
   return (e) => !isGoneState(e.state) && (e.managed || wanted.has(e.service));
 }
 

@@ -2,15 +2,18 @@
 // opt-in tag, and which container instances are still registered in a VPC. Read-only.
 import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
+  type ContainerInstance,
   DescribeClustersCommand,
-  DescribeContainerInstancesCommand,
-  type DescribeContainerInstancesCommandOutput,
   type ECSClient,
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-ecs';
 import type { Config } from '../config';
 import { errorName, ReadFailedError } from '../errors';
-import { listClusterArns, listContainerInstances } from '../finders/container-instances';
+import {
+  describeContainerInstances,
+  listClusterArns,
+  listContainerInstances,
+} from '../finders/container-instances';
 import { isVpcId, type VpcId } from '../ids';
 import { RESTARTED_AT_ATTRIBUTE } from '../workflow/plan';
 
@@ -108,27 +111,15 @@ export async function readInstanceRestart(
   clusterArn: string,
   containerInstanceArn: string,
 ): Promise<InstanceRestartRecord> {
-  let out: DescribeContainerInstancesCommandOutput;
+  let found: ContainerInstance[];
   try {
-    out = await ecs.send(
-      new DescribeContainerInstancesCommand({
-        cluster: clusterArn,
-        containerInstances: [containerInstanceArn],
-      }),
-    );
+    found = await describeContainerInstances(ecs, clusterArn, [containerInstanceArn]);
   } catch (err) {
     if (errorName(err) === 'ClusterNotFoundException') return { registered: false };
     throw err;
   }
-  const fault = (out.failures ?? []).find((f) => f.reason !== 'MISSING');
-  if (fault) {
-    throw new ReadFailedError(`DescribeContainerInstances could not read ${fault.arn}: ${fault.reason}`, {
-      containerInstanceArn: fault.arn,
-      reason: fault.reason,
-    });
-  }
-  const ci = out.containerInstances?.[0];
-  if (!ci || ci.status === 'INACTIVE') return { registered: false };
+  const ci = found[0];
+  if (!ci) return { registered: false };
   const restartedAt = ci.attributes?.find((a) => a.name === RESTARTED_AT_ATTRIBUTE)?.value;
   return restartedAt ? { registered: true, restartedAt } : { registered: true };
 }

@@ -69,7 +69,7 @@ export const TRIGGER_PERMISSIONS: PermissionDeclaration[] = [
 ];
 
 /** Everything a trigger or sweep Lambda needs: its own calls plus the reconciler's and the teardown's. */
-export const TRIGGER_FUNCTION_PERMISSIONS: PermissionDeclaration[] = [
+const TRIGGER_FUNCTION_PERMISSIONS: PermissionDeclaration[] = [
   ...TRIGGER_PERMISSIONS,
   ...RECONCILER_AND_TEARDOWN_PERMISSIONS,
 ];

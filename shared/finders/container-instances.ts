@@ -39,6 +39,18 @@ export async function listContainerInstances(
   )) {
     arns.push(...(page.containerInstanceArns ?? []));
   }
+  return describeContainerInstances(ecs, clusterArn, arns);
+}
+
+/**
+ * The container instances `arns` of one cluster, 100 per DescribeContainerInstances. An instance ECS reports
+ * MISSING (deregistered meanwhile) or INACTIVE is left out; any other failure throws ReadFailed.
+ */
+export async function describeContainerInstances(
+  ecs: ECSClient,
+  clusterArn: string,
+  arns: readonly string[],
+): Promise<ContainerInstance[]> {
   const out: ContainerInstance[] = [];
   for (let i = 0; i < arns.length; i += CONTAINER_INSTANCES_PER_CALL) {
     const { containerInstances, failures } = await ecs.send(
